@@ -1,0 +1,49 @@
+// One winston logger per process: JSON lines on stdout (never stderr, so a process's log is one stream) and,
+// when LOGZIO_TOKEN is set, the same lines shipped to Logz.io. Without a token nothing is attempted.
+import type { Writable } from 'node:stream';
+import winston from 'winston';
+import type LogzioWinstonTransport from 'winston-logzio';
+import { jsonLine } from './json-line.js';
+import { createLogzioTransport, type Env } from './logzio.js';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  /** the service name, on every line and as the Logz.io log type */
+  service: string;
+  /** error, warn, info, http, verbose, debug or silly; default LOG_LEVEL from env, else info */
+  level?: string;
+  /** where LOG_LEVEL and LOGZIO_* are read; default process.env */
+  env?: Env;
+  /** where the JSON lines go; default process.stdout (tests pass a capturing stream) */
+  stream?: Writable;
+}
+
+/** What closeLogger has to flush for each logger, so it never digs into winston's internals. */
+export const outputs = new WeakMap<
+  Logger,
+  { stream: Writable; logzio: LogzioWinstonTransport | undefined }
+>();
+
+export function createLogger({
+  service,
+  level,
+  env = process.env,
+  stream = process.stdout,
+}: LoggerOptions): Logger {
+  const threshold = level ?? env.LOG_LEVEL ?? 'info';
+  const levels = Object.keys(winston.config.npm.levels);
+  if (!levels.includes(threshold)) {
+    throw new Error(`LOG_LEVEL must be one of ${levels.join(', ')}, got "${threshold}"`);
+  }
+
+  const logzio = createLogzioTransport(service, threshold, env);
+  const logger = winston.createLogger({
+    level: threshold,
+    defaultMeta: { service },
+    format: jsonLine,
+    transports: [new winston.transports.Stream({ stream }), ...(logzio ? [logzio] : [])],
+  });
+  outputs.set(logger, { stream, logzio });
+  return logger;
+}

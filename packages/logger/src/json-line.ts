@@ -1,0 +1,69 @@
+// The shape of every log entry, for stdout and Logz.io alike: one JSON object per line, starting with timestamp,
+// level, service and message so lines read well in a terminal, followed by the metadata.
+//   - Error objects in the metadata become plain objects with their stack (JSON.stringify would give `{}`).
+//   - Every string, however deep, passes through maskEmails: no entry carries a full email address, not even
+//     one inside a request URL that nobody thought to mask.
+//   - Circular metadata cannot break a line.
+import winston from 'winston';
+import { maskEmails } from './mask-email.js';
+
+export interface SerializedError {
+  type: string;
+  message: string;
+  stack?: string;
+  code?: unknown;
+  cause?: unknown;
+}
+
+export function serializeError(err: Error): SerializedError {
+  const { code } = err as { code?: unknown };
+  return {
+    type: err.name,
+    message: err.message,
+    stack: err.stack,
+    ...(code === undefined ? {} : { code }),
+    ...(err.cause === undefined
+      ? {}
+      : { cause: err.cause instanceof Error ? serializeError(err.cause) : err.cause }),
+  };
+}
+
+// Only the string-keyed fields are touched: winston keeps its own bookkeeping under symbol keys.
+const errorsAsObjects = winston.format((info) => {
+  for (const [key, value] of Object.entries(info)) {
+    if (value instanceof Error) info[key] = serializeError(value);
+  }
+  return info;
+});
+
+const emailsMasked = winston.format((info) => {
+  for (const [key, value] of Object.entries(info)) info[key] = maskStrings(value, []);
+  return info;
+});
+
+const headFieldsFirst = winston.format((info) => {
+  const { timestamp, level, service, message, ...metadata } = info;
+  return Object.assign({ timestamp, level, service, message }, metadata);
+});
+
+export const jsonLine = winston.format.combine(
+  winston.format.errors({ stack: true }),
+  winston.format.timestamp(),
+  errorsAsObjects(),
+  emailsMasked(),
+  headFieldsFirst(),
+  winston.format.json({ deterministic: false }),
+);
+
+/** A copy of plain objects and arrays with their strings masked; other objects (Date, Buffer) are kept as is. */
+function maskStrings(value: unknown, ancestors: object[]): unknown {
+  if (typeof value === 'string') return maskEmails(value);
+  if (typeof value !== 'object' || value === null) return value;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return value;
+  if (ancestors.includes(value)) return '[Circular]';
+
+  const inside = [...ancestors, value];
+  if (Array.isArray(value)) return value.map((item: unknown) => maskStrings(item, inside));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item, inside)]));
+}

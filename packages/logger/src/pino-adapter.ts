@@ -1,0 +1,116 @@
+// Lets the winston logger serve as Fastify's `loggerInstance`, which expects pino's interface. Calls keep pino's
+// shapes — `log.info('text')`, `log.info({ key: value }, 'text')`, `log.error(err)` — and become one winston line
+// each. A child's bindings (Fastify binds the request id) become metadata on every line it writes, and the
+// serializers Fastify hands its children (req, res, err) turn its objects into small, loggable ones.
+import { format } from 'node:util';
+import type { Logger } from './create-logger.js';
+
+export type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type LogFn = (objOrMessage?: unknown, message?: unknown, ...args: unknown[]) => void;
+export type Serializer = (value: unknown) => unknown;
+
+export interface ChildOptions {
+  level?: string;
+  serializers?: Record<string, Serializer>;
+}
+
+const severity: Record<PinoLevel | 'silent', number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Infinity,
+};
+
+// winston's npm levels have no fatal or trace: they map to the nearest level that exists.
+const winstonLevel: Record<PinoLevel, string> = {
+  fatal: 'error',
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  debug: 'debug',
+  trace: 'silly',
+};
+
+const pinoLevel: Record<string, PinoLevel> = {
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  http: 'info',
+  verbose: 'debug',
+  debug: 'debug',
+  silly: 'trace',
+};
+
+export class PinoAdapter {
+  readonly fatal: LogFn = (...args) => this.write('fatal', args);
+  readonly error: LogFn = (...args) => this.write('error', args);
+  readonly warn: LogFn = (...args) => this.write('warn', args);
+  readonly info: LogFn = (...args) => this.write('info', args);
+  readonly debug: LogFn = (...args) => this.write('debug', args);
+  readonly trace: LogFn = (...args) => this.write('trace', args);
+  readonly silent: LogFn = () => {};
+
+  // Unset means "whatever the winston logger lets through"; Fastify sets it on children for a route's logLevel.
+  #level: PinoLevel | 'silent' | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly bindings: Record<string, unknown> = {},
+    private readonly serializers: Record<string, Serializer> = {},
+    level?: string,
+  ) {
+    if (level !== undefined) this.level = level;
+  }
+
+  get level(): string {
+    return this.#level ?? pinoLevel[this.logger.level] ?? 'info';
+  }
+
+  set level(level: string) {
+    if (!Object.hasOwn(severity, level)) throw new Error(`unknown log level "${level}"`);
+    this.#level = level as PinoLevel | 'silent';
+  }
+
+  child(bindings: Record<string, unknown>, options: ChildOptions = {}): PinoAdapter {
+    return new PinoAdapter(
+      this.logger,
+      { ...this.bindings, ...bindings },
+      { ...this.serializers, ...options.serializers },
+      options.level ?? this.#level,
+    );
+  }
+
+  private write(level: PinoLevel, [first, ...rest]: unknown[]): void {
+    if (this.#level && severity[level] < severity[this.#level]) return;
+
+    let metadata: Record<string, unknown> = {};
+    let message: string;
+    if (first instanceof Error) {
+      metadata = this.serialize({ err: first });
+      message = rest.length > 0 ? format(...rest) : first.message;
+    } else if (typeof first === 'object' && first !== null) {
+      metadata = this.serialize(first as Record<string, unknown>);
+      message = rest.length > 0 ? format(...rest) : '';
+    } else {
+      message = format(first, ...rest);
+    }
+    this.logger.log({ ...this.bindings, ...metadata, level: winstonLevel[level], message });
+  }
+
+  private serialize(object: Record<string, unknown>): Record<string, unknown> {
+    const serialized: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(object)) {
+      const serializer = this.serializers[key];
+      serialized[key] = serializer && value !== undefined ? serializer(value) : value;
+    }
+    return serialized;
+  }
+}
+
+/** A pino-compatible view of a winston logger, for `Fastify({ loggerInstance: toPinoLogger(logger) })`. */
+export function toPinoLogger(logger: Logger): PinoAdapter {
+  return new PinoAdapter(logger);
+}
