@@ -1,0 +1,67 @@
+// The app every service starts from: a Fastify instance with the TypeBox type provider and the conventions of
+// shared/spec/README.md already wired — request ids, problem+json errors, /health and /ready, /metrics, the
+// OpenAPI docs at /docs and the /internal/ guard. It does not listen (see runService), so tests use inject()
+// or listen on port 0. Add routes to the returned app, or register route plugins on it; both show up in /docs.
+import type { Logger } from '@backend-rebase/logger';
+import { toPinoLogger } from '@backend-rebase/logger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { addDocs } from './docs.js';
+import { drainOnClose } from './draining.js';
+import { answerErrorsWithProblems, frameworkErrors } from './errors.js';
+import { addHealthRoutes, type ReadinessCheck } from './health.js';
+import { guardInternalRoutes } from './internal-guard.js';
+import { addMetrics } from './metrics.js';
+import { echoRequestId, requestIdOf } from './request-id.js';
+import type { Service } from './service.js';
+import { validateRequests } from './validation.js';
+
+export interface ServiceOptions {
+  /** the service name: OpenAPI title (and, by convention, the logger's `service`) */
+  name: string;
+  /** OpenAPI version; default 0.0.0 */
+  version?: string;
+  logger: Logger;
+  /** INTERNAL_TOKEN; unset = /internal/* serves loopback clients only */
+  internalToken?: string;
+  /** readiness checks known at creation; more can be added with app.addReadinessCheck */
+  readiness?: Record<string, ReadinessCheck>;
+  /** how long one readiness check may take before it counts as failed; default 2000 ms */
+  readinessTimeoutMs?: number;
+  /** largest accepted request body in bytes; default 1 MiB (Fastify's) */
+  bodyLimit?: number;
+  /** the whole request must arrive within this time (slow-client protection); default 60 s */
+  requestTimeoutMs?: number;
+  /** trust X-Forwarded-* headers (request.ip, protocol); only behind a proxy you run; default false */
+  trustProxy?: boolean;
+}
+
+export async function createService(options: ServiceOptions): Promise<Service> {
+  const loggerInstance: FastifyBaseLogger = toPinoLogger(options.logger);
+  const app = Fastify({
+    loggerInstance,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdOf,
+    frameworkErrors,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    trustProxy: options.trustProxy ?? false,
+    forceCloseConnections: 'idle', // close() drops idle keep-alive sockets; in-flight requests finish
+    return503OnClosing: false, // draining.ts answers those requests, as problem+json
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  validateRequests(app);
+  echoRequestId(app);
+  const isDraining = drainOnClose(app);
+  guardInternalRoutes(app, options.internalToken);
+  answerErrorsWithProblems(app);
+  // The docs plugin only sees routes added after it, so it comes before any route, the kit's own included.
+  await addDocs(app, { title: options.name, version: options.version ?? '0.0.0' });
+  addMetrics(app);
+  addHealthRoutes(app, {
+    checks: options.readiness ?? {},
+    timeoutMs: options.readinessTimeoutMs ?? 2_000,
+    isDraining,
+  });
+  return app;
+}

@@ -1,0 +1,20 @@
+// @backend-rebase/service-kit: what every service shares (the conventions of shared/spec/README.md).
+export { createService, type ServiceOptions } from './create-service.js';
+export type { Service } from './service.js';
+export { runService, type RunOptions, type ShutdownHook } from './run-service.js';
+export { loadConfig, loadConfigOrExit, ConfigError, type LoadConfigOptions } from './config.js';
+export { Env, parseBytes, parseDuration } from './env-fields.js';
+export {
+  HttpProblem,
+  ProblemSchema,
+  problem,
+  sendProblem,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  type ProblemExtensions,
+} from './problem.js';
+export { forwardHeaders, REQUEST_ID_HEADER } from './request-id.js';
+export { isLoopback } from './internal-guard.js';
+export type { ReadinessCheck } from './health.js';
+export type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+export { Type, type Static } from 'typebox';

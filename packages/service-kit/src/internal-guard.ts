@@ -1,0 +1,48 @@
+// Guards every route under /internal/. With a token configured, a request must carry
+// `Authorization: Bearer <token>`, else 401 with `WWW-Authenticate: Bearer`; the comparison is of SHA-256
+// digests in constant time, so neither the token's content nor its length leaks through timing. Without a
+// token, only loopback clients (127.0.0.0/8, ::1, ::ffff:127.x.x.x) are served and others get 403.
+// The check uses the matched route template, not the raw URL, so `/%69nternal/…` cannot slip past it.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIPv6 } from 'node:net';
+import { HttpProblem } from './problem.js';
+import type { Service } from './service.js';
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4'); // also matches IPv4-mapped IPv6 addresses (::ffff:127.0.0.1)
+loopback.addAddress('::1', 'ipv6');
+
+export function isLoopback(ip: string): boolean {
+  return loopback.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+}
+
+export function guardInternalRoutes(app: Service, token: string | undefined): void {
+  const expected = token ? sha256(token) : undefined;
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const route = request.routeOptions.url ?? '';
+    if (route !== '/internal' && !route.startsWith('/internal/')) return done();
+
+    if (expected) {
+      const presented = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (presented !== undefined && timingSafeEqual(sha256(presented), expected)) return done();
+      reply.header('www-authenticate', 'Bearer');
+      return done(
+        new HttpProblem(401, 'Internal endpoints need the header Authorization: Bearer <INTERNAL_TOKEN>.'),
+      );
+    }
+    if (!isLoopback(request.ip)) {
+      return done(
+        new HttpProblem(
+          403,
+          'Internal endpoints only serve loopback clients while INTERNAL_TOKEN is not set.',
+        ),
+      );
+    }
+    done();
+  });
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}

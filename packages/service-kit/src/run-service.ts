@@ -1,0 +1,98 @@
+// The entry point's half of a service: listen, then shut down gracefully on SIGTERM or SIGINT.
+// Shutdown: /ready turns 503 and the listener closes (no new connections), in-flight requests finish, the
+// onShutdown hooks run in order (flush buffers, then close pools), the logger is flushed, exit 0.
+// It is bounded: past `shutdownTimeoutMs`, or on a second signal, the process exits 1 with a log line saying why.
+// A port that cannot be listened on is a clear message and exit 1, not a stack trace.
+import { closeLogger, type Logger } from '@backend-rebase/logger';
+import type { FastifyInstance } from 'fastify';
+
+export type ShutdownHook = () => Promise<unknown> | void;
+
+export interface RunOptions {
+  app: FastifyInstance;
+  port: number;
+  host: string;
+  logger: Logger;
+  /** run in order, each awaited, after the last request has been answered */
+  onShutdown?: ShutdownHook[];
+  /** default 10 s */
+  shutdownTimeoutMs?: number;
+}
+
+/** Resolves with the address once listening; from then on the process ends only through a signal. */
+export async function runService({
+  app,
+  port,
+  host,
+  logger,
+  onShutdown = [],
+  shutdownTimeoutMs = 10_000,
+}: RunOptions): Promise<string> {
+  let address: string;
+  try {
+    address = await app.listen({ port, host });
+  } catch (error) {
+    logger.error(listenFailure(error, host, port), { err: error });
+    return exit(logger, 1);
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.error(`received ${signal} again during shutdown; exiting now`);
+      void exit(logger, 1);
+      return;
+    }
+    stopping = true;
+    logger.info('shutting down', { signal });
+    setTimeout(() => {
+      logger.error(`shutdown did not finish within ${shutdownTimeoutMs} ms; exiting`);
+      void exit(logger, 1);
+    }, shutdownTimeoutMs).unref();
+
+    shutDown(app, logger, onShutdown).then(
+      (clean) => exit(logger, clean ? 0 : 1),
+      (error: unknown) => {
+        logger.error('shutdown failed', { err: error });
+        return exit(logger, 1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return address;
+}
+
+/** Resolves true when every hook succeeded; a failing hook is logged and the others still run. */
+async function shutDown(app: FastifyInstance, logger: Logger, hooks: ShutdownHook[]): Promise<boolean> {
+  await app.close();
+  let clean = true;
+  for (const hook of hooks) {
+    try {
+      await hook();
+    } catch (error) {
+      clean = false;
+      logger.error('a shutdown hook failed', { err: error });
+    }
+  }
+  logger.info('shutdown complete');
+  return clean;
+}
+
+async function exit(logger: Logger, code: number): Promise<never> {
+  await closeLogger(logger, 2_000);
+  process.exit(code);
+}
+
+function listenFailure(error: unknown, host: string, port: number): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${host}:${port}: port ${port} is already in use (stop the other process or choose another PORT)`;
+    case 'EACCES':
+      return `cannot listen on ${host}:${port}: not allowed to use port ${port} (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${host}:${port}: ${host} is not an address of this machine`;
+    default:
+      return `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}

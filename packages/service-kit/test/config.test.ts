@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TObject } from 'typebox';
+import { ConfigError, Env, loadConfig, parseBytes, Type } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'service-kit-config-'));
+const noDotenv = join(dir, 'absent.env');
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const Config = Type.Object({
+  PORT: Env.port(3001),
+  HOST: Env.host('127.0.0.1'),
+  MAX_BLOB_SIZE: Env.bytes('10MiB'),
+  SHUTDOWN_TIMEOUT: Env.duration('10s'),
+  REPLICATE: Env.boolean(true),
+  LOAD_BALANCER_URL: Env.url('http://127.0.0.1:3000'),
+  INTERNAL_TOKEN: Env.optionalString(),
+});
+
+function load(env: Record<string, string>) {
+  return loadConfig(Config, { env: { ...env }, dotenvPath: noDotenv });
+}
+
+function problemsFor(env: Record<string, string>, schema: TObject = Config): string[] {
+  try {
+    loadConfig(schema, { env: { ...env }, dotenvPath: noDotenv });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults, decoded', () => {
+    expect(load({})).toEqual({
+      PORT: 3001,
+      HOST: '127.0.0.1',
+      MAX_BLOB_SIZE: 10 * 1024 * 1024,
+      SHUTDOWN_TIMEOUT: 10_000,
+      REPLICATE: true,
+      LOAD_BALANCER_URL: 'http://127.0.0.1:3000',
+    });
+  });
+
+  it('converts variables to their types', () => {
+    const config = load({
+      PORT: '4242',
+      REPLICATE: '0',
+      SHUTDOWN_TIMEOUT: '500ms',
+      INTERNAL_TOKEN: 'abc',
+      LOAD_BALANCER_URL: 'http://lb:3000',
+    });
+
+    expect(config).toMatchObject({
+      PORT: 4242,
+      REPLICATE: false,
+      SHUTDOWN_TIMEOUT: 500,
+      INTERNAL_TOKEN: 'abc',
+      LOAD_BALANCER_URL: 'http://lb:3000',
+    });
+  });
+
+  it.each([
+    ['10MiB', 10_485_760],
+    ['1KB', 1000],
+    ['1kB', 1000],
+    ['512', 512],
+    ['2 GB', 2_000_000_000],
+    ['1GiB', 1_073_741_824],
+    ['0', 0],
+  ])('reads the size %j as %d bytes', (text, bytes) => {
+    expect(load({ MAX_BLOB_SIZE: text }).MAX_BLOB_SIZE).toBe(bytes);
+    expect(parseBytes(text)).toBe(bytes);
+  });
+
+  it.each(['abc', '10 MiBs', '1.5MB', '-1', '10mb'])('rejects the size %j, naming the variable', (text) => {
+    expect(problemsFor({ MAX_BLOB_SIZE: text })).toEqual([
+      `MAX_BLOB_SIZE must be a size in bytes such as 1048576, 500KB or 10MiB, got ${JSON.stringify(text)}`,
+    ]);
+  });
+
+  it.each(['abc', '3.5', '0', '70000', '3000x'])('rejects the port %j', (text) => {
+    expect(problemsFor({ PORT: text })).toEqual([
+      `PORT must be an integer from 1 to 65535, got ${JSON.stringify(text)}`,
+    ]);
+  });
+
+  it('reports every bad variable at once', () => {
+    const problems = problemsFor({
+      PORT: 'abc',
+      MAX_BLOB_SIZE: 'lots',
+      REPLICATE: 'yes',
+      LOAD_BALANCER_URL: 'lb:3000',
+    });
+
+    expect(problems).toEqual([
+      'PORT must be an integer from 1 to 65535, got "abc"',
+      'MAX_BLOB_SIZE must be a size in bytes such as 1048576, 500KB or 10MiB, got "lots"',
+      'REPLICATE must be true, false, 1 or 0, got "yes"',
+      'LOAD_BALANCER_URL must be an absolute URL such as http://localhost:3000, got "lb:3000"',
+    ]);
+  });
+
+  it('puts them all in the error message, one per line', () => {
+    expect(() => load({ PORT: 'abc', REPLICATE: 'yes' })).toThrow(
+      'Invalid configuration:\n  PORT must be an integer from 1 to 65535, got "abc"\n  REPLICATE must be true, false, 1 or 0, got "yes"',
+    );
+  });
+
+  it('names a required variable that is missing', () => {
+    const schema = Type.Object({ DATABASE_URL: Env.url(), SECRET: Env.string() });
+
+    expect(problemsFor({}, schema)).toEqual([
+      'DATABASE_URL is required: an absolute URL such as http://localhost:3000',
+      'SECRET is required: a non-empty string',
+    ]);
+  });
+
+  it('treats an empty variable as unset', () => {
+    const config = load({ PORT: '', INTERNAL_TOKEN: '' });
+
+    expect(config.PORT).toBe(3001);
+    expect(config.INTERNAL_TOKEN).toBeUndefined();
+  });
+
+  it('loads a .env file, but variables already set win', () => {
+    const dotenvPath = join(dir, 'service.env');
+    writeFileSync(dotenvPath, 'PORT=4000\nINTERNAL_TOKEN=from-file\nMAX_BLOB_SIZE=1KiB\n');
+    const env: Record<string, string | undefined> = { PORT: '5000' };
+
+    const config = loadConfig(Config, { env, dotenvPath });
+
+    expect(config).toMatchObject({ PORT: 5000, INTERNAL_TOKEN: 'from-file', MAX_BLOB_SIZE: 1024 });
+    expect(env.INTERNAL_TOKEN).toBe('from-file'); // visible to the rest of the process (the logger reads env too)
+  });
+});

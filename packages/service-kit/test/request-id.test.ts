@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeLogger } from '@backend-rebase/logger';
+import { forwardHeaders, type Service } from '../src/index.js';
+import { buildApp } from './fixtures/app.js';
+import { captureLogger, type CapturedLogger } from './helpers.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+let app: Service;
+let log: CapturedLogger;
+
+beforeAll(async () => {
+  log = captureLogger();
+  app = await buildApp({ logger: log.logger });
+  app.get('/echo-forward', (request) => forwardHeaders(request));
+});
+
+afterAll(async () => {
+  await app.close();
+});
+
+describe('request ids', () => {
+  it('echoes a sane incoming x-request-id', async () => {
+    const response = await app.inject({ url: '/health', headers: { 'x-request-id': 'trace-42' } });
+
+    expect(response.headers['x-request-id']).toBe('trace-42');
+  });
+
+  it('generates a UUID when none is sent', async () => {
+    const response = await app.inject({ url: '/health' });
+
+    expect(response.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it.each([
+    ['too long', 'x'.repeat(129)],
+    ['with spaces', 'a b'],
+    ['non-ASCII', 'idé'],
+  ])('replaces an incoming id that is %s', async (_, id) => {
+    const response = await app.inject({ url: '/health', headers: { 'x-request-id': id } });
+
+    expect(response.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it.each([
+    ['a 404', '/missing'],
+    ['a 500', '/boom'],
+    ['a 400', '/items/%E0%A4%A'],
+  ])('is on %s too', async (_, url) => {
+    const sent = await app.inject({ url, headers: { 'x-request-id': 'err-1' } });
+    const generated = await app.inject({ url });
+
+    expect(sent.headers['x-request-id']).toBe('err-1');
+    expect(generated.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('is on every log line of the request', async () => {
+    await app.inject({ url: '/items/abc', headers: { 'x-request-id': 'logged-7' } });
+    await closeLogger(log.logger);
+
+    const lines = log.lines().filter((line) => line.requestId === 'logged-7');
+    expect(lines.map((line) => line.message)).toEqual(['incoming request', 'request completed']);
+  });
+
+  it('shares the log with no full email address, even one in the URL', async () => {
+    await app.inject({ url: '/items/jane@example.com', headers: { 'x-request-id': 'masked-1' } });
+    await closeLogger(log.logger);
+
+    const lines = log.lines().filter((line) => line.requestId === 'masked-1');
+    expect(lines).toHaveLength(2);
+    expect(JSON.stringify(lines)).not.toContain('jane');
+  });
+
+  it('is forwarded by forwardHeaders()', async () => {
+    const response = await app.inject({ url: '/echo-forward', headers: { 'x-request-id': 'fwd-1' } });
+
+    expect(response.json()).toEqual({ 'x-request-id': 'fwd-1' });
+  });
+});
