@@ -1,0 +1,14 @@
+// @backend-rebase/db: what a service needs to reach PostgreSQL. Test helpers: '@backend-rebase/db/testing'.
+export { flywayChecksum } from './checksum.js';
+export {
+  assertDatabaseName,
+  databaseUrl,
+  ensureDatabase,
+  migrationsDir,
+  prepareDatabase,
+  type PrepareDatabaseOptions,
+} from './database.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';
+export type { Logger } from './logger.js';
+export { migrate, type AppliedMigration, type MigrateOptions, type MigrateResult } from './migrator.js';
+export { createPool, pingDatabase, type PoolOptions } from './pool.js';

@@ -1,0 +1,55 @@
+// Test helpers: each test file gets a database of its own, on the server the global setup provides, so test
+// files run in parallel and repeated runs never see each other's data.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { connectClient } from '../client.js';
+import { databaseUrl, ensureDatabase } from '../database.js';
+import { SERVER_URL_KEY } from './provided.js';
+
+export interface TestDatabase {
+  /** URL of the new database. */
+  url: string;
+  /** URL of the server's `postgres` database, for creating more. */
+  serverUrl: string;
+  name: string;
+  /** Drops the database, disconnecting whoever is still connected. */
+  drop(): Promise<void>;
+}
+
+/** Call in `beforeAll`, and `drop()` in `afterAll`. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const serverUrl = testServerUrl();
+  const name = testDatabaseName(label);
+  await ensureDatabase(serverUrl, name);
+  return { url: databaseUrl(serverUrl, name), serverUrl, name, drop: () => dropDatabase(serverUrl, name) };
+}
+
+/** `t_<label>_<random>`, within PostgreSQL's 63 characters. */
+export function testDatabaseName(label: string): string {
+  const suffix = randomBytes(4).toString('hex');
+  const cleanLabel = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .slice(0, 63 - 't__'.length - suffix.length);
+  return `t_${cleanLabel}_${suffix}`;
+}
+
+function testServerUrl(): string {
+  // Running vitest inside a package skips the root config and its global setup.
+  const url = inject(SERVER_URL_KEY) ?? process.env.TEST_DATABASE_URL;
+  if (!url) {
+    throw new Error('no test database server: run vitest from the repository root, or set TEST_DATABASE_URL');
+  }
+  return url;
+}
+
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const client = await connectClient(serverUrl);
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
