@@ -1,0 +1,186 @@
+// `pnpm start`: the whole stack as local processes. Starts PostgreSQL (embedded unless DATABASE_URL names a
+// server), applies every migrations/<db> folder, starts each service that exists, waits for every /ready,
+// prints where everything is, and on Ctrl-C stops the services, then the database, leaving no process behind.
+import { mkdirSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import dotenv from 'dotenv';
+import { prepareDatabase, startEmbeddedPostgres } from '@backend-rebase/db';
+import { planStack, parsePort, type ProcessSpec } from './manifest.js';
+import { takenPorts } from './ports.js';
+import { waitUntilReady } from './readiness.js';
+import { ServiceProcess, logFileFor } from './service-process.js';
+
+// STACK_ROOT runs the stack of another checkout (the tests point it at a scratch tree of fixture services).
+const repoRoot = path.resolve(process.env.STACK_ROOT ?? fileURLToPath(new URL('../../../', import.meta.url)));
+dotenv.config({ path: path.join(repoRoot, '.env'), quiet: true });
+
+const env = process.env;
+const dataDir = path.resolve(repoRoot, env.STACK_DATA_DIR ?? '.data');
+const logDir = path.resolve(repoRoot, env.STACK_LOG_DIR ?? '.logs');
+const readyTimeoutMs = 1000 * Number(env.STACK_READY_TIMEOUT_SECONDS ?? 60);
+const stopGraceMs = 15_000;
+
+function say(line: string): void {
+  process.stdout.write(`[stack] ${line}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`[stack] ${message}\n`);
+  process.exit(1);
+}
+
+const services: ServiceProcess[] = [];
+let database: { serverUrl: string; stop(): Promise<void> } | null = null;
+let stopping = false;
+
+async function stopEverything(exitCode: number): Promise<never> {
+  stopping = true;
+  say('stopping…');
+  await Promise.all(
+    [...services].reverse().map(async (service) => {
+      const code = await service.stop(stopGraceMs);
+      if (code !== 0 && code !== null) say(`${service.name} exited with code ${code}`);
+    }),
+  );
+  if (database) {
+    await database.stop().catch((error: unknown) => say(`stopping PostgreSQL: ${String(error)}`));
+  }
+  say('stopped');
+  process.exit(exitCode);
+}
+
+process.once('exit', () => {
+  for (const service of services) service.killNow();
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      say('second signal: killing everything now');
+      for (const service of services) service.killNow();
+      process.exit(130);
+    }
+    void stopEverything(0);
+  });
+}
+
+async function main(): Promise<void> {
+  const embedded = env.DATABASE_URL === undefined || env.DATABASE_URL === '';
+  let embeddedPort = 0;
+  try {
+    embeddedPort = parsePort('EMBEDDED_PG_PORT', env.EMBEDDED_PG_PORT, 5433);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+
+  // Plan with a placeholder URL first: the ports must be checked before the database takes one of them.
+  let plan: ProcessSpec[];
+  try {
+    plan = planStack({ repoRoot, dataDir, databaseUrl: env.DATABASE_URL ?? '', env });
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const wanted = plan.map(({ name, port }) => ({ name, port }));
+  if (embedded) wanted.push({ name: 'embedded PostgreSQL', port: embeddedPort });
+  const taken = await takenPorts(wanted);
+  if (taken.length > 0) {
+    fail(
+      `port ${taken.join(', ')} is already in use. Stop whatever holds it (is the stack already running?) ` +
+        'or move the service with its port variable (see .env.example).',
+    );
+  }
+
+  mkdirSync(logDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+
+  let serverUrl = env.DATABASE_URL ?? '';
+  if (embedded) {
+    say(
+      `starting embedded PostgreSQL on port ${embeddedPort} (data in ${path.relative(repoRoot, dataDir)}/postgres)`,
+    );
+    database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: embeddedPort });
+    serverUrl = database.serverUrl;
+  }
+
+  for (const name of migrationFolders()) {
+    await prepareDatabase({
+      serverUrl,
+      database: name,
+      migrationsDir: path.join(repoRoot, 'migrations', name),
+    });
+    say(`database "${name}" is migrated`);
+  }
+
+  plan = planStack({ repoRoot, dataDir, databaseUrl: serverUrl, env });
+  for (const spec of plan) {
+    services.push(
+      new ServiceProcess({
+        name: spec.name,
+        cwd: repoRoot,
+        entry: path.join('services', spec.service, 'src', 'server.ts'),
+        env: { ...env, ...spec.env },
+        logFile: logFileFor(logDir, spec.name),
+        console: process.stdout,
+      }),
+    );
+  }
+  for (const service of services) {
+    void service.exited.then((code) => {
+      if (!stopping) say(`${service.name} exited with code ${String(code)}; its log: ${service.logFile}`);
+    });
+  }
+
+  await Promise.all(
+    plan.map((spec, index) =>
+      waitUntilReady(
+        { name: spec.name, url: `http://127.0.0.1:${spec.port}`, exited: services[index]!.exited },
+        readyTimeoutMs,
+      ),
+    ),
+  );
+
+  printTable(plan, serverUrl, embedded);
+}
+
+function migrationFolders(): string[] {
+  const root = path.join(repoRoot, 'migrations');
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+}
+
+function printTable(plan: ProcessSpec[], serverUrl: string, embedded: boolean): void {
+  const rows: Array<[string, string, string]> = plan.map((spec) => [
+    spec.name,
+    `http://127.0.0.1:${spec.port}`,
+    path.relative(repoRoot, logFileFor(logDir, spec.name)),
+  ]);
+  rows.push([embedded ? 'postgres (embedded)' : 'postgres', redactPassword(serverUrl), '']);
+  const header: [string, string, string] = ['service', 'url', 'log'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+  const lines = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+  if (plan.length === 0) lines.push('', 'No services are built yet: only the database runs.');
+  lines.push('', 'Every service answers /health, /ready, /metrics and /docs. Ctrl-C stops everything.');
+  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+  say('ready');
+}
+
+function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`[stack] ${error instanceof Error ? error.message : String(error)}\n`);
+  if (!stopping) await stopEverything(1);
+});
