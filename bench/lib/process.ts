@@ -1,0 +1,193 @@
+// Spawning the processes a scenario measures: services under test, fixture servers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The repository root (no trailing slash). */
+export const rootDir = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+const tsxLoader = import.meta.resolve('tsx');
+const childGuard = import.meta.resolve('@backend-rebase/stack/child-guard');
+
+export interface StartProcessOptions {
+  /** A short label used in messages, e.g. "blob-server-1". */
+  name: string;
+  /** The entry file, run with tsx: absolute, or relative to the repository root. */
+  script: string;
+  args?: string[];
+  /** Added to (or, with `undefined`, removed from) the harness's own environment. */
+  env?: Record<string, string | undefined>;
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+  /** When given, startProcess resolves only once this URL answers (see waitForHttp). */
+  waitFor?: string;
+  /** How long to wait for `waitFor` (default 20 s). */
+  waitTimeoutMs?: number;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ProcessHandle {
+  readonly name: string;
+  readonly pid: number;
+  /** The last ~16 KiB of the child's stdout and stderr, interleaved. */
+  output(): string;
+  /** Resolves when the child has exited (whoever stopped it). */
+  readonly exited: Promise<ExitInfo>;
+  /** Whether the child has exited. */
+  readonly hasExited: boolean;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 5 s); resolves once the child is gone. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface WaitForHttpOptions {
+  /** Give up after this long (default 20 s). */
+  timeoutMs?: number;
+  /** Poll interval (default 100 ms). */
+  intervalMs?: number;
+  /** Keep polling until the answer has this status (default: any answer will do). */
+  status?: number;
+  /** Fail at once, with the process's output, if this process exits while we wait. */
+  process?: ProcessHandle;
+}
+
+const OUTPUT_LIMIT = 16 * 1024;
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('freePort: no TCP address');
+  return address.port;
+}
+
+function describeExit({ code, signal }: ExitInfo): string {
+  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
+}
+
+export async function startProcess(options: StartProcessOptions): Promise<ProcessHandle> {
+  const script = isAbsolute(options.script) ? options.script : resolve(rootDir, options.script);
+  if (!existsSync(script)) throw new Error(`${options.name}: script not found: ${script}`);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', tsxLoader, '--import', childGuard, script, ...(options.args ?? [])],
+    { cwd: options.cwd ?? rootDir, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+  );
+
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (output.length > OUTPUT_LIMIT * 2) output = output.slice(-OUTPUT_LIMIT);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  let hasExited = false;
+  const exited = new Promise<ExitInfo>((resolveExit, rejectExit) => {
+    child.once('exit', (code, signal) => {
+      hasExited = true;
+      resolveExit({ code, signal });
+    });
+    child.once('error', (error) => {
+      hasExited = true;
+      rejectExit(new Error(`${options.name}: could not start ${script}: ${error.message}`));
+    });
+  });
+  // Nobody may be awaiting `exited` when it rejects; the rejection is surfaced by stop()/waitForHttp instead.
+  exited.catch(() => undefined);
+
+  if (child.pid === undefined) {
+    await exited; // rejects with the spawn error
+    throw new Error(`${options.name}: could not start ${script}`);
+  }
+  const pid = child.pid;
+
+  let stopping: Promise<void> | undefined;
+  const handle: ProcessHandle = {
+    name: options.name,
+    pid,
+    output: () => output.slice(-OUTPUT_LIMIT),
+    exited,
+    get hasExited() {
+      return hasExited;
+    },
+    stop(graceMs = 5000) {
+      stopping ??= (async () => {
+        if (hasExited) return;
+        child.kill('SIGTERM');
+        const outcome = await Promise.race([
+          exited.then(() => 'exited' as const),
+          sleep(graceMs, 'timeout' as const),
+        ]);
+        if (outcome === 'timeout' && !hasExited) {
+          child.kill('SIGKILL');
+          await exited.catch(() => undefined);
+        }
+      })();
+      return stopping;
+    },
+  };
+
+  if (options.waitFor !== undefined) {
+    try {
+      await waitForHttp(options.waitFor, {
+        process: handle,
+        ...(options.waitTimeoutMs === undefined ? {} : { timeoutMs: options.waitTimeoutMs }),
+      });
+    } catch (error) {
+      await handle.stop();
+      throw error;
+    }
+  }
+  return handle;
+}
+
+export async function waitForHttp(url: string, options: WaitForHttpOptions = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const intervalMs = options.intervalMs ?? 100;
+  const deadline = Date.now() + timeoutMs;
+  let last: string;
+  for (;;) {
+    const child = options.process;
+    if (child?.hasExited) {
+      const info = await child.exited.catch((error: unknown) => error);
+      const why = info instanceof Error ? info.message : describeExit(info as ExitInfo);
+      throw new Error(
+        `${child.name} ${why} before ${url} answered. Its output:\n${child.output() || '(none)'}`,
+      );
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(Math.max(250, intervalMs * 5)) });
+      await response.arrayBuffer();
+      if (options.status === undefined || response.status === options.status) return;
+      last = `status ${response.status}`;
+    } catch (error) {
+      last =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
+    }
+    if (Date.now() >= deadline) {
+      const tail = child ? `\nOutput of ${child.name}:\n${child.output() || '(none)'}` : '';
+      throw new Error(`${url} did not answer within ${timeoutMs} ms (last: ${last})${tail}`);
+    }
+    await sleep(intervalMs);
+  }
+}

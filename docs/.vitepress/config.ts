@@ -1,0 +1,43 @@
+// VitePress site for the project: `pnpm docs:dev` to write, `pnpm docs:build` to check (CI builds it).
+// Dead-link checking stays on (VitePress's default): a link to a page that does not exist fails the build.
+// The sidebar lists only pages that exist; add a part's page here when the part lands.
+import { defineConfig } from 'vitepress';
+
+export default defineConfig({
+  title: 'Backend Rebase',
+  description:
+    'A reference backend in TypeScript: a distributed blob store with a consistent-hash load balancer and an LRU ' +
+    'cache proxy, a PostgreSQL user service, an analytics platform, and lessons on the data structures underneath.',
+  lang: 'en-US',
+  cleanUrls: true,
+  lastUpdated: false,
+  ignoreDeadLinks: false,
+  themeConfig: {
+    nav: [
+      { text: 'Quick start', link: '/#quick-start' },
+      { text: 'Architecture', link: '/#architecture' },
+      { text: 'Operations', link: '/operations' },
+      { text: 'Benchmarks', link: '/benchmarks' },
+    ],
+    sidebar: [
+      {
+        text: 'Introduction',
+        items: [
+          { text: 'Overview', link: '/' },
+          { text: 'Quick start', link: '/#quick-start' },
+          { text: 'Architecture', link: '/#architecture' },
+          { text: 'Technology stack', link: '/#technology-stack' },
+        ],
+      },
+      {
+        text: 'Running it',
+        items: [
+          { text: 'Operations', link: '/operations' },
+          { text: 'Benchmarks', link: '/benchmarks' },
+        ],
+      },
+    ],
+    outline: { level: [2, 3] },
+    search: { provider: 'local' },
+  },
+});
