@@ -1,8 +1,6 @@
 // Spawning the processes a scenario measures: services under test, fixture servers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,18 +56,9 @@ export interface WaitForHttpOptions {
   process?: ProcessHandle;
 }
 
-const OUTPUT_LIMIT = 16 * 1024;
+export { findFreePort as freePort } from '@backend-rebase/net';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('freePort: no TCP address');
-  return address.port;
-}
+const OUTPUT_LIMIT = 16 * 1024;
 
 function describeExit({ code, signal }: ExitInfo): string {
   return signal ? `was killed by ${signal}` : `exited with code ${code}`;

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from './logger.js';
-import { isPortFree } from './port.js';
+import { isPortFree } from '@backend-rebase/net';
 
 export interface EmbeddedPostgresOptions {
   /** Created and initialised when it holds no cluster yet. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startEmbeddedPostgres } from '../src/embedded.js';
-import { findFreePort, isPortFree } from '../src/port.js';
+import { findFreePort, isPortFree } from '@backend-rebase/net';
 import { rows } from './helpers/sql.js';
 
 async function temporaryDir(): Promise<string> {

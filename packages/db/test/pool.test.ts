@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createPool, pingDatabase } from '../src/pool.js';
-import { findFreePort } from '../src/port.js';
+import { findFreePort } from '@backend-rebase/net';
 
 describe('pingDatabase without a database', () => {
   it('fails at once when nothing listens', async () => {

@@ -6,4 +6,4 @@ export {
   type ProcessSpec,
   type StackSettings,
 } from './manifest.js';
-export { isPortFree, takenPorts } from './ports.js';
+export { takenPorts } from './ports.js';

@@ -1,16 +1,6 @@
 // Finds out, before anything starts, whether the ports the stack needs are free, so a taken port is a clear
 // message naming the port and its owner-to-be instead of one service dying half-way through start-up.
-import net from 'node:net';
-
-export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host, exclusive: true }, () => {
-      server.close(() => resolve(true));
-    });
-  });
-}
+import { isPortFree } from '@backend-rebase/net';
 
 export async function takenPorts(wanted: Array<{ name: string; port: number }>): Promise<string[]> {
   const checks = await Promise.all(

@@ -2,10 +2,11 @@
 // are the fixtures in this folder, and watches its output.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+export { findFreePort as freePort } from '@backend-rebase/net';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -31,15 +32,6 @@ export async function scratchRoot(migrations?: {
     for (const [name, sql] of Object.entries(migrations.files)) await writeFile(path.join(dir, name), sql);
   }
   return { root, dataDir: path.join(root, '.data'), logDir: path.join(root, '.logs') };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 export class RunningStack {

@@ -3,7 +3,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPortFree } from '../src/ports.js';
+import { isPortFree } from '@backend-rebase/net';
 import { freePort, isAlive, RunningStack, scratchRoot, type ScratchRoot } from './run-stack.js';
 
 let scratch: ScratchRoot;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
-import { isPortFree } from '../src/ports.js';
+import { isPortFree } from '@backend-rebase/net';
 import { freePort, RunningStack, scratchRoot, type ScratchRoot } from './run-stack.js';
 
 let database: TestDatabase;

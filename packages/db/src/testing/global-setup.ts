@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { connectClient } from '../client.js';
 import { startEmbeddedPostgres } from '../embedded.js';
-import { findFreePort } from '../port.js';
+import { findFreePort } from '@backend-rebase/net';
 import { SERVER_URL_KEY } from './provided.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

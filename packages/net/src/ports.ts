@@ -1,5 +1,5 @@
-// Local TCP ports: whether one is free, and a free one chosen by the kernel. Both probe by binding, the same
-// way the server will, on the loopback address the embedded server listens on.
+// Local TCP ports on the loopback address every local process here listens on: whether one is free, and a free
+// one chosen by the kernel. Both probe by binding, the same way the server will.
 import net from 'node:net';
 
 const HOST = '127.0.0.1';
