@@ -80,3 +80,14 @@ export async function prepareDatabase(options: PrepareDatabaseOptions): Promise<
   }
   return url;
 }
+
+/** The URL with its password masked, for messages and logs; text that is not a URL is returned as it is. */
+export function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

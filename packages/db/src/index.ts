@@ -6,6 +6,7 @@ export {
   ensureDatabase,
   migrationsDir,
   prepareDatabase,
+  redactPassword,
   type PrepareDatabaseOptions,
 } from './database.js';
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';

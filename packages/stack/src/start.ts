@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
-import { prepareDatabase, startEmbeddedPostgres } from '@backend-rebase/db';
+import { prepareDatabase, redactPassword, startEmbeddedPostgres } from '@backend-rebase/db';
 import { planStack, parsePort, type ProcessSpec } from './manifest.js';
 import { takenPorts } from './ports.js';
 import { waitUntilReady } from './readiness.js';
@@ -168,16 +168,6 @@ function printTable(plan: ProcessSpec[], serverUrl: string, embedded: boolean): 
   lines.push('', 'Every service answers /health, /ready, /metrics and /docs. Ctrl-C stops everything.');
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
   say('ready');
-}
-
-function redactPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
 
 main().catch(async (error: unknown) => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { connectClient } from '../client.js';
+import { redactPassword } from '../database.js';
 import { startEmbeddedPostgres } from '../embedded.js';
 import { findFreePort } from '@backend-rebase/net';
 import { SERVER_URL_KEY } from './provided.js';
@@ -40,15 +41,9 @@ async function assertReachable(url: string): Promise<void> {
     await client.end();
   } catch (error) {
     throw new Error(
-      `TEST_DATABASE_URL (${withoutPassword(url)}) is not reachable: ${(error as Error).message}. ` +
+      `TEST_DATABASE_URL (${redactPassword(url)}) is not reachable: ${(error as Error).message}. ` +
         'Start that server, or unset TEST_DATABASE_URL to run the tests on an embedded one.',
       { cause: error },
     );
   }
-}
-
-function withoutPassword(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
