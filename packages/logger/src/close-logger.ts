@@ -3,6 +3,7 @@
 // promise, and it always settles within `timeoutMs`, so an unreachable listener cannot hold up a shutdown.
 import type { Writable } from 'node:stream';
 import type LogzioWinstonTransport from 'winston-logzio';
+import { isBatchedStdout } from './batched-stdout.js';
 import { outputs, type Logger } from './create-logger.js';
 
 const closing = new WeakMap<Logger, Promise<void>>();
@@ -22,7 +23,7 @@ async function flush(logger: Logger): Promise<void> {
   const output = outputs.get(logger);
   if (!output) throw new Error('closeLogger: this logger was not made by createLogger');
   if (output.logzio) await shipAndDetach(logger, output.logzio);
-  await drained(output.stream);
+  await drained(isBatchedStdout(output.stream) ? output.stream.flush() : output.stream);
 }
 
 // Removing the transport makes winston-logzio send what it buffered (its sendAndClose) and emit 'close' once the

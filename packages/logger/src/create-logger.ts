@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import winston from 'winston';
 import type LogzioWinstonTransport from 'winston-logzio';
+import { batchedStdout } from './batched-stdout.js';
 import { jsonLine } from './json-line.js';
 import { createLogzioTransport, type Env } from './logzio.js';
 
@@ -15,7 +16,7 @@ export interface LoggerOptions {
   level?: string;
   /** where LOG_LEVEL and LOGZIO_* are read; default process.env */
   env?: Env;
-  /** where the JSON lines go; default process.stdout (tests pass a capturing stream) */
+  /** where the JSON lines go; default process.stdout, in batches (tests pass a capturing stream) */
   stream?: Writable;
 }
 
@@ -29,7 +30,7 @@ export function createLogger({
   service,
   level,
   env = process.env,
-  stream = process.stdout,
+  stream = batchedStdout(),
 }: LoggerOptions): Logger {
   const threshold = level ?? env.LOG_LEVEL ?? 'info';
   const levels = Object.keys(winston.config.npm.levels);

@@ -85,6 +85,8 @@ export class PinoAdapter {
 
   private write(level: PinoLevel, [first, ...rest]: unknown[]): void {
     if (this.#level && severity[level] < severity[this.#level]) return;
+    // Before any work: winston would build, format and only then drop a line below its level.
+    if (!this.logger.isLevelEnabled(winstonLevel[level])) return;
 
     let metadata: Record<string, unknown> = {};
     let message: string;

@@ -13,6 +13,7 @@ import { addHealthRoutes, type ReadinessCheck } from './health.js';
 import { guardInternalRoutes } from './internal-guard.js';
 import { addMetrics } from './metrics.js';
 import { echoRequestId, requestIdOf } from './request-id.js';
+import { logEachRequest } from './request-log.js';
 import type { Service } from './service.js';
 import { validateRequests } from './validation.js';
 
@@ -40,7 +41,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const loggerInstance: FastifyBaseLogger = toPinoLogger(options.logger);
   const app = Fastify({
     loggerInstance,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // request-log.ts writes one line per request instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     genReqId: requestIdOf,
     frameworkErrors,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -52,6 +54,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   validateRequests(app);
   echoRequestId(app);
+  logEachRequest(app);
   const isDraining = drainOnClose(app);
   guardInternalRoutes(app, options.internalToken);
   answerErrorsWithProblems(app);

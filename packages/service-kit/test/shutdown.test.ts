@@ -78,7 +78,7 @@ describe('runService', () => {
     const port = Number(new URL(base).port);
 
     const slow = request(`${base}/slow`);
-    await running.waitForLine((l) => (l.req as { url?: string } | undefined)?.url === '/slow');
+    await running.waitForLine((l) => l.message === 'slow request started');
     running.child.kill('SIGTERM');
     await running.waitForLine((l) => l.message === 'shutting down');
 
