@@ -1,0 +1,106 @@
+// The two routes every HTTP-overhead scenario measures (GET /hello, POST /echo of 1 KiB JSON) and the way they
+// are measured: servers started as child processes (bench/fixtures/), checked to give the same answers, then
+// loaded with 10 connections in alternating rounds (ctx.compareLoad) so noise hits both sides alike.
+import type { Row, ScenarioContext } from './scenario.js';
+
+const CONNECTIONS = 10;
+
+const BODY_BYTES = 1024;
+
+/** A JSON document of exactly 1 KiB, like a typical API request body. */
+function sampleBody(): string {
+  const items = Array.from({ length: 16 }, (_, i) => ({
+    sku: `SKU-${1000 + i}`,
+    qty: i + 1,
+    price: 9.99 + i,
+  }));
+  const doc = { id: '0190f5a2-7c3e-7d4a-9b1e-3f2a1c4d5e6f', customer: 'j***@example.com', items, note: '' };
+  doc.note = 'x'.repeat(BODY_BYTES - JSON.stringify(doc).length);
+  const body = JSON.stringify(doc);
+  if (Buffer.byteLength(body) !== BODY_BYTES) throw new Error(`sample body is ${body.length} bytes`);
+  return body;
+}
+
+export async function startServer(ctx: ScenarioContext, name: string, script: string): Promise<string> {
+  const port = await ctx.freePort();
+  const base = `http://127.0.0.1:${port}`;
+  await ctx.startProcess({
+    name,
+    script,
+    env: { PORT: String(port), HOST: '127.0.0.1' },
+    waitFor: `${base}/hello`,
+  });
+  return base;
+}
+
+/** Both servers must give the same answers before their speed is compared. */
+export async function checkSameAnswers(bases: string[], body: string): Promise<void> {
+  for (const base of bases) {
+    const hello = await fetch(`${base}/hello`);
+    const helloText = await hello.text();
+    if (hello.status !== 200 || helloText !== '{"hello":"world"}') {
+      throw new Error(`${base}/hello answered ${hello.status} ${helloText}`);
+    }
+    const echo = await fetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const echoText = await echo.text();
+    if (echo.status !== 200 || echoText !== body)
+      throw new Error(`${base}/echo answered ${echo.status} ${echoText.slice(0, 100)}`);
+  }
+}
+
+/** Loads both servers with the two routes and returns req/s, p50 and p99 rows. */
+export async function measureHelloRoutes(
+  ctx: ScenarioContext,
+  servers: { project: string; baseline: string },
+): Promise<Row[]> {
+  const body = sampleBody();
+  await checkSameAnswers([servers.project, servers.baseline], body);
+  const cases = [
+    { name: 'GET /hello', path: '/hello', request: { method: 'GET' as const } },
+    {
+      name: 'POST /echo 1 KiB JSON',
+      path: '/echo',
+      request: { method: 'POST' as const, body, headers: { 'content-type': 'application/json' } },
+    },
+  ];
+
+  const rows: Row[] = [];
+  for (const { name, path, request } of cases) {
+    ctx.log(`${name}: ${ctx.durationSeconds} s per server in alternating rounds`);
+    const { project, baseline } = await ctx.compareLoad({
+      label: name,
+      project: { url: servers.project + path, connections: CONNECTIONS, ...request },
+      baseline: { url: servers.baseline + path, connections: CONNECTIONS, ...request },
+      rounds: ctx.smoke ? 2 : 4,
+      warmupSeconds: ctx.smoke ? 0 : Math.min(2, ctx.durationSeconds / 5),
+    });
+    rows.push(
+      {
+        case: name,
+        metric: 'req/s',
+        project: project.requestsPerSecond,
+        baseline: baseline.requestsPerSecond,
+        higherIsBetter: true,
+      },
+      {
+        case: name,
+        metric: 'p50 ms',
+        project: project.p50Ms,
+        baseline: baseline.p50Ms,
+        higherIsBetter: false,
+      },
+      {
+        case: name,
+        metric: 'p99 ms',
+        project: project.p99Ms,
+        baseline: baseline.p99Ms,
+        higherIsBetter: false,
+      },
+    );
+  }
+  return rows;
+}
