@@ -22,9 +22,18 @@ export async function waitUntilReady(target: ReadyTarget, timeoutMs: number): Pr
       if (response.status === 200) return;
       lastProblem = `/ready answered ${response.status}: ${body.slice(0, 300)}`;
     } catch (error) {
-      lastProblem = error instanceof Error ? error.message : String(error);
+      lastProblem = describeFailure(error);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${target.name} was not ready after ${timeoutMs / 1000} s (${lastProblem})`);
+}
+
+// fetch() says only "fetch failed"; the reason (nothing listening yet, a timeout) is in its cause.
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: string } | undefined;
+  if (cause?.code === 'ECONNREFUSED') return 'nothing is listening on its port yet';
+  if (error.name === 'TimeoutError') return '/ready did not answer within 2 s';
+  return cause?.code ? `${error.message} (${cause.code})` : error.message;
 }

@@ -108,7 +108,8 @@ describe('start-services.sh with DATABASE_URL', () => {
       ...stackEnv(port),
       STACK_ROOT: noMigrations.root,
       DATABASE_URL: unreachable,
-      STACK_READY_TIMEOUT_SECONDS: '3',
+      // Long enough for the service to start on a busy machine; its /ready then keeps failing.
+      STACK_READY_TIMEOUT_SECONDS: '10',
     });
     try {
       expect(await stack.exited).toBe(1);
@@ -116,7 +117,7 @@ describe('start-services.sh with DATABASE_URL', () => {
       stack.kill();
       await rm(noMigrations.root, { recursive: true, force: true });
     }
-    expect(stack.output).toMatch(/user-service was not ready after 3 s \(\/ready answered 503: .*database/);
+    expect(stack.output).toMatch(/user-service was not ready after 10 s \(\/ready answered 503: .*database/);
     expect(stack.output).not.toContain('[stack] ready');
     expect(await isPortFree(port)).toBe(true);
   });
