@@ -1,0 +1,90 @@
+// What the three counting programs share: the command line, the progress bar, the report they print and how
+// they end. Results go to stdout (`primes: …`, `elapsed: … ms`, `peak RSS: … MiB`, one per line, for people and
+// for compare.ts to read); the progress bar and errors go to stderr. A malformed line ends the run with
+// `line <n>: <reason>` and exit code 1; a wrong command line with exit code 2.
+import { SingleBar } from 'cli-progress';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BadLineError } from './prime-counter.js';
+
+export class UsageError extends Error {}
+
+/** Parses `FILE [options]`; throws UsageError with `usage` when it does not fit. */
+export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options']>>(
+  usage: string,
+  options: T,
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({ options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (file === undefined || extra.length > 0) throw new UsageError(usage);
+  return { file, values: parsed.values };
+}
+
+/** A whole number ≥ min from an option's text. */
+export function integerOption(name: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`--${name} expects an integer ≥ ${min}, got "${text}"`);
+  }
+  return value;
+}
+
+export interface Progress {
+  update(bytesDone: number): void;
+  stop(): void;
+}
+
+/** A progress bar over the file's bytes on stderr, or nothing when stderr is not a terminal (pipes, CI, tests). */
+export function progressBar(totalBytes: number): Progress {
+  if (!process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: '{bar} {percentage}% | {value}/{total} MiB | ETA {eta}s',
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+  bar.start(mib(totalBytes), 0);
+  return {
+    update: (bytesDone) => bar.update(mib(bytesDone)),
+    stop: () => bar.stop(),
+  };
+}
+
+/** The largest resident set size of this process so far (all threads), in MiB. */
+export function peakRssMiB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
+}
+
+/** Prints the report; `extra` lines come between elapsed and peak RSS. */
+export function printReport(primes: number, elapsedMs: number, extra: string[] = []): void {
+  const lines = [
+    `primes: ${primes}`,
+    `elapsed: ${Math.round(elapsedMs)} ms`,
+    ...extra,
+    `peak RSS: ${peakRssMiB()} MiB`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Runs a program's main function and turns its failures into a message on stderr and an exit code. */
+export function runProgram(main: () => Promise<void> | void): void {
+  Promise.resolve()
+    .then(main)
+    .catch((error: unknown) => {
+      if (error instanceof BadLineError) {
+        process.stderr.write(`line ${error.line}: ${error.reason}\n`);
+        process.exitCode = 1;
+      } else if (error instanceof UsageError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 2;
+      } else {
+        process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const script = fileURLToPath(new URL('../src/gen-numbers.ts', import.meta.url));
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gen-numbers-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function generate(out: string, count: number, max: number, seed: number): Promise<string> {
+  const file = join(dir, out);
+  const args = ['--count', String(count), '--max', String(max), '--seed', String(seed), '--out', file];
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...args]);
+  return readFile(file, 'latin1');
+}
+
+describe('gen-numbers', { timeout: 30_000 }, () => {
+  test('the same seed gives the same bytes; another seed does not', async () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const [a, b, c] = await Promise.all([
+      generate('a', 20_000, max, 7),
+      generate('b', 20_000, max, 7),
+      generate('c', 20_000, max, 8),
+    ]);
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+
+  test('writes COUNT lines of integers in 0..MAX, using the whole range', async () => {
+    for (const max of [0, 6, 1000, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
+      const text = await generate(`range-${max}`, 5000, max, 1);
+      expect(text.endsWith('\n')).toBe(true);
+      const values = text.slice(0, -1).split('\n');
+      expect(values).toHaveLength(5000);
+      for (const line of values) {
+        expect(line).toMatch(/^(0|[1-9]\d*)$/);
+        expect(Number(line)).toBeLessThanOrEqual(max);
+      }
+      const numbers = values.map(Number);
+      if (max === 6) expect(new Set(numbers).size).toBe(7);
+      if (max === Number.MAX_SAFE_INTEGER) {
+        expect(Math.max(...numbers)).toBeGreaterThan(max * 0.99);
+        expect(numbers.some((n) => n % 2 === 1)).toBe(true); // all 53 bits are random, the lowest too
+      }
+    }
+  });
+});
