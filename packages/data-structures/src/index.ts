@@ -1,0 +1,1 @@
+export { BinaryHeap, type Comparator } from './binary-heap.js';
