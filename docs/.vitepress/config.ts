@@ -17,6 +17,7 @@ export default defineConfig({
       { text: 'Quick start', link: '/#quick-start' },
       { text: 'Architecture', link: '/#architecture' },
       { text: 'Operations', link: '/operations' },
+      { text: 'Lessons', link: '/lessons' },
       { text: 'Benchmarks', link: '/benchmarks' },
     ],
     sidebar: [
@@ -27,6 +28,15 @@ export default defineConfig({
           { text: 'Quick start', link: '/#quick-start' },
           { text: 'Architecture', link: '/#architecture' },
           { text: 'Technology stack', link: '/#technology-stack' },
+        ],
+      },
+      {
+        text: 'Lessons',
+        items: [
+          { text: 'Overview', link: '/lessons' },
+          { text: 'HashMap', link: '/lessons/hash-map' },
+          { text: 'External sort', link: '/lessons/external-sort' },
+          { text: 'Counting primes', link: '/lessons/count-primes' },
         ],
       },
       {
