@@ -8,22 +8,12 @@
 import { HashMap } from '../../lessons/hash-map/src/hash-map.js';
 import { md5Hash } from '../../lessons/hash-map/src/hashes.js';
 import { defineScenario, type Row, type ScenarioContext } from '../lib/index.js';
+import { seededFloats } from '@backend-rebase/seeded-random';
 
 const KEYS = 100_000;
 const SMOKE_KEYS = 10_000;
 /** Rounds of one side whose ops/s differ by more than this factor are reported as noisy. */
 const NOISY_SPREAD = 1.25;
-
-/** A small seeded PRNG (Mulberry32), so that every run uses the same keys and the same operations. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** `count` distinct values made by `make`, e.g. "user:k3x9q2m1" or a random int32. */
 function distinct<T>(count: number, make: () => T): T[] {
@@ -58,7 +48,7 @@ export default defineScenario({
   baseline: 'the built-in Map, with the same keys and operations in the same run.',
   async run(ctx) {
     const count = ctx.smoke ? SMOKE_KEYS : KEYS;
-    const random = mulberry32(2024);
+    const random = seededFloats(2024);
     const strings = distinct(2 * count, () => `user:${Math.floor(random() * 36 ** 8).toString(36)}`);
     const integers = distinct(count, () => Math.floor(random() * 2 ** 32) | 0);
     const walk = 1 << 18;

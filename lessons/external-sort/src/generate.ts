@@ -12,7 +12,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { Mulberry32 } from './prng.js';
+import { Mulberry32 } from '@backend-rebase/seeded-random';
 
 export interface GenerateOptions {
   lines: number;

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { HashMap } from './hash-map.js';
 import { fnv1a, md5Hash, type HashFunction } from './hashes.js';
+import { seededFloats } from '@backend-rebase/seeded-random';
 
 const USAGE = `usage: pnpm lesson:hash-map [--hash fnv1a|md5] [--keys N] [--pattern sequential|random|words]
 
@@ -58,7 +59,7 @@ function sequential(count: number): string[] {
 
 /** Random keys from a fixed seed: the same run gives the same keys, so results can be compared. */
 function random(count: number): string[] {
-  const next = mulberry32(42);
+  const next = seededFloats(42);
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   const keys = new Set<string>();
   while (keys.size < count) {
@@ -83,17 +84,6 @@ function words(count: number): string[] {
     } while (rest > 0);
     return word;
   });
-}
-
-/** A tiny seeded PRNG (Mulberry32): uniform floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** Share of buckets holding exactly k keys when keys land uniformly at random: the Poisson probability. */

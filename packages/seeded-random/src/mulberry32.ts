@@ -1,6 +1,6 @@
 // mulberry32: a tiny seeded pseudo-random generator (32 bits of state, one multiply-xorshift round per number).
-// Same seed, same sequence, on every machine and Node version — which is all gen-lines needs: reproducible test
-// inputs. It is fast and passes the usual statistical batteries for this use, but it is not cryptographic, and
+// Same seed, same sequence, on every machine and Node version — which is all the generators, demos and benchmarks
+// need: reproducible inputs. It is fast and passes the usual statistical batteries for this use, but it is not cryptographic, and
 // its period (2^32) is far longer than any file we generate needs.
 
 export class Mulberry32 {
@@ -28,4 +28,10 @@ export class Mulberry32 {
   nextFloat(): number {
     return this.nextUint32() / 0x1_0000_0000;
   }
+}
+
+/** Uniform floats in [0, 1) as a function, where a `Math.random` stand-in is wanted. */
+export function seededFloats(seed: number): () => number {
+  const random = new Mulberry32(seed);
+  return () => random.nextFloat();
 }
