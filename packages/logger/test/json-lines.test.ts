@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closeLogger, createLogger } from '../src/index.js';
-import { captureLines } from './capture.js';
+import { captureLines } from '../src/testing.js';
 
 describe('createLogger', () => {
   it('writes one JSON object per line: timestamp, level, service and message first, then the metadata', async () => {

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeLogger, createLogger } from '../src/index.js';
-import { captureLines } from './capture.js';
+import { captureLines } from '../src/testing.js';
 
 interface Received {
   url: string;

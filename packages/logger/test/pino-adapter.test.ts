@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closeLogger, createLogger, toPinoLogger } from '../src/index.js';
-import { captureLines } from './capture.js';
+import { captureLines } from '../src/testing.js';
 
 function setup(level?: string) {
   const { stream, records } = captureLines();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/index.js';
 import { buildApp } from './fixtures/app.js';
-import { captureLogger } from './helpers.js';
+import { captureLogger } from '@backend-rebase/logger/testing';
 
 interface OpenApi {
   info: { title: string; version: string };

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeLogger } from '@backend-rebase/logger';
 import type { Service } from '../src/index.js';
 import { buildApp } from './fixtures/app.js';
-import { captureLogger, type CapturedLogger } from './helpers.js';
+import { captureLogger, type CapturedLogger } from '@backend-rebase/logger/testing';
 
 let app: Service;
 let log: CapturedLogger;

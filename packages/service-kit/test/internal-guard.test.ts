@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopback, type Service } from '../src/index.js';
 import { buildApp } from './fixtures/app.js';
-import { captureLogger } from './helpers.js';
+import { captureLogger } from '@backend-rebase/logger/testing';
 
 let app: Service | undefined;
 

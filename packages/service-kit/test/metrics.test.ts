@@ -2,7 +2,7 @@ import { Counter } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Service } from '../src/index.js';
 import { buildApp } from './fixtures/app.js';
-import { captureLogger } from './helpers.js';
+import { captureLogger } from '@backend-rebase/logger/testing';
 
 const apps: Service[] = [];
 

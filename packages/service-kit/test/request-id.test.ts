@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeLogger } from '@backend-rebase/logger';
 import { forwardHeaders, type Service } from '../src/index.js';
 import { buildApp } from './fixtures/app.js';
-import { captureLogger, type CapturedLogger } from './helpers.js';
+import { captureLogger, type CapturedLogger } from '@backend-rebase/logger/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from './fixtures/app.js';
-import { captureLogger } from './helpers.js';
+import { captureLogger } from '@backend-rebase/logger/testing';
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const serverScript = fileURLToPath(new URL('fixtures/server.ts', import.meta.url));
