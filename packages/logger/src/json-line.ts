@@ -37,7 +37,10 @@ const errorsAsObjects = winston.format((info) => {
 });
 
 const emailsMasked = winston.format((info) => {
-  for (const [key, value] of Object.entries(info)) info[key] = maskStrings(value, []);
+  for (const [key, value] of Object.entries(info)) {
+    const masked = maskStrings(value, []);
+    if (masked !== value) info[key] = masked;
+  }
   return info;
 });
 
@@ -55,7 +58,10 @@ export const jsonLine = winston.format.combine(
   winston.format.json({ deterministic: false }),
 );
 
-/** A copy of plain objects and arrays with their strings masked; other objects (Date, Buffer) are kept as is. */
+/**
+ * Plain objects and arrays with their strings masked; other objects (Date, Buffer) are kept as they are. A value
+ * is copied only when something inside it changes, so the usual entry, with no address in it, allocates nothing.
+ */
 function maskStrings(value: unknown, ancestors: object[]): unknown {
   if (typeof value === 'string') return maskEmails(value);
   if (typeof value !== 'object' || value === null) return value;
@@ -64,6 +70,19 @@ function maskStrings(value: unknown, ancestors: object[]): unknown {
   if (ancestors.includes(value)) return '[Circular]';
 
   const inside = [...ancestors, value];
-  if (Array.isArray(value)) return value.map((item: unknown) => maskStrings(item, inside));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskStrings(item, inside)]));
+  if (Array.isArray(value)) {
+    const items = value as unknown[];
+    let copy: unknown[] | undefined;
+    items.forEach((item, index) => {
+      const masked = maskStrings(item, inside);
+      if (masked !== item) (copy ??= [...items])[index] = masked;
+    });
+    return copy ?? items;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const masked = maskStrings(item, inside);
+    if (masked !== item) (copy ??= { ...value })[key] = masked;
+  }
+  return copy ?? value;
 }

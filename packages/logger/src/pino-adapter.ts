@@ -92,12 +92,12 @@ export class PinoAdapter {
     let message: string;
     if (first instanceof Error) {
       metadata = this.serialize({ err: first });
-      message = rest.length > 0 ? format(...rest) : first.message;
+      message = rest.length > 0 ? messageOf(rest) : first.message;
     } else if (typeof first === 'object' && first !== null) {
       metadata = this.serialize(first as Record<string, unknown>);
-      message = rest.length > 0 ? format(...rest) : '';
+      message = rest.length > 0 ? messageOf(rest) : '';
     } else {
-      message = format(first, ...rest);
+      message = messageOf([first, ...rest]);
     }
     this.logger.log({ ...this.bindings, ...metadata, level: winstonLevel[level], message });
   }
@@ -110,6 +110,12 @@ export class PinoAdapter {
     }
     return serialized;
   }
+}
+
+// util.format is the slow way to say nothing when the message is one plain string, as it almost always is.
+function messageOf(parts: unknown[]): string {
+  const [only] = parts;
+  return parts.length === 1 && typeof only === 'string' && !only.includes('%') ? only : format(...parts);
 }
 
 /** A pino-compatible view of a winston logger, for `Fastify({ loggerInstance: toPinoLogger(logger) })`. */
