@@ -4,21 +4,18 @@
 import { mkdirSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import dotenv from 'dotenv';
 import { prepareDatabase, redactPassword, startEmbeddedPostgres } from '@backend-rebase/db';
-import { planStack, parsePort, type ProcessSpec } from './manifest.js';
+import { loadStackConfig } from './config.js';
+import { planStack, type ProcessSpec } from './manifest.js';
 import { takenPorts } from './ports.js';
 import { waitUntilReady } from './readiness.js';
 import { ServiceProcess, logFileFor } from './service-process.js';
 
 // STACK_ROOT runs the stack of another checkout (the tests point it at a scratch tree of fixture services).
 const repoRoot = path.resolve(process.env.STACK_ROOT ?? fileURLToPath(new URL('../../../', import.meta.url)));
-dotenv.config({ path: path.join(repoRoot, '.env'), quiet: true });
-
-const env = process.env;
-const dataDir = path.resolve(repoRoot, env.STACK_DATA_DIR ?? '.data');
-const logDir = path.resolve(repoRoot, env.STACK_LOG_DIR ?? '.logs');
-const readyTimeoutMs = 1000 * Number(env.STACK_READY_TIMEOUT_SECONDS ?? 60);
+const config = loadStackConfig(repoRoot);
+const dataDir = path.resolve(repoRoot, config.STACK_DATA_DIR);
+const logDir = path.resolve(repoRoot, config.STACK_LOG_DIR);
 const stopGraceMs = 15_000;
 
 function say(line: string): void {
@@ -65,23 +62,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function main(): Promise<void> {
-  const embedded = env.DATABASE_URL === undefined || env.DATABASE_URL === '';
-  let embeddedPort = 0;
-  try {
-    embeddedPort = parsePort('EMBEDDED_PG_PORT', env.EMBEDDED_PG_PORT, 5433);
-  } catch (error) {
-    fail((error as Error).message);
-  }
-
-  // Plan with a placeholder URL first: the ports must be checked before the database takes one of them.
-  let plan: ProcessSpec[];
-  try {
-    plan = planStack({ repoRoot, dataDir, databaseUrl: env.DATABASE_URL ?? '', env });
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  const plan = planStack(repoRoot, config);
+  // Every port is checked before anything starts, the embedded database's included.
   const wanted = plan.map(({ name, port }) => ({ name, port }));
-  if (embedded) wanted.push({ name: 'embedded PostgreSQL', port: embeddedPort });
+  if (!config.DATABASE_URL) wanted.push({ name: 'embedded PostgreSQL', port: config.EMBEDDED_PG_PORT });
   const taken = await takenPorts(wanted);
   if (taken.length > 0) {
     fail(
@@ -93,12 +77,16 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   mkdirSync(dataDir, { recursive: true });
 
-  let serverUrl = env.DATABASE_URL ?? '';
-  if (embedded) {
+  let serverUrl = config.DATABASE_URL;
+  if (!serverUrl) {
     say(
-      `starting embedded PostgreSQL on port ${embeddedPort} (data in ${path.relative(repoRoot, dataDir)}/postgres)`,
+      `starting embedded PostgreSQL on port ${config.EMBEDDED_PG_PORT} ` +
+        `(data in ${path.relative(repoRoot, dataDir)}/postgres)`,
     );
-    database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: embeddedPort });
+    database = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'postgres'),
+      port: config.EMBEDDED_PG_PORT,
+    });
     serverUrl = database.serverUrl;
   }
 
@@ -111,14 +99,13 @@ async function main(): Promise<void> {
     say(`database "${name}" is migrated`);
   }
 
-  plan = planStack({ repoRoot, dataDir, databaseUrl: serverUrl, env });
   for (const spec of plan) {
     services.push(
       new ServiceProcess({
         name: spec.name,
         cwd: repoRoot,
         entry: path.join('services', spec.service, 'src', 'server.ts'),
-        env: { ...env, ...spec.env },
+        env: { ...process.env, ...spec.env, ...(spec.usesDatabase ? { DATABASE_URL: serverUrl } : {}) },
         logFile: logFileFor(logDir, spec.name),
         console: process.stdout,
       }),
@@ -134,12 +121,12 @@ async function main(): Promise<void> {
     plan.map((spec, index) =>
       waitUntilReady(
         { name: spec.name, url: `http://127.0.0.1:${spec.port}`, exited: services[index]!.exited },
-        readyTimeoutMs,
+        config.STACK_READY_TIMEOUT_SECONDS * 1000,
       ),
     ),
   );
 
-  printTable(plan, serverUrl, embedded);
+  printTable(plan, serverUrl, database !== null);
 }
 
 function migrationFolders(): string[] {

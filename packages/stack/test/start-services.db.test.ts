@@ -100,6 +100,21 @@ describe('start-services.sh with DATABASE_URL', () => {
     }
   });
 
+  it('refuses a bad setting before starting anything, naming the variable', async () => {
+    const port = await freePort();
+    const stack = new RunningStack({
+      ...stackEnv(port),
+      STACK_READY_TIMEOUT_SECONDS: 'soon',
+      BLOB_SERVER_PORTS: '3001,x',
+    });
+    expect(await stack.exited).toBe(1);
+    expect(stack.output).toContain(
+      'STACK_READY_TIMEOUT_SECONDS must be a whole number of seconds, at least 1, got "soon"',
+    );
+    expect(stack.output).toContain('BLOB_SERVER_PORTS must be a comma-separated list of ports');
+    expect(stack.output).not.toContain('[stack] starting');
+  });
+
   it('gives up when a service does not get ready in time, saying why, and stops everything', async () => {
     const port = await freePort();
     const unreachable = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
