@@ -52,7 +52,9 @@ function parseCommandLine() {
   if (values.duration !== undefined) {
     durationSeconds = Number(values.duration);
     if (!Number.isFinite(durationSeconds) || durationSeconds <= 0 || durationSeconds > 3600) {
-      throw new UsageError(`--duration expects seconds between 0 and 3600, got "${values.duration}"`);
+      throw new UsageError(
+        `--duration expects seconds, more than 0 and at most 3600, got "${values.duration}"`,
+      );
     }
   }
   return { names: positionals, smoke: values.smoke, list: values.list, help: values.help, durationSeconds };

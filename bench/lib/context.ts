@@ -3,12 +3,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareLoad, loadTest, spread } from './load-test.js';
-import { freePort, rootDir, startProcess, waitForHttp } from './process.js';
+import { compareLoad, loadTest } from './load-test.js';
+import { describeExit, freePort, rootDir, startProcess, waitForHttp } from './process.js';
+import { spread, type Side } from './rounds.js';
 import { ScenarioSkipped, type ScenarioContext } from './scenario.js';
-import { timeOps } from './time-ops.js';
+import { compareOps, timeOps } from './time-ops.js';
 
-/** Rounds of one side whose req/s differ by more than this factor are reported as noisy. */
+/** Rounds of one side whose rates differ by more than this factor are reported as noisy. */
 const NOISY_SPREAD = 1.25;
 
 export interface ContextOptions {
@@ -29,6 +30,12 @@ export function createContext(options: ContextOptions): HarnessContext {
   let done = false;
   const warnings: string[] = [];
   const log = (message: string) => process.stderr.write(`  [${options.scenario}] ${message}\n`);
+  const warnIfNoisy = (what: string, side: Side, rates: number[], unit: string) => {
+    // Smoke runs are short and cold (no warm-up): their spread says nothing about the machine.
+    if (options.smoke || spread(rates) <= NOISY_SPREAD) return;
+    const list = rates.map((rate) => Math.round(rate).toLocaleString('en-US')).join(', ');
+    ctx.warn(`noisy measurement: ${what}, ${side} rounds ranged ${list} ${unit}`);
+  };
 
   const ctx: ScenarioContext = {
     smoke: options.smoke,
@@ -70,6 +77,14 @@ export function createContext(options: ContextOptions): HarnessContext {
       }
       return handle;
     },
+    async runProcess(processOptions) {
+      const handle = await ctx.startProcess(processOptions);
+      const exit = await handle.exited;
+      if (exit.code !== 0) {
+        throw new Error(`${handle.name} ${describeExit(exit)}. Its output:\n${handle.output() || '(none)'}`);
+      }
+      return handle.output();
+    },
     waitForHttp,
     async loadTest(loadOptions) {
       const result = await loadTest({
@@ -84,18 +99,12 @@ export function createContext(options: ContextOptions): HarnessContext {
         ...compareOptions,
         durationSeconds: compareOptions.durationSeconds ?? options.durationSeconds,
       });
-      for (const [name, side] of [
-        ['baseline', result.baseline],
-        ['project', result.project],
-      ] as const) {
-        if (!side.clean && side.problem) ctx.warn(side.problem);
-        // Smoke runs are short and cold (no warm-up): their spread says nothing about the machine.
-        if (!options.smoke && spread(side) > NOISY_SPREAD) {
-          const rates = side.roundsRequestsPerSecond.map((rate) => Math.round(rate)).join(', ');
-          const what =
-            compareOptions.label ?? `${compareOptions[name].method ?? 'GET'} ${compareOptions[name].url}`;
-          ctx.warn(`noisy measurement: ${what}, ${name} rounds ranged ${rates} req/s`);
-        }
+      for (const side of ['baseline', 'project'] as const) {
+        const measured = result[side];
+        if (!measured.clean && measured.problem) ctx.warn(measured.problem);
+        const what =
+          compareOptions.label ?? `${compareOptions[side].method ?? 'GET'} ${compareOptions[side].url}`;
+        warnIfNoisy(what, side, measured.roundsRequestsPerSecond, 'req/s');
       }
       return result;
     },
@@ -104,6 +113,16 @@ export function createContext(options: ContextOptions): HarnessContext {
         ...timeOptions,
         durationSeconds: timeOptions?.durationSeconds ?? options.durationSeconds,
       });
+    },
+    async compareOps(compareOptions) {
+      const result = await compareOps({
+        ...compareOptions,
+        durationSeconds: compareOptions.durationSeconds ?? options.durationSeconds,
+      });
+      for (const side of ['baseline', 'project'] as const) {
+        warnIfNoisy(compareOptions.label ?? 'ops', side, result[side].roundsOpsPerSecond, 'ops/s');
+      }
+      return result;
     },
   };
 

@@ -17,7 +17,8 @@ function sampleBody(): string {
   const doc = { id: '0190f5a2-7c3e-7d4a-9b1e-3f2a1c4d5e6f', customer: 'j***@example.com', items, note: '' };
   doc.note = 'x'.repeat(BODY_BYTES - JSON.stringify(doc).length);
   const body = JSON.stringify(doc);
-  if (Buffer.byteLength(body) !== BODY_BYTES) throw new Error(`sample body is ${body.length} bytes`);
+  if (Buffer.byteLength(body) !== BODY_BYTES)
+    throw new Error(`sample body is ${Buffer.byteLength(body)} bytes`);
   return body;
 }
 
@@ -34,7 +35,7 @@ export async function startServer(ctx: ScenarioContext, name: string, script: st
 }
 
 /** Both servers must give the same answers before their speed is compared. */
-export async function checkSameAnswers(bases: string[], body: string): Promise<void> {
+async function checkSameAnswers(bases: string[], body: string): Promise<void> {
   for (const base of bases) {
     const hello = await fetch(`${base}/hello`);
     const helloText = await hello.text();

@@ -4,6 +4,7 @@
 // process.hrtime), not from autocannon's own histogram, which rounds to whole milliseconds — too coarse for a
 // local hello route whose p99 is well under a millisecond.
 import autocannon from 'autocannon';
+import { alternate, type Side } from './rounds.js';
 
 export interface LoadTestOptions {
   url: string;
@@ -177,13 +178,6 @@ export async function loadTest(options: LoadTestOptions): Promise<LoadTestResult
   return summarize(options, [await runOnce(options, options.durationSeconds)]);
 }
 
-/** max/min of the rounds' req/s; 1 when there is one round. */
-export function spread(result: LoadTestResult): number {
-  const rates = result.roundsRequestsPerSecond.filter((rate) => rate > 0);
-  if (rates.length < 2) return 1;
-  return Math.max(...rates) / Math.min(...rates);
-}
-
 export interface CompareLoadOptions {
   /** Names the case in warnings (e.g. "GET /hello"). */
   label?: string;
@@ -193,20 +187,14 @@ export interface CompareLoadOptions {
   baseline: Target;
   /** Measured seconds per side, split over the rounds. */
   durationSeconds: number;
-  /** Alternating rounds (default 4): baseline, project | project, baseline | … so drift hits both sides alike. */
+  /** Alternating rounds (default 4), see alternate(). */
   rounds?: number;
   /** Unmeasured warm-up per side before the first round (default 0). */
   warmupSeconds?: number;
 }
 
-/**
- * Loads two targets in alternating rounds (ABBA order) and merges each side's rounds: a slow minute on a shared
- * machine, or a JIT that is still warming up, then affects project and baseline alike instead of whichever went
- * second. Each side gets `durationSeconds` of measured time in total.
- */
-export async function compareLoad(
-  options: CompareLoadOptions,
-): Promise<{ project: LoadTestResult; baseline: LoadTestResult }> {
+/** Loads two targets in alternating rounds (see alternate()); each side gets `durationSeconds` of measured time. */
+export async function compareLoad(options: CompareLoadOptions): Promise<Record<Side, LoadTestResult>> {
   const rounds = Math.max(1, Math.floor(options.rounds ?? 4));
   if (!(options.durationSeconds > 0)) throw new Error('compareLoad: durationSeconds must be > 0');
   const slice = options.durationSeconds / rounds;
@@ -214,11 +202,7 @@ export async function compareLoad(
     await runOnce(options.baseline, options.warmupSeconds);
     await runOnce(options.project, options.warmupSeconds);
   }
-  const runs = { project: [] as RawRun[], baseline: [] as RawRun[] };
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['baseline', 'project'] as const) : (['project', 'baseline'] as const);
-    for (const side of order) runs[side].push(await runOnce(options[side], slice));
-  }
+  const runs = await alternate(rounds, (side) => runOnce(options[side], slice));
   return {
     project: summarize(options.project, runs.project),
     baseline: summarize(options.baseline, runs.baseline),

@@ -11,7 +11,7 @@ export const rootDir = resolve(fileURLToPath(new URL('../../', import.meta.url))
 const tsxLoader = import.meta.resolve('tsx');
 const childGuard = import.meta.resolve('@backend-rebase/stack/child-guard');
 
-export interface StartProcessOptions {
+export interface SpawnOptions {
   /** A short label used in messages, e.g. "blob-server-1". */
   name: string;
   /** The entry file, run with tsx: absolute, or relative to the repository root. */
@@ -21,6 +21,9 @@ export interface StartProcessOptions {
   env?: Record<string, string | undefined>;
   /** Working directory (default: the repository root). */
   cwd?: string;
+}
+
+export interface StartProcessOptions extends SpawnOptions {
   /** When given, startProcess resolves only once this URL answers (see waitForHttp). */
   waitFor?: string;
   /** How long to wait for `waitFor` (default 20 s). */
@@ -60,11 +63,12 @@ export { findFreePort as freePort } from '@backend-rebase/net';
 
 const OUTPUT_LIMIT = 16 * 1024;
 
-function describeExit({ code, signal }: ExitInfo): string {
+export function describeExit({ code, signal }: ExitInfo): string {
   return signal ? `was killed by ${signal}` : `exited with code ${code}`;
 }
 
-export async function startProcess(options: StartProcessOptions): Promise<ProcessHandle> {
+/** Spawns `script` with tsx; the caller stops it (ctx.startProcess registers that, and handles `waitFor`). */
+export async function startProcess(options: SpawnOptions): Promise<ProcessHandle> {
   const script = isAbsolute(options.script) ? options.script : resolve(rootDir, options.script);
   if (!existsSync(script)) throw new Error(`${options.name}: script not found: ${script}`);
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -132,17 +136,6 @@ export async function startProcess(options: StartProcessOptions): Promise<Proces
     },
   };
 
-  if (options.waitFor !== undefined) {
-    try {
-      await waitForHttp(options.waitFor, {
-        process: handle,
-        ...(options.waitTimeoutMs === undefined ? {} : { timeoutMs: options.waitTimeoutMs }),
-      });
-    } catch (error) {
-      await handle.stop();
-      throw error;
-    }
-  }
   return handle;
 }
 

@@ -9,8 +9,9 @@
 // For a higher-is-better metric (req/s, ops/s) ratio = project / baseline; for a lower-is-better metric
 // (p99 ms, seconds) ratio = baseline / project.
 import type { CompareLoadOptions, LoadTestOptions, LoadTestResult } from './load-test.js';
-import type { StartProcessOptions, ProcessHandle, WaitForHttpOptions } from './process.js';
-import type { TimeOpsOptions } from './time-ops.js';
+import type { ProcessHandle, SpawnOptions, StartProcessOptions, WaitForHttpOptions } from './process.js';
+import type { Side } from './rounds.js';
+import type { CompareOpsOptions, CompareOpsResult, TimeOpsOptions } from './time-ops.js';
 
 /** One measured comparison. */
 export interface Row {
@@ -52,6 +53,8 @@ export interface ScenarioContext {
   freePort(): Promise<number>;
   /** Spawn a TypeScript/JavaScript file with tsx; it is stopped at clean-up. */
   startProcess(options: StartProcessOptions): Promise<ProcessHandle>;
+  /** startProcess for a program that is meant to finish: its output, or an error with it unless it exited 0. */
+  runProcess(options: SpawnOptions): Promise<string>;
   /** Poll a URL until it answers. */
   waitForHttp(url: string, options?: WaitForHttpOptions): Promise<void>;
   /** autocannon for `durationSeconds` (unless overridden); a run with errors or non-2xx answers is flagged. */
@@ -64,9 +67,16 @@ export interface ScenarioContext {
    */
   compareLoad(
     options: Omit<CompareLoadOptions, 'durationSeconds'> & { durationSeconds?: number },
-  ): Promise<{ project: LoadTestResult; baseline: LoadTestResult }>;
+  ): Promise<Record<Side, LoadTestResult>>;
   /** Operations per second of `fn`, after a warm-up, for `durationSeconds` (unless overridden). */
   timeOps(fn: () => unknown, options?: Partial<TimeOpsOptions>): Promise<number>;
+  /**
+   * compareLoad for functions: ops/s of project and baseline in alternating rounds, `durationSeconds` per side
+   * unless overridden; noisy rounds are flagged. Prefer this to two timeOps calls.
+   */
+  compareOps(
+    options: Omit<CompareOpsOptions, 'durationSeconds'> & { durationSeconds?: number },
+  ): Promise<Record<Side, CompareOpsResult>>;
 }
 
 export interface Scenario {

@@ -8,6 +8,7 @@
 // Return a value from `fn` (e.g. the looked-up entry): it is kept, so the call cannot be optimised away.
 // If `fn` returns a promise, every call is awaited in turn (ops/s of sequential async operations).
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { alternate, type Side } from './rounds.js';
 
 export interface TimeOpsOptions {
   durationSeconds: number;
@@ -82,4 +83,44 @@ export async function timeOps(fn: () => unknown, options: TimeOpsOptions): Promi
   const { ops, ns } = await runFor(fn, options.durationSeconds, batch, isAsync);
   if (sink === NEVER) throw new Error('unreachable');
   return (ops * Number(NS_PER_S)) / Number(ns);
+}
+
+export interface CompareOpsOptions {
+  /** Names the case in warnings (e.g. "get, string keys"). */
+  label?: string;
+  /** The project's operation; build its data before, so only the operation is timed. */
+  project: () => unknown;
+  /** The baseline's operation, measured in the same run. */
+  baseline: () => unknown;
+  /** Measured seconds per side, split over the rounds. */
+  durationSeconds: number;
+  /** Alternating rounds (default 4), see alternate(). */
+  rounds?: number;
+  /** Unmeasured warm-up per side before its first round (default 0). */
+  warmupSeconds?: number;
+}
+
+export interface CompareOpsResult {
+  /** Mean of the rounds (they last equally long). */
+  opsPerSecond: number;
+  roundsOpsPerSecond: number[];
+}
+
+/** ops/s of two functions, timed in alternating rounds like compareLoad's HTTP targets. */
+export async function compareOps(options: CompareOpsOptions): Promise<Record<Side, CompareOpsResult>> {
+  const rounds = Math.max(1, Math.floor(options.rounds ?? 4));
+  if (!(options.durationSeconds > 0)) throw new Error('compareOps: durationSeconds must be > 0');
+  const durationSeconds = options.durationSeconds / rounds;
+  const rates = await alternate(rounds, (side, round) =>
+    // Later rounds need no warm-up: timeOps re-calibrates its batch size every round anyway.
+    timeOps(options[side], {
+      durationSeconds,
+      warmupSeconds: round === 0 ? (options.warmupSeconds ?? 0) : 0,
+    }),
+  );
+  const summary = (values: number[]): CompareOpsResult => ({
+    opsPerSecond: values.reduce((sum, value) => sum + value, 0) / values.length,
+    roundsOpsPerSecond: values,
+  });
+  return { project: summary(rates.project), baseline: summary(rates.baseline) };
 }

@@ -10,18 +10,10 @@
 // starting its threads), so ratio = sync / program = the speedup over sync.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { defineScenario, type ScenarioContext } from '../lib/index.js';
+import { defineScenario } from '../lib/index.js';
 
 const LESSON = 'lessons/count-primes/src';
 const MAX = 2 ** 32 - 1;
-
-/** Runs a lesson program to completion and returns what it printed. */
-async function runProgram(ctx: ScenarioContext, program: string, args: string[]): Promise<string> {
-  const handle = await ctx.startProcess({ name: program, script: `${LESSON}/${program}.ts`, args });
-  const { code, signal } = await handle.exited;
-  if (code !== 0) throw new Error(`${program} ${signal ?? `exited with code ${code}`}:\n${handle.output()}`);
-  return handle.output();
-}
 
 function field(output: string, name: string): number {
   const match = new RegExp(`^${name}: ([\\d.]+)`, 'm').exec(output);
@@ -37,21 +29,16 @@ export default defineScenario({
     const count = ctx.smoke ? 200_000 : 50_000_000;
     const file = join(await ctx.tempDir('numbers-'), 'numbers.txt');
     ctx.log(`generating ${count} numbers`);
-    await runProgram(ctx, 'gen-numbers', [
-      '--count',
-      String(count),
-      '--max',
-      String(MAX),
-      '--seed',
-      '1',
-      '--out',
-      file,
-    ]);
+    await ctx.runProcess({
+      name: 'gen-numbers',
+      script: `${LESSON}/gen-numbers.ts`,
+      args: ['--count', String(count), '--max', String(MAX), '--seed', '1', '--out', file],
+    });
 
     const results = [];
     for (const program of ['sync', 'async', 'worker']) {
       ctx.log(`running ${program}`);
-      const output = await runProgram(ctx, program, [file]);
+      const output = await ctx.runProcess({ name: program, script: `${LESSON}/${program}.ts`, args: [file] });
       results.push({
         program,
         primes: field(output, 'primes'),

@@ -56,24 +56,22 @@ export default defineScenario({
     const lines = ctx.smoke ? 50_000 : 10_000_000;
     const size = ctx.smoke ? '5 MB' : '1 GB';
     ctx.log(`generating ${lines} lines (${size})`);
-    await run(
-      process.execPath,
-      node(`${LESSON}/gen-lines.ts`, [
-        ...[
-          '--lines',
-          String(lines),
-          '--max-length',
-          '200',
-          '--duplicates',
-          '0.25',
-          '--seed',
-          '1',
-          '--out',
-          input,
-        ],
-      ]),
-      { cwd: ctx.rootDir },
-    );
+    await ctx.runProcess({
+      name: 'gen-lines',
+      script: `${LESSON}/gen-lines.ts`,
+      args: [
+        '--lines',
+        String(lines),
+        '--max-length',
+        '200',
+        '--duplicates',
+        '0.25',
+        '--seed',
+        '1',
+        '--out',
+        input,
+      ],
+    });
 
     const empty = join(dir, 'empty.ts');
     await writeFile(empty, '');

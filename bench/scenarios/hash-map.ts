@@ -3,17 +3,15 @@
 // hashes the key on every call. The course's goal is get/put at ≥ 0.33× of Map.
 //
 // Keys are generated up front (100,000 of them, the course's maxEntries) and visited in a random order, so the
-// measurement is the lookup, not the key generation, and not a cache-friendly sequential walk. Each side runs in
-// alternating rounds (Map, HashMap | HashMap, Map | …) so that a busy moment on a shared machine hits both alike.
+// measurement is the lookup, not the key generation, and not a cache-friendly sequential walk. ctx.compareOps
+// times the two sides in alternating rounds, so that a busy moment on a shared machine hits both alike.
 import { HashMap } from '../../lessons/hash-map/src/hash-map.js';
 import { md5Hash } from '../../lessons/hash-map/src/hashes.js';
-import { defineScenario, type Row, type ScenarioContext } from '../lib/index.js';
+import { defineScenario, type Row } from '../lib/index.js';
 import { seededFloats } from '@backend-rebase/seeded-random';
 
 const KEYS = 100_000;
 const SMOKE_KEYS = 10_000;
-/** Rounds of one side whose ops/s differ by more than this factor are reported as noisy. */
-const NOISY_SPREAD = 1.25;
 
 /** `count` distinct values made by `make`, e.g. "user:k3x9q2m1" or a random int32. */
 function distinct<T>(count: number, make: () => T): T[] {
@@ -146,41 +144,21 @@ export default defineScenario({
     const rows: Row[] = [];
     for (const workload of workloads) {
       ctx.log(`${workload.name}: ${ctx.smoke ? 'smoke' : `${ctx.durationSeconds} s per side`}`);
-      const { project, baseline } = await compareOps(ctx, workload);
-      rows.push({ case: workload.name, metric: 'ops/s', project, baseline, higherIsBetter: true });
+      const { project, baseline } = await ctx.compareOps({
+        label: workload.name,
+        project: workload.project(),
+        baseline: workload.baseline(),
+        // Smoke runs only prove that the scenario works: a tenth of a second per side, no warm-up.
+        ...(ctx.smoke ? { durationSeconds: 0.1, rounds: 1 } : { rounds: 4, warmupSeconds: 1 }),
+      });
+      rows.push({
+        case: workload.name,
+        metric: 'ops/s',
+        project: project.opsPerSecond,
+        baseline: baseline.opsPerSecond,
+        higherIsBetter: true,
+      });
     }
     return rows;
   },
 });
-
-/**
- * ops/s of both sides, measured in alternating rounds (ABBA, like ctx.compareLoad does for HTTP) and averaged;
- * a side whose rounds disagree by more than NOISY_SPREAD is reported as noisy.
- */
-async function compareOps(
-  ctx: ScenarioContext,
-  workload: Workload,
-): Promise<{ project: number; baseline: number }> {
-  // Smoke runs only prove that the scenario works: a tenth of a second per side, no warm-up.
-  const rounds = ctx.smoke ? 1 : 4;
-  const seconds = ctx.smoke ? 0.1 : ctx.durationSeconds / rounds;
-  const operations = { project: workload.project(), baseline: workload.baseline() };
-  const rates = { project: [] as number[], baseline: [] as number[] };
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['baseline', 'project'] as const) : (['project', 'baseline'] as const);
-    for (const side of order) {
-      // Warm each side up once, before its first round; timeOps re-calibrates its batch size every round anyway.
-      const warmupSeconds = ctx.smoke || round > 0 ? 0 : 1;
-      rates[side].push(await ctx.timeOps(operations[side], { durationSeconds: seconds, warmupSeconds }));
-    }
-  }
-  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-  for (const side of ['baseline', 'project'] as const) {
-    const sideRates = rates[side];
-    if (!ctx.smoke && Math.max(...sideRates) / Math.min(...sideRates) > NOISY_SPREAD) {
-      const list = sideRates.map((rate) => Math.round(rate).toLocaleString('en-US')).join(', ');
-      ctx.warn(`noisy measurement: ${workload.name}, ${side} rounds ranged ${list} ops/s`);
-    }
-  }
-  return { project: mean(rates.project), baseline: mean(rates.baseline) };
-}
