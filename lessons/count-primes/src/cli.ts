@@ -1,14 +1,20 @@
 // What the three counting programs share: the command line, the progress bar, the report they print and how
 // they end. Results go to stdout (`primes: …`, `elapsed: … ms`, `peak RSS: … MiB`, one per line, for people and
 // for compare.ts to read); the progress bar and errors go to stderr. A malformed line ends the run with
-// `line <n>: <reason>` and exit code 1; a wrong command line with exit code 2.
+// `line <n>: <reason>` and exit code 1; a wrong command line (or a FILE that is not a readable file) with exit
+// code 2. Whatever goes wrong, the user sees one message, never a stack trace.
 import { SingleBar } from 'cli-progress';
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BadLineError } from './prime-counter.js';
 
 export class UsageError extends Error {}
 
-/** Parses `FILE [options]`; throws UsageError with `usage` when it does not fit. */
+/**
+ * Parses `FILE [options]` and checks FILE once, up front, so that a typo gets a plain message rather than an
+ * error from deep inside a read (or from every worker thread). Throws UsageError with `usage` when it does not fit.
+ */
 export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options']>>(
   usage: string,
   options: T,
@@ -21,16 +27,34 @@ export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options'
   }
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) throw new UsageError(usage);
-  return { file, values: parsed.values };
+  const stats = statSync(file, { throwIfNoEntry: false });
+  if (stats === undefined) throw new UsageError(`${file}: no such file\n${usage}`);
+  if (!stats.isFile()) throw new UsageError(`${file}: not a regular file\n${usage}`);
+  return { file, fileSize: stats.size, values: parsed.values };
 }
 
-/** A whole number ≥ min from an option's text. */
-export function integerOption(name: string, text: string, min: number): number {
+/** A whole number in min..max from an option's text. */
+export function integerOption(
+  name: string,
+  text: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`--${name} expects an integer ≥ ${min}, got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} expects an integer ${range}, got "${text}"`);
   }
   return value;
+}
+
+/**
+ * --threads: default one per core. Far more threads than cores only adds start-up time (each thread loads its own
+ * TypeScript loader), and tens of thousands would exhaust memory before counting anything, so it is capped.
+ */
+export function threadsOption(text: string | undefined): number {
+  const cores = availableParallelism();
+  return text === undefined ? cores : integerOption('threads', text, 1, Math.max(64, 4 * cores));
 }
 
 export interface Progress {
@@ -83,7 +107,7 @@ export function runProgram(main: () => Promise<void> | void): void {
         process.stderr.write(`${error.message}\n`);
         process.exitCode = 2;
       } else {
-        process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = 1;
       }
     });

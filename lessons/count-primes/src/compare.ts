@@ -4,7 +4,7 @@
 //   node --import tsx src/compare.ts FILE [--threads N]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { integerOption, parseCommandLine, runProgram } from './cli.js';
+import { parseCommandLine, runProgram, threadsOption } from './cli.js';
 
 interface Result {
   program: string;
@@ -61,8 +61,8 @@ runProgram(async () => {
   const { file, values } = parseCommandLine('usage: compare.ts FILE [--threads N]', {
     threads: { type: 'string' },
   });
-  const threadArgs =
-    values.threads === undefined ? [] : ['--threads', String(integerOption('threads', values.threads, 1))];
+  // Checked here too, so that a bad value stops the comparison before sync and async have run for nothing.
+  const threadArgs = values.threads === undefined ? [] : ['--threads', String(threadsOption(values.threads))];
   const results: Result[] = [];
   for (const [program, args] of [
     ['sync', [file]],

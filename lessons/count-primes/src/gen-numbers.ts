@@ -103,13 +103,14 @@ runProgram(async () => {
   } catch (error) {
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
   }
-  if (values.count === undefined || values.max === undefined || values.seed === undefined || !values.out) {
-    throw new UsageError(usage);
+  const missing = (['count', 'max', 'seed', 'out'] as const).filter((flag) => !values[flag]);
+  if (missing.length > 0) {
+    throw new UsageError(`missing ${missing.map((flag) => `--${flag}`).join(', ')}\n${usage}`);
   }
   await generateNumbers({
-    count: integerOption('count', values.count, 0),
-    max: integerOption('max', values.max, 0),
-    seed: integerOption('seed', values.seed, 0),
-    out: values.out,
+    count: integerOption('count', values.count!, 0),
+    max: integerOption('max', values.max!, 0),
+    seed: integerOption('seed', values.seed!, 0),
+    out: values.out!,
   });
 });

@@ -9,11 +9,16 @@
 //
 //   node --import tsx src/worker.ts FILE [--threads N] [--chunk-bytes B]
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { chunkCount, type ChunkWorkerData, type ChunkWorkerMessage } from './chunk-queue.js';
-import { integerOption, parseCommandLine, printReport, progressBar, runProgram } from './cli.js';
+import {
+  integerOption,
+  parseCommandLine,
+  printReport,
+  progressBar,
+  runProgram,
+  threadsOption,
+} from './cli.js';
 import { BadLineError } from './prime-counter.js';
 
 const DEFAULT_CHUNK_BYTES = 1 << 20;
@@ -25,9 +30,8 @@ interface PoolOptions {
   onProgress?: (bytesDone: number) => void;
 }
 
-async function countPrimesWithWorkers(file: string, options: PoolOptions): Promise<number> {
+async function countPrimesWithWorkers(file: string, fileSize: number, options: PoolOptions): Promise<number> {
   const { threads, chunkBytes } = options;
-  const fileSize = (await stat(file)).size;
   if (chunkCount(fileSize, chunkBytes) >= 2 ** 31)
     throw new Error('--chunk-bytes is too small for this file');
   const data: ChunkWorkerData = { file, fileSize, chunkBytes, queue: new SharedArrayBuffer(2 * 4) };
@@ -96,19 +100,18 @@ async function countNewlines(file: string, end: number): Promise<number> {
 
 runProgram(async () => {
   const usage = 'usage: worker.ts FILE [--threads N] [--chunk-bytes B]';
-  const { file, values } = parseCommandLine(usage, {
+  const { file, fileSize, values } = parseCommandLine(usage, {
     threads: { type: 'string' },
     'chunk-bytes': { type: 'string' },
   });
-  const threads =
-    values.threads === undefined ? availableParallelism() : integerOption('threads', values.threads, 1);
+  const threads = threadsOption(values.threads);
   const chunkBytes =
     values['chunk-bytes'] === undefined
       ? DEFAULT_CHUNK_BYTES
       : integerOption('chunk-bytes', values['chunk-bytes'], 1);
   const started = performance.now();
-  const progress = progressBar((await stat(file)).size);
-  const primes = await countPrimesWithWorkers(file, {
+  const progress = progressBar(fileSize);
+  const primes = await countPrimesWithWorkers(file, fileSize, {
     threads,
     chunkBytes,
     onProgress: (bytes) => progress.update(bytes),

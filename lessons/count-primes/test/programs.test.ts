@@ -109,6 +109,35 @@ describe.concurrent('edge cases of the format', SLOW, () => {
   });
 });
 
+describe.concurrent('a bad command line', SLOW, () => {
+  test.each([
+    ['sync', ['missing.txt'], /missing\.txt: no such file/],
+    ['async', ['missing.txt'], /missing\.txt: no such file/],
+    ['worker', ['missing.txt'], /missing\.txt: no such file/],
+    ['compare', ['missing.txt'], /missing\.txt: no such file/],
+    ['sync', ['.'], /not a regular file/],
+    ['worker', ['.'], /not a regular file/],
+    ['worker', ['good.txt', '--threads', '0'], /--threads expects an integer from 1 to \d+, got "0"/],
+    ['worker', ['good.txt', '--threads', '100000'], /--threads expects an integer from 1 to \d+/],
+    ['compare', ['good.txt', '--threads', 'many'], /--threads expects an integer/],
+    ['gen-numbers', ['--count', '5'], /missing --max, --seed, --out/],
+  ])('%s %j: a message, no stack trace, exit code 2', async (program, args, message) => {
+    const paths: Record<string, string> = {
+      'missing.txt': join(dir, 'missing.txt'),
+      '.': dir,
+      'good.txt': hundredThousand,
+    };
+    const result = await run(
+      program,
+      args.map((arg) => paths[arg] ?? arg),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
 describe.concurrent('a malformed line', SLOW, () => {
   const good = ['2', '3', '4', '5', '6', '7'];
   const cases: [bad: string, reason: RegExp][] = [

@@ -23,15 +23,21 @@ const UNITS: Record<string, number> = {
 };
 
 /** The smallest --memory: below it the per-run buffers get too small to be worth the bookkeeping. */
-export const MIN_MEMORY_BYTES = MiB;
+const MIN_MEMORY_BYTES = MiB;
+
+/**
+ * The longest --max-length. The generator holds a few lines of that length at once; beyond this a typo (an extra
+ * zero or two) would fail on an allocation instead of with a message.
+ */
+const MAX_LINE_LENGTH = 100_000_000;
 
 /** "100MB" → 100_000_000, "64MiB" → 67_108_864, "1.5GiB", "4096" (bytes). Units are case-insensitive. */
-export function parseSize(text: string, flag = '--memory'): number {
+function parseSize(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = UNITS[match?.[2]?.toUpperCase() ?? ''];
   if (!match || unit === undefined) {
     throw new UsageError(
-      `${flag} expects a size such as 100MB, 64MiB or 1GiB (MB = 10^6 bytes, MiB = 2^20), got "${text}"`,
+      `--memory expects a size such as 100MB, 64MiB or 1GiB (MB = 10^6 bytes, MiB = 2^20), got "${text}"`,
     );
   }
   return Math.floor(Number(match[1]) * unit);
@@ -69,7 +75,9 @@ export function parseSortArgs(argv: string[]): SortArgs {
   const output = required(values.output, '--output');
   const memoryBytes = parseSize(required(values.memory, '--memory'));
   if (memoryBytes < MIN_MEMORY_BYTES) {
-    throw new UsageError(`--memory must be at least 1MiB (1048576 bytes), got "${values.memory}"`);
+    throw new UsageError(
+      `--memory must be at least 1MiB (${MIN_MEMORY_BYTES} bytes), got "${values.memory}"`,
+    );
   }
   const tmp = typeof values.tmp === 'string' ? values.tmp : undefined;
   return { input, output, memoryBytes, unique: values.unique === true, tmp };
@@ -100,12 +108,13 @@ export function parseGenLinesArgs(argv: string[]): GenLinesArgs {
     out: { type: 'string' },
   });
   const duplicates = Number(values.duplicates);
-  if (!(duplicates >= 0 && duplicates <= 1)) {
+  // The pattern rejects what Number() would quietly turn into a ratio: "" (0), "0x1", "1e-1".
+  if (!/^\d*\.?\d+$/.test(String(values.duplicates)) || !(duplicates >= 0 && duplicates <= 1)) {
     throw new UsageError(`--duplicates expects a ratio between 0 and 1, got "${values.duplicates}"`);
   }
   return {
     lines: integer(required(values.lines, '--lines'), '--lines', 0),
-    maxLength: integer(required(values['max-length'], '--max-length'), '--max-length', 1),
+    maxLength: integer(required(values['max-length'], '--max-length'), '--max-length', 1, MAX_LINE_LENGTH),
     duplicates,
     seed: integer(String(values.seed), '--seed', 0),
     out: required(values.out, '--out'),
@@ -128,10 +137,12 @@ function required(value: string | boolean | undefined, flag: string): string {
   return value;
 }
 
-function integer(text: string, flag: string, min: number): number {
+/** Decimal digits only: Number() alone would also take "1e3", "0x10" and " 7 ". */
+function integer(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`${flag} expects an integer ≥ ${min}, got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} expects an integer ${range}, got "${text}"`);
   }
   return value;
 }

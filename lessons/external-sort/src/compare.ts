@@ -23,7 +23,7 @@ export function compareBytes(
   return aLength - bLength;
 }
 
-/** Whether the two ranges hold the same bytes. */
+/** Whether the two ranges hold the same bytes: compareBytes, with different lengths settled without a loop. */
 export function equalBytes(
   a: Uint8Array,
   aStart: number,

@@ -62,7 +62,7 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
   const { input, output, memoryBytes, unique = false, signal, progress } = options;
   const inputBytes = await checkPaths(options);
   // Multiples of 8 throughout, so that typed arrays of float64 and uint32 can be laid over any part.
-  const arena = new ArrayBuffer(8 * Math.floor(arenaBytes(memoryBytes) / 8));
+  const arena = allocateArena(memoryBytes);
   const writerBytes = writeBufferBytes(arena.byteLength);
   const runBytes = arena.byteLength - writerBytes;
   const writeBuffer = Buffer.from(arena, runBytes, writerBytes);
@@ -172,6 +172,17 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
     throw error;
   } finally {
     await removeTempDir(tempDir);
+  }
+}
+
+/** The arena, or a UsageError when the budget is more than this process can allocate (a typo in --memory). */
+function allocateArena(memoryBytes: number): ArrayBuffer {
+  const bytes = 8 * Math.floor(arenaBytes(memoryBytes) / 8);
+  try {
+    return new ArrayBuffer(bytes);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new UsageError(`--memory is more than this process can allocate (${error.message})`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Writes reproducible test input for the sort: `lines` lines of printable ASCII (0x20..0x7E), each 1..maxLength
 // characters long, about `duplicates` of them (a ratio in [0, 1]) repeating an earlier line. The same options and
-// seed always give the same bytes (see prng.ts).
+// seed always give the same bytes (mulberry32, from @backend-rebase/seeded-random).
 //
 // The file is never built in memory: lines are written into 4 MiB Buffers that go to a write stream, and the
 // generator waits for 'drain' whenever the stream's buffer is full, so memory stays flat for any size.
@@ -52,20 +52,23 @@ export async function generateLines(options: GenerateOptions): Promise<number> {
   // Keeps an early stream error from being reported as unhandled before we await it.
   streamError.catch(() => undefined);
 
-  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  // A chunk must hold the longest line and its newline: a typed array drops writes past its end silently, so a
+  // shorter chunk would cut long lines short without a word.
+  const chunkBytes = Math.max(CHUNK_BYTES, maxLength + 1);
+  let chunk = Buffer.allocUnsafe(chunkBytes);
   let used = 0;
   let total = 0;
   const flush = async () => {
     total += used;
     // The stream keeps a reference to the Buffer until it is written, so the next lines go to a fresh one.
     const full = stream.write(chunk.subarray(0, used));
-    chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    chunk = Buffer.allocUnsafe(chunkBytes);
     used = 0;
     if (!full) await Promise.race([once(stream, 'drain'), streamError]);
   };
 
   for (let line = 0; line < lines; line++) {
-    if (used + maxLength + 1 > CHUNK_BYTES) await flush();
+    if (used + maxLength + 1 > chunkBytes) await flush();
     if (poolSize > 0 && random.nextFloat() < duplicates) {
       const slot = random.below(poolSize);
       const length = poolLengths[slot] as number;

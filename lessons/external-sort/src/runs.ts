@@ -1,9 +1,10 @@
 // Phase 1: cut the input into runs that fit the memory budget, sort each in memory, write it out.
 //
 // A run lives in the front of one ArrayBuffer, the arena, allocated once and reused for every run (the rest of
-// the arena is the write buffer). The text is read to the front; the offsets of the lines (their "bounds") are stored from the back, growing down, as the
-// newlines are found — the layout GNU sort uses. The run is full when the two would meet, leaving room for
-// the 12 more bytes per line that sorting needs (a line number and a float64 key, see line-sort.ts):
+// the arena is the write buffer). The text is read to the front; the offsets of the lines (their "bounds") are
+// stored from the back, growing down, as the newlines are found — the layout GNU sort uses. The run is full when
+// the two would meet, leaving room for the 12 more bytes per line that sorting needs (a line number and a
+// float64 key, see line-sort.ts):
 //
 //     [ text ──────────►   ...free...   ◄────── bounds, last line first ]
 //     [ text | keys (8 per line) | order (4 per line) | bounds (4 per line + 1) ]   ← once the run is full

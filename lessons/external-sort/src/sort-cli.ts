@@ -21,7 +21,6 @@ try {
   const args = parseSortArgs(process.argv.slice(2));
   const stats = await externalSort({
     ...args,
-    tmp: args.tmp,
     signal: controller.signal,
     progress: terminalProgress(),
   });

@@ -115,6 +115,22 @@ describe('gen-lines CLI', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--duplicates expects a ratio/);
   });
+
+  it.each([
+    [['--lines', '1e3'], /--lines expects an integer ≥ 0, got "1e3"/],
+    [['--duplicates', ''], /--duplicates expects a ratio/],
+    [['--max-length', '999999999999'], /--max-length expects an integer from 1 to 100000000/],
+  ])('rejects %j with exit code 2 and a message', async (flag, message) => {
+    const args = new Map([
+      ['--lines', '5'],
+      ['--max-length', '5'],
+      ['--out', join(dir, 'y')],
+    ]);
+    args.set(flag[0] as string, flag[1] as string);
+    const result = await runCli('gen-lines.ts', [...args].flat());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
 });
 
 describe('generateLines', () => {
@@ -142,6 +158,18 @@ describe('generateLines', () => {
         expect(Math.abs(repeats / lines.length - duplicates)).toBeLessThan(0.02);
       }
     }
+  });
+
+  it('writes lines longer than its 4 MiB write chunks whole', async () => {
+    const out = join(dir, 'gen-long');
+    const maxLength = 9_000_000;
+    const bytes = await generateLines({ lines: 4, maxLength, duplicates: 0, seed: 3, out });
+    const text = await readFile(out, 'latin1');
+    expect(text.length).toBe(bytes);
+    const lines = text.slice(0, -1).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(Math.max(...lines.map((line) => line.length))).toBeGreaterThan(4 * 1024 * 1024);
+    expect(/^[\x20-\x7e\n]*$/.test(text)).toBe(true);
   });
 
   it('makes input that the CLI sorts like sort -u', async () => {

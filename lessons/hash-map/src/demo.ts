@@ -47,7 +47,8 @@ function parseCommandLine(args: string[]) {
     throw new UsageError(`--pattern must be sequential, random or words, got "${values.pattern}"`);
   }
   const keys = Number(values.keys.replaceAll('_', ''));
-  if (!Number.isInteger(keys) || keys < 1 || keys > MAX_KEYS) {
+  // Digits (and `_` separators) only: Number() alone would also take "1e3" and "0x10".
+  if (!/^\d[\d_]*$/.test(values.keys) || !Number.isInteger(keys) || keys < 1 || keys > MAX_KEYS) {
     throw new UsageError(`--keys must be an integer from 1 to ${int(MAX_KEYS)}, got "${values.keys}"`);
   }
   return { help: values.help, hashName: values.hash, hash, pattern: values.pattern, makeKeys, keys };

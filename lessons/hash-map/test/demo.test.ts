@@ -55,6 +55,7 @@ describe('the demo', { timeout: 60_000 }, () => {
     [['--pattern', 'zigzag'], '--pattern must be sequential, random or words'],
     [['--keys', 'many'], '--keys must be an integer from 1 to 10,000,000, got "many"'],
     [['--keys', '0'], '--keys must be an integer'],
+    [['--keys', '1e3'], '--keys must be an integer from 1 to 10,000,000, got "1e3"'],
     [['--bogus'], "Unknown option '--bogus'"],
   ])('rejects %j with a message and exit code 2', async (args, message) => {
     const { code, stdout, stderr } = await demo(...args);

@@ -1,7 +1,7 @@
 // mulberry32: a tiny seeded pseudo-random generator (32 bits of state, one multiply-xorshift round per number).
 // Same seed, same sequence, on every machine and Node version — which is all the generators, demos and benchmarks
-// need: reproducible inputs. It is fast and passes the usual statistical batteries for this use, but it is not cryptographic, and
-// its period (2^32) is far longer than any file we generate needs.
+// need: reproducible inputs. It is fast and passes the usual statistical batteries for this use, but it is not
+// cryptographic, and its period (2^32) is far longer than any file we generate needs.
 
 export class Mulberry32 {
   private state: number;
@@ -21,7 +21,7 @@ export class Mulberry32 {
 
   /** An integer in [0, n), for n ≤ 2^32 (scaled, not `% n`, so small n have no modulo bias worth the name). */
   below(n: number): number {
-    return Math.floor((this.nextUint32() / 0x1_0000_0000) * n);
+    return Math.floor(this.nextFloat() * n);
   }
 
   /** A float in [0, 1). */
