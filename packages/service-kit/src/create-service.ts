@@ -33,6 +33,8 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** the whole request must arrive within this time (slow-client protection); default 60 s */
   requestTimeoutMs?: number;
+  /** longest path parameter the router matches (longer ones are a 404); default 100 (Fastify's) */
+  maxParamLength?: number;
   /** trust X-Forwarded-* headers (request.ip, protocol); only behind a proxy you run; default false */
   trustProxy?: boolean;
 }
@@ -48,6 +50,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 60_000,
     trustProxy: options.trustProxy ?? false,
+    maxParamLength: options.maxParamLength ?? 100,
     forceCloseConnections: 'idle', // close() drops idle keep-alive sockets; in-flight requests finish
     return503OnClosing: false, // draining.ts answers those requests, as problem+json
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -51,6 +51,18 @@ export const Env = {
       description: 'an integer from 1 to 65535',
     }),
 
+  /** A whole number within [minimum, maximum]; the bounds appear in the error message. */
+  integer: (fallback: number, { minimum = 0, maximum }: { minimum?: number; maximum?: number } = {}) =>
+    Type.Integer({
+      minimum,
+      ...(maximum === undefined ? {} : { maximum }),
+      default: fallback,
+      description:
+        maximum === undefined
+          ? `an integer of at least ${minimum}`
+          : `an integer from ${minimum} to ${maximum}`,
+    }),
+
   host: (fallback: string) =>
     Type.String({ pattern: '^[^\\s/]+$', default: fallback, description: 'a host name or IP address' }),
 

@@ -89,6 +89,19 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it.each([
+    ['0', 'an integer from 1 to 100'],
+    ['101', 'an integer from 1 to 100'],
+    ['2.5', 'an integer from 1 to 100'],
+  ])('rejects the integer %j with its bounds', (text, expected) => {
+    const schema = Type.Object({ POOL_SIZE: Env.integer(10, { minimum: 1, maximum: 100 }) });
+
+    expect(problemsFor({ POOL_SIZE: text }, schema)).toEqual([
+      `POOL_SIZE must be ${expected}, got ${JSON.stringify(text)}`,
+    ]);
+    expect(loadConfig(schema, { env: { POOL_SIZE: '100' }, dotenvPath: noDotenv }).POOL_SIZE).toBe(100);
+  });
+
   it('reports every bad variable at once', () => {
     const problems = problemsFor({
       PORT: 'abc',
