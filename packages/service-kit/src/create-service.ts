@@ -50,7 +50,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 60_000,
     trustProxy: options.trustProxy ?? false,
-    maxParamLength: options.maxParamLength ?? 100,
+    routerOptions: { maxParamLength: options.maxParamLength ?? 100 },
     forceCloseConnections: 'idle', // close() drops idle keep-alive sockets; in-flight requests finish
     return503OnClosing: false, // draining.ts answers those requests, as problem+json
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -16,5 +16,5 @@ export {
 export { forwardHeaders, REQUEST_ID_HEADER } from './request-id.js';
 export { isLoopback } from './internal-guard.js';
 export type { ReadinessCheck } from './health.js';
-export type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-export { Type, type Static } from 'typebox';
+export type { FastifyPluginAsyncTypebox, FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+export { Type, type Static, type StaticDecode } from 'typebox';

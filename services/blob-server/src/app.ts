@@ -1,0 +1,90 @@
+// The blob server as a Fastify app: opens (warms up) the store under DATA_DIR, then serves the contract of
+// shared/spec/blob-server.md on the service kit. It does not listen; server.ts does.
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '@backend-rebase/logger';
+import { createService, type Service } from '@backend-rebase/service-kit';
+import type { BlobServerConfig } from './config.js';
+import { addBlobMetrics } from './metrics.js';
+import { blobRoutes } from './routes/blobs.js';
+import { internalBlobRoutes } from './routes/internal-blobs.js';
+import { BlobStore } from './storage/blob-store.js';
+
+export type BlobAppConfig = Pick<
+  BlobServerConfig,
+  | 'DATA_DIR'
+  | 'MAX_LENGTH'
+  | 'MAX_DISK_QUOTA'
+  | 'MAX_HEADER_LENGTH'
+  | 'MAX_HEADER_COUNT'
+  | 'MAX_ID_LENGTH'
+  | 'MAX_BLOBS_IN_FOLDER'
+  | 'FSYNC'
+  | 'TOMBSTONE_TTL'
+  | 'INTERNAL_TOKEN'
+>;
+
+export interface BlobAppDependencies {
+  logger: Logger;
+  /** milliseconds since the epoch; tests move time forward */
+  now?: () => number;
+}
+
+const HOUR = 3_600_000;
+
+export async function buildApp(
+  config: BlobAppConfig,
+  { logger, now }: BlobAppDependencies,
+): Promise<Service> {
+  const started = performance.now();
+  const store = await BlobStore.open({
+    dataDir: config.DATA_DIR,
+    quotaBytes: config.MAX_DISK_QUOTA,
+    maxBlobsInFolder: config.MAX_BLOBS_IN_FOLDER,
+    maxIdLength: config.MAX_ID_LENGTH,
+    fsync: config.FSYNC,
+    tombstoneTtlMs: config.TOMBSTONE_TTL,
+    logger,
+    now,
+  });
+  logger.info('warm-up done', {
+    dataDir: config.DATA_DIR,
+    blobs: store.blobCount,
+    bytesUsed: store.bytesUsed,
+    ms: Math.round(performance.now() - started),
+  });
+
+  const app = await createService({
+    name: 'blob-server',
+    logger,
+    internalToken: config.INTERNAL_TOKEN,
+    // Ids are checked by the routes, with a message; the router must not turn a long one into a 404 first.
+    maxParamLength: config.MAX_ID_LENGTH * 3 + 64,
+    readiness: {
+      storage: () => access(path.join(config.DATA_DIR, 'tmp'), constants.W_OK),
+    },
+  });
+  const metrics = addBlobMetrics(app.metrics.registry, store);
+  await app.register(blobRoutes, {
+    store,
+    metrics,
+    maxLength: config.MAX_LENGTH,
+    maxIdLength: config.MAX_ID_LENGTH,
+    maxHeaderCount: config.MAX_HEADER_COUNT,
+    maxHeaderLength: config.MAX_HEADER_LENGTH,
+  });
+  await app.register(internalBlobRoutes, { store, maxIdLength: config.MAX_ID_LENGTH });
+
+  const sweep = setInterval(
+    () => {
+      store.expireTombstones().then(
+        (removed) => removed > 0 && logger.info('expired tombstones removed', { removed }),
+        (error: unknown) => logger.error('expiring tombstones failed', { err: error }),
+      );
+    },
+    Math.min(config.TOMBSTONE_TTL, HOUR),
+  );
+  sweep.unref();
+  app.addHook('onClose', () => clearInterval(sweep));
+  return app;
+}

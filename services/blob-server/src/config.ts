@@ -1,0 +1,45 @@
+// The blob server's settings, from the environment (and .env), with the defaults of shared/spec/blob-server.md.
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { Env, Type, loadConfigOrExit, type StaticDecode } from '@backend-rebase/service-kit';
+
+/** The machine's host name as a node name (1..50 of A-Z a-z 0-9 _ -): unique per container under compose. */
+function defaultNodeName(): string {
+  return (
+    hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .slice(0, 50) || 'blob-server'
+  );
+}
+
+export const BlobServerSettings = Type.Object({
+  PORT: Env.port(3001),
+  HOST: Env.host('0.0.0.0'),
+  NODE_NAME: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,50}$',
+    default: defaultNodeName(),
+    description: '1 to 50 characters of A-Z a-z 0-9 _ -',
+  }),
+  /** default ./data/<NODE_NAME> */
+  DATA_DIR: Env.optionalString(),
+  MAX_LENGTH: Env.bytes('10MiB'),
+  MAX_DISK_QUOTA: Env.bytes('1GiB'),
+  MAX_HEADER_LENGTH: Env.integer(100, { minimum: 1 }),
+  MAX_HEADER_COUNT: Env.integer(20, { minimum: 1 }),
+  // A record's file name is the id, and file names stop at 255 bytes.
+  MAX_ID_LENGTH: Env.integer(200, { minimum: 1, maximum: 255 }),
+  MAX_BLOBS_IN_FOLDER: Env.integer(10_000, { minimum: 1 }),
+  FSYNC: Env.boolean(true),
+  TOMBSTONE_TTL: Env.duration('7d'),
+  LOAD_BALANCER_URL: Type.Optional(Env.url()),
+  /** default: the machine's host name */
+  ADVERTISED_HOST: Env.optionalString(),
+  INTERNAL_TOKEN: Env.optionalString(),
+});
+
+export type BlobServerConfig = StaticDecode<typeof BlobServerSettings> & { DATA_DIR: string };
+
+export function loadBlobServerConfig(): BlobServerConfig {
+  const settings = loadConfigOrExit(BlobServerSettings);
+  return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR ?? path.join('data', settings.NODE_NAME)) };
+}

@@ -1,0 +1,253 @@
+// /blobs/:id — the public API of shared/spec/blob-server.md. Everything a write can be refused for is checked
+// from the request line and headers, in the contract's order (id, Content-Length, stored headers, size, quota),
+// before the body is read; the body is then streamed to the store, never held whole in memory. Reads stream
+// the record from one open file, so a concurrent replacement never mixes two versions.
+import type { Readable } from 'node:stream';
+import {
+  HttpProblem,
+  ProblemSchema,
+  Type,
+  type FastifyPluginCallbackTypebox,
+} from '@backend-rebase/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { etagOf, isNotModified, rangeApplies, writePrecondition } from '../http/preconditions.js';
+import { parseRange } from '../http/range.js';
+import { storedHeadersOf, type StoredHeaderLimits } from '../http/stored-headers.js';
+import { contentLengthOf, expectedMd5Of, VERSION_HEADER, versionOf } from '../http/write-headers.js';
+import type { BlobMetrics } from '../metrics.js';
+import { storedHeaderBytes, type BlobStore } from '../storage/blob-store.js';
+import {
+  ContentMismatchError,
+  FolderFullError,
+  IncompleteBodyError,
+  PreconditionFailedError,
+  QuotaExceededError,
+} from '../storage/errors.js';
+import { idSchemaOptions, invalidIdReason } from '../storage/ids.js';
+
+export interface BlobRoutesOptions extends StoredHeaderLimits {
+  store: BlobStore;
+  metrics: BlobMetrics;
+  maxLength: number;
+  maxIdLength: number;
+}
+
+const WriteResult = Type.Object(
+  {
+    id: Type.String(),
+    size: Type.Integer({ description: 'body bytes' }),
+    etag: Type.Union([Type.String(), Type.Null()], {
+      description: 'the ETag header, quotes included; null when the stored record is a newer tombstone',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const WRITE_ERRORS = {
+  400: ProblemSchema,
+  411: ProblemSchema,
+  412: ProblemSchema,
+  413: ProblemSchema,
+  431: ProblemSchema,
+  507: ProblemSchema,
+};
+
+export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
+  const { store, metrics } = options;
+  const Params = Type.Object({ id: Type.String(idSchemaOptions(options.maxIdLength)) });
+
+  // Bodies of any type are blobs: hand the stream to the handler unread, so the limits are checked first.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, body, done) => {
+    done(null, body);
+  });
+
+  // A clear 400 naming what is wrong with the id, before the schema's generic message could be given.
+  app.addHook('preValidation', (request, _reply, next) => {
+    const { id } = request.params as { id?: string };
+    const reason = id === undefined ? undefined : invalidIdReason(id, options.maxIdLength);
+    next(reason === undefined ? undefined : new HttpProblem(400, reason));
+  });
+
+  // A write refused before its body was read: close the connection rather than read an unwanted upload.
+  app.addHook('onSend', (request, reply, payload, next) => {
+    if (!request.raw.complete && (request.method === 'PUT' || request.method === 'POST')) {
+      reply.header('connection', 'close');
+    }
+    next(null, payload);
+  });
+
+  const write = async (
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+  ): Promise<void> => {
+    const { id } = request.params;
+    const contentLength = contentLengthOf(request.headers);
+    const headers = storedHeadersOf(request.headers, options);
+    const headerBytes = storedHeaderBytes(headers);
+    if (contentLength + headerBytes > options.maxLength) {
+      throw new HttpProblem(
+        413,
+        `the blob is ${contentLength + headerBytes} bytes (body ${contentLength} + stored headers ${headerBytes}); MAX_LENGTH is ${options.maxLength}`,
+      );
+    }
+    const body = (request.body as Readable | undefined) ?? request.raw;
+    const outcome = await refusalsAsProblems(() =>
+      store.write({
+        id,
+        headers,
+        chargedBytes: contentLength + headerBytes,
+        contentLength,
+        body,
+        version: versionOf(request.headers),
+        precondition: writePrecondition(request.headers),
+        expectedMd5: expectedMd5Of(request.headers),
+      }),
+    );
+    const { entry } = outcome;
+    if (outcome.status !== 'stale') metrics.written(entry.size);
+    const etag = entry.deleted ? null : etagOf(entry.md5);
+    if (etag !== null) reply.header('etag', etag);
+    reply.header(VERSION_HEADER, String(entry.version));
+    await reply.code(outcome.status === 'created' ? 201 : 200).send({ id, size: entry.size, etag });
+  };
+
+  const writeSchema = (summary: string) => ({
+    tags: ['blobs'],
+    summary,
+    params: Params,
+    response: { 200: WriteResult, 201: WriteResult, ...WRITE_ERRORS },
+  });
+  app.put('/blobs/:id', { schema: writeSchema('Store a blob (upsert)') }, write);
+  app.post('/blobs/:id', { schema: writeSchema('Store a blob (upsert), the same as PUT') }, write);
+
+  const read = (withBody: boolean) =>
+    async function (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<void> {
+      const { id } = request.params;
+      const blob = await store.openBlob(id);
+      if (!blob) throw new HttpProblem(404, `there is no blob with id ${JSON.stringify(id)}`);
+      const { file, metadata, bodyOffset, bodyStart } = blob;
+      let handedOver = false;
+      try {
+        const etag = etagOf(metadata.md5);
+        reply.headers({
+          etag,
+          'last-modified': new Date(metadata.modified).toUTCString(),
+          [VERSION_HEADER]: String(metadata.version),
+          'accept-ranges': 'bytes',
+        });
+        if (isNotModified(request.headers, etag, metadata.modified)) {
+          await reply.code(304).send();
+          return;
+        }
+
+        const range = rangeApplies(request.headers, etag, metadata.modified)
+          ? parseRange(request.headers.range, metadata.size)
+          : undefined;
+        if (range === 'unsatisfiable') {
+          reply.header('content-range', `bytes */${metadata.size}`);
+          throw new HttpProblem(
+            416,
+            `the range ${request.headers.range} starts past the blob's ${metadata.size} bytes`,
+          );
+        }
+        reply.headers(metadata.headers);
+        const { start, end } = range ?? { start: 0, end: metadata.size - 1 };
+        const length = end - start + 1;
+        if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${metadata.size}`);
+        reply.header('content-length', String(length));
+        if (!withBody || length === 0) {
+          await reply.send();
+          return;
+        }
+
+        metrics.read(length);
+        if (end < bodyStart.length) {
+          await reply.send(bodyStart.subarray(start, end + 1));
+          return;
+        }
+        handedOver = true;
+        await reply.send(file.createReadStream({ start: bodyOffset + start, end: bodyOffset + end }));
+      } finally {
+        if (!handedOver) await file.close();
+      }
+    };
+
+  const readSchema = (summary: string) => ({
+    tags: ['blobs'],
+    summary,
+    params: Params,
+    response: { 404: ProblemSchema, 416: ProblemSchema },
+  });
+  app.get('/blobs/:id', { schema: readSchema('Read a blob'), exposeHeadRoute: false }, read(true));
+  app.head('/blobs/:id', { schema: readSchema("Read a blob's headers") }, read(false));
+
+  app.delete(
+    '/blobs/:id',
+    {
+      schema: {
+        tags: ['blobs'],
+        summary: 'Delete a blob',
+        params: Params,
+        response: { 204: Type.Null({ description: 'deleted, or nothing to delete' }), 412: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await refusalsAsProblems(() =>
+        store.delete({
+          id: request.params.id,
+          version: versionOf(request.headers),
+          precondition: writePrecondition(request.headers),
+        }),
+      );
+      if (outcome.status !== 'absent') reply.header(VERSION_HEADER, String(outcome.version));
+      return reply.code(204).send(null);
+    },
+  );
+
+  // A path under /blobs/ that is not one id (`/blobs/a/b`, `/blobs/../x`, `/blobs/`) is a bad id, not a
+  // missing route.
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+    url: '/blobs/*',
+    schema: { hide: true },
+    handler: (request) => {
+      const rest = (request.params as { '*': string })['*'];
+      throw new HttpProblem(
+        400,
+        invalidIdReason(rest, options.maxIdLength) ?? `the blob id ${JSON.stringify(rest)} is not valid`,
+      );
+    },
+  });
+  done();
+};
+
+/** Turns the store's refusals into the contract's status codes. */
+async function refusalsAsProblems<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof QuotaExceededError) {
+      throw new HttpProblem(
+        507,
+        `storing ${error.bytes} bytes would take usage past MAX_DISK_QUOTA: ${error.used} of ${error.limit} bytes are in use or reserved`,
+      );
+    }
+    if (error instanceof FolderFullError) {
+      throw new HttpProblem(
+        507,
+        `the storage folder of this id already holds ${error.limit} files; MAX_BLOBS_IN_FOLDER is ${error.limit}`,
+      );
+    }
+    if (error instanceof PreconditionFailedError) throw new HttpProblem(412, error.reason);
+    if (error instanceof ContentMismatchError) {
+      throw new HttpProblem(
+        400,
+        `Content-MD5 does not match the body (received body MD5 ${error.actualMd5}); nothing was stored`,
+      );
+    }
+    if (error instanceof IncompleteBodyError)
+      throw new HttpProblem(400, `${error.message}; nothing was stored`);
+    throw error;
+  }
+}

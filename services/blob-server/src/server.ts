@@ -1,0 +1,32 @@
+// Entry point: read the config, warm up the store, listen, then join the cluster when LOAD_BALANCER_URL is set.
+import { hostname } from 'node:os';
+import { createLogger } from '@backend-rebase/logger';
+import { runService } from '@backend-rebase/service-kit';
+import { buildApp } from './app.js';
+import { registerWithLoadBalancer } from './cluster/registration.js';
+import { loadBlobServerConfig } from './config.js';
+
+const config = loadBlobServerConfig();
+const logger = createLogger({ service: 'blob-server' });
+logger.defaultMeta = { ...(logger.defaultMeta as object), node: config.NODE_NAME }; // several nodes share one log pipeline
+const app = await buildApp(config, { logger });
+const stopRegistering = new AbortController();
+await runService({
+  app,
+  port: config.PORT,
+  host: config.HOST,
+  logger,
+  onShutdown: [() => stopRegistering.abort()],
+});
+
+if (config.LOAD_BALANCER_URL) {
+  void registerWithLoadBalancer({
+    loadBalancerUrl: config.LOAD_BALANCER_URL,
+    name: config.NODE_NAME,
+    host: config.ADVERTISED_HOST ?? hostname(),
+    port: config.PORT,
+    internalToken: config.INTERNAL_TOKEN,
+    logger,
+    signal: stopRegistering.signal,
+  });
+}

@@ -1,0 +1,452 @@
+// The blob store of one node: records on the local file system (record.ts), an in-memory index of them
+// (blob-index.ts), and the rules that keep both right under concurrency and crashes.
+//
+// A write streams its body into a temp file in DATA_DIR/tmp (the same file system as the records), then,
+// holding the id's lock: checks versions and preconditions against what is stored now, writes the header,
+// syncs the file, renames it over the old record, syncs the folder, and only then updates the index and
+// answers. So an acknowledged write survives a crash, a reader sees the old record or the new one, and a
+// failed or aborted upload leaves nothing but a temp file, which the next start-up removes.
+//
+// Versions order writes and deletes of one id: one whose version is not above the stored one changes nothing.
+// Deletes leave tombstones (records without a body) that are kept for `tombstoneTtlMs`, so a late write of an
+// older version cannot bring a deleted blob back.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '@backend-rebase/logger';
+import { BlobIndex, type IndexEntry } from './blob-index.js';
+import { forEachConcurrently } from './concurrently.js';
+import { syncFile, syncFolder } from './durable-files.js';
+import {
+  ContentMismatchError,
+  FolderFullError,
+  IncompleteBodyError,
+  PreconditionFailedError,
+  QuotaExceededError,
+} from './errors.js';
+import { FolderCounts } from './folder-counts.js';
+import { folderOf, invalidIdReason } from './ids.js';
+import { KeyedLock } from './keyed-lock.js';
+import { Quota } from './quota.js';
+import {
+  CorruptRecordError,
+  encodeHeader,
+  headerSlotLength,
+  readHeader,
+  type BlobMetadata,
+  type OpenedRecord,
+} from './record.js';
+
+export interface BlobStoreOptions {
+  dataDir: string;
+  quotaBytes: number;
+  maxBlobsInFolder: number;
+  /** only ids up to this long are loaded at warm-up; others are foreign files */
+  maxIdLength: number;
+  fsync: boolean;
+  tombstoneTtlMs: number;
+  logger: Logger;
+  /** milliseconds since the epoch; tests move time forward */
+  now?: () => number;
+}
+
+/** Decides, against the live blob stored now (undefined when there is none), whether a request may proceed. */
+export type Precondition = (current: IndexEntry | undefined) => string | undefined;
+
+export interface WriteRequest {
+  id: string;
+  /** stored headers, lower-cased names */
+  headers: Record<string, string>;
+  /** body bytes plus stored-header bytes: what the blob will cost against the quota */
+  chargedBytes: number;
+  contentLength: number;
+  body: AsyncIterable<Buffer>;
+  /** the writer's version (X-Blob-Version); the store assigns one when absent */
+  version?: number;
+  precondition?: Precondition;
+  /** hex MD5 the body must have (Content-MD5) */
+  expectedMd5?: string;
+}
+
+export type WriteOutcome =
+  | { status: 'created' | 'replaced'; entry: IndexEntry }
+  /** the stored version is newer or equal: nothing changed */
+  | { status: 'stale'; entry: IndexEntry };
+
+export interface DeleteRequest {
+  id: string;
+  version?: number;
+  precondition?: Precondition;
+}
+
+export type DeleteOutcome =
+  { status: 'deleted'; version: number } | { status: 'absent' } | { status: 'stale'; version: number };
+
+export interface OpenBlob extends OpenedRecord {
+  /** open on the record; whoever receives it closes it (or hands it to a stream that does) */
+  file: FileHandle;
+}
+
+const WARM_UP_CONCURRENCY = 32;
+
+export class BlobStore {
+  readonly #options: BlobStoreOptions;
+  readonly #blobsDir: string;
+  readonly #tmpDir: string;
+  readonly #index = new BlobIndex();
+  readonly #quota: Quota;
+  readonly #folders: FolderCounts;
+  readonly #locks = new KeyedLock();
+  readonly #existingFolders = new Set<string>();
+  readonly #now: () => number;
+  #lastVersion = 0;
+
+  private constructor(options: BlobStoreOptions) {
+    this.#options = options;
+    this.#blobsDir = path.join(options.dataDir, 'blobs');
+    this.#tmpDir = path.join(options.dataDir, 'tmp');
+    this.#quota = new Quota(options.quotaBytes);
+    this.#folders = new FolderCounts(options.maxBlobsInFolder);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Opens the store: removes leftover temp files, then rebuilds usage, folder counts and the index from the
+   * records on disk, dropping tombstones past their time. Resolves when the store can serve.
+   */
+  static async open(options: BlobStoreOptions): Promise<BlobStore> {
+    const store = new BlobStore(options);
+    await store.#warmUp();
+    return store;
+  }
+
+  get bytesUsed(): number {
+    return this.#quota.used;
+  }
+
+  get bytesQuota(): number {
+    return this.#quota.limit;
+  }
+
+  get blobCount(): number {
+    return this.#index.liveBlobs;
+  }
+
+  /** The live blob with this id, from memory. */
+  find(id: string): IndexEntry | undefined {
+    return this.#index.live(id);
+  }
+
+  /** Every record, tombstones included, a page at a time in id order. */
+  list(cursor: string | undefined, limit: number) {
+    return this.#index.page(cursor, limit);
+  }
+
+  /**
+   * Opens the live blob for reading; undefined when there is none. The record is read through one open file,
+   * so a concurrent replacement cannot mix two versions.
+   */
+  async openBlob(id: string): Promise<OpenBlob | undefined> {
+    if (!this.#index.live(id)) return undefined;
+    let file: FileHandle;
+    try {
+      file = await open(this.#recordPath(id), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      const record = await readHeader(file, id);
+      if (!record.metadata.deleted) return { file, ...record };
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    await file.close();
+    return undefined;
+  }
+
+  /**
+   * Stores a blob. Quota, folder space, preconditions and versions are checked before the body is read and
+   * again at commit; a refusal is thrown as one of errors.ts.
+   */
+  async write(request: WriteRequest): Promise<WriteOutcome> {
+    const { id } = request;
+    const folder = folderOf(id);
+    const current = this.#index.get(id);
+    const live = current?.deleted === false ? current : undefined;
+    const refusal = request.precondition?.(live);
+    if (refusal !== undefined) throw new PreconditionFailedError(refusal);
+    if (current && request.version !== undefined && request.version <= current.version) {
+      return { status: 'stale', entry: current };
+    }
+    this.#reserve(request.chargedBytes, live?.charged ?? 0, current === undefined ? folder : undefined);
+
+    const temp = path.join(this.#tmpDir, randomUUID());
+    let committed = false;
+    let file: FileHandle | undefined;
+    try {
+      file = await open(temp, 'wx');
+      const slot = headerSlotLength({
+        id,
+        size: request.contentLength,
+        headers: request.headers,
+        deleted: false,
+      });
+      const md5 = await receiveBody(file, slot, request);
+      const opened = file;
+      return await this.#locks.run(id, async () => {
+        const outcome = await this.#commit(opened, temp, slot, request, md5);
+        committed = outcome.status !== 'stale';
+        return outcome;
+      });
+    } finally {
+      await file?.close().catch(() => undefined);
+      if (!committed) {
+        this.#quota.release(request.chargedBytes);
+        if (current === undefined) this.#folders.release(folder);
+        await rm(temp, { force: true });
+      }
+    }
+  }
+
+  /** Deletes a blob, leaving a tombstone. Unversioned deletes of what is not there change nothing. */
+  async delete(request: DeleteRequest): Promise<DeleteOutcome> {
+    return this.#locks.run(request.id, async () => {
+      const { id } = request;
+      const current = this.#index.get(id);
+      const live = current?.deleted === false ? current : undefined;
+      const refusal = request.precondition?.(live);
+      if (refusal !== undefined) throw new PreconditionFailedError(refusal);
+      if (current && request.version !== undefined && request.version <= current.version) {
+        return { status: 'stale', version: current.version };
+      }
+      if (request.version === undefined && live === undefined) return { status: 'absent' };
+
+      const folder = folderOf(id);
+      if (current === undefined) this.#reserve(0, 0, folder);
+      const version = request.version ?? this.#nextVersion(current);
+      const metadata: BlobMetadata = {
+        id,
+        size: 0,
+        md5: '',
+        version,
+        modified: this.#now(),
+        headers: {},
+        deleted: true,
+      };
+      const temp = path.join(this.#tmpDir, randomUUID());
+      try {
+        const file = await open(temp, 'wx');
+        try {
+          await file.write(encodeHeader(metadata, headerSlotLength(metadata)), 0);
+          await syncFile(file, this.#options.fsync);
+        } finally {
+          await file.close();
+        }
+        await this.#install(temp, folder, id);
+      } catch (error) {
+        if (current === undefined) this.#folders.release(folder);
+        await rm(temp, { force: true });
+        throw error;
+      }
+      if (current === undefined) this.#folders.fill(folder);
+      if (live) this.#quota.adjust(-live.charged);
+      this.#index.set(id, {
+        size: 0,
+        charged: 0,
+        md5: '',
+        version,
+        modified: metadata.modified,
+        deleted: true,
+      });
+      return { status: 'deleted', version };
+    });
+  }
+
+  /** Removes tombstones older than the TTL; returns how many. */
+  async expireTombstones(): Promise<number> {
+    const cutoff = this.#now() - this.#options.tombstoneTtlMs;
+    const expired = [...this.#index.entries()]
+      .filter(([, entry]) => entry.deleted && entry.modified < cutoff)
+      .map(([id]) => id);
+    let removed = 0;
+    for (const id of expired) {
+      await this.#locks.run(id, async () => {
+        const entry = this.#index.get(id);
+        if (!entry?.deleted || entry.modified >= cutoff) return;
+        await rm(this.#recordPath(id), { force: true });
+        this.#index.delete(id);
+        this.#folders.remove(folderOf(id));
+        removed += 1;
+      });
+    }
+    return removed;
+  }
+
+  #reserve(bytes: number, credit: number, newFileIn: string | undefined): void {
+    if (!this.#quota.tryReserve(bytes, credit)) {
+      throw new QuotaExceededError(bytes, this.#quota.used + this.#quota.reserved, this.#quota.limit);
+    }
+    if (newFileIn !== undefined && !this.#folders.tryReserve(newFileIn)) {
+      this.#quota.release(bytes);
+      throw new FolderFullError(newFileIn, this.#folders.limit);
+    }
+  }
+
+  async #commit(
+    file: FileHandle,
+    temp: string,
+    slot: number,
+    request: WriteRequest,
+    md5: string,
+  ): Promise<WriteOutcome> {
+    const { id } = request;
+    const current = this.#index.get(id);
+    const live = current?.deleted === false ? current : undefined;
+    if (current && request.version !== undefined && request.version <= current.version) {
+      return { status: 'stale', entry: current };
+    }
+    const refusal = request.precondition?.(live);
+    if (refusal !== undefined) throw new PreconditionFailedError(refusal);
+
+    const metadata: BlobMetadata = {
+      id,
+      size: request.contentLength,
+      md5,
+      version: request.version ?? this.#nextVersion(current),
+      modified: this.#now(),
+      headers: request.headers,
+      deleted: false,
+    };
+    await file.write(encodeHeader(metadata, slot), 0, slot, 0);
+    await syncFile(file, this.#options.fsync);
+    const folder = folderOf(id);
+    await this.#install(temp, folder, id);
+
+    const entry: IndexEntry = {
+      size: metadata.size,
+      charged: request.chargedBytes,
+      md5,
+      version: metadata.version,
+      modified: metadata.modified,
+      deleted: false,
+    };
+    this.#quota.commit(request.chargedBytes, live?.charged ?? 0);
+    if (current === undefined) this.#folders.fill(folder);
+    this.#index.set(id, entry);
+    return { status: live ? 'replaced' : 'created', entry };
+  }
+
+  /** Renames a finished temp file over the record of `id`, durably. */
+  async #install(temp: string, folder: string, id: string): Promise<void> {
+    const target = path.join(this.#blobsDir, folder);
+    if (!this.#existingFolders.has(folder)) {
+      await mkdir(target, { recursive: true });
+      // A new folder's own name must be durable too, or the record could vanish with it.
+      await syncFolder(path.dirname(target), this.#options.fsync);
+      await syncFolder(this.#blobsDir, this.#options.fsync);
+      this.#existingFolders.add(folder);
+    }
+    await rename(temp, path.join(target, id));
+    await syncFolder(target, this.#options.fsync);
+  }
+
+  /** A version above the stored one, from the clock in microseconds when it is ahead. */
+  #nextVersion(current: IndexEntry | undefined): number {
+    const fromClock = Math.floor(this.#now() * 1000);
+    const version = Math.max(fromClock, (current?.version ?? 0) + 1, this.#lastVersion + 1);
+    this.#lastVersion = version;
+    return version;
+  }
+
+  #recordPath(id: string): string {
+    return path.join(this.#blobsDir, folderOf(id), id);
+  }
+
+  async #warmUp(): Promise<void> {
+    await rm(this.#tmpDir, { recursive: true, force: true });
+    await mkdir(this.#tmpDir, { recursive: true });
+    await mkdir(this.#blobsDir, { recursive: true });
+    const cutoff = this.#now() - this.#options.tombstoneTtlMs;
+
+    const leafFolders: string[] = [];
+    for (const top of await hexFolders(this.#blobsDir)) {
+      for (const leaf of await hexFolders(path.join(this.#blobsDir, top))) leafFolders.push(`${top}/${leaf}`);
+    }
+    await forEachConcurrently(leafFolders, WARM_UP_CONCURRENCY, async (folder) => {
+      this.#existingFolders.add(folder);
+      const names = await readdir(path.join(this.#blobsDir, folder));
+      this.#folders.add(folder, names.length);
+      await forEachConcurrently(names, 4, (name) => this.#load(folder, name, cutoff));
+    });
+  }
+
+  async #load(folder: string, name: string, tombstoneCutoff: number): Promise<void> {
+    const file = path.join(this.#blobsDir, folder, name);
+    if (invalidIdReason(name, this.#options.maxIdLength) !== undefined || folderOf(name) !== folder) {
+      this.#options.logger.warn('ignoring a file that is not a blob record', { file });
+      return;
+    }
+    let metadata: BlobMetadata;
+    const handle = await open(file, 'r');
+    try {
+      ({ metadata } = await readHeader(handle, file));
+    } catch (error) {
+      if (!(error instanceof CorruptRecordError)) throw error;
+      this.#options.logger.error('ignoring a corrupt blob record', { file, reason: error.message });
+      return;
+    } finally {
+      await handle.close();
+    }
+    if (metadata.deleted && metadata.modified < tombstoneCutoff) {
+      await rm(file, { force: true });
+      this.#folders.remove(folder);
+      return;
+    }
+    const charged = metadata.deleted ? 0 : metadata.size + storedHeaderBytes(metadata.headers);
+    this.#quota.adjust(charged);
+    this.#lastVersion = Math.max(this.#lastVersion, metadata.version);
+    this.#index.set(name, {
+      size: metadata.size,
+      charged,
+      md5: metadata.md5,
+      version: metadata.version,
+      modified: metadata.modified,
+      deleted: metadata.deleted,
+    });
+  }
+}
+
+/** Name length plus value length of every stored header: the bytes MAX_LENGTH and the quota count. */
+export function storedHeaderBytes(headers: Record<string, string>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers)) bytes += name.length + Buffer.byteLength(value);
+  return bytes;
+}
+
+async function receiveBody(file: FileHandle, offset: number, request: WriteRequest): Promise<string> {
+  const hash = createHash('md5');
+  let received = 0;
+  for await (const chunk of request.body) {
+    if (received + chunk.length > request.contentLength) {
+      throw new IncompleteBodyError(received + chunk.length, request.contentLength);
+    }
+    hash.update(chunk);
+    await file.write(chunk, 0, chunk.length, offset + received);
+    received += chunk.length;
+  }
+  if (received !== request.contentLength) throw new IncompleteBodyError(received, request.contentLength);
+  const md5 = hash.digest('hex');
+  if (request.expectedMd5 !== undefined && request.expectedMd5 !== md5) {
+    throw new ContentMismatchError(request.expectedMd5, md5);
+  }
+  return md5;
+}
+
+async function hexFolders(parent: string): Promise<string[]> {
+  const entries = await readdir(parent, { withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name))
+    .map((e) => e.name);
+}

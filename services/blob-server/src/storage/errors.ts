@@ -1,0 +1,46 @@
+// Why the store refused a write or delete, for the HTTP layer to turn into a status code. Each carries the
+// numbers a client needs to understand the refusal.
+export class QuotaExceededError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly used: number,
+    readonly limit: number,
+  ) {
+    super(
+      `storing ${bytes} bytes would take usage past the quota (${used} of ${limit} bytes in use or reserved)`,
+    );
+  }
+}
+
+export class FolderFullError extends Error {
+  constructor(
+    readonly folder: string,
+    readonly limit: number,
+  ) {
+    super(`storage folder ${folder} already holds ${limit} files`);
+  }
+}
+
+export class PreconditionFailedError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export class ContentMismatchError extends Error {
+  constructor(
+    readonly expectedMd5: string,
+    readonly actualMd5: string,
+  ) {
+    super(`the body's MD5 is ${actualMd5}, Content-MD5 says ${expectedMd5}`);
+  }
+}
+
+export class IncompleteBodyError extends Error {
+  constructor(
+    readonly received: number,
+    readonly expected: number,
+  ) {
+    super(`the upload ended after ${received} of ${expected} bytes`);
+  }
+}

@@ -1,0 +1,42 @@
+// How many record files each storage folder holds, so that no folder passes MAX_BLOBS_IN_FOLDER even under
+// concurrent uploads of new ids: a write that will add a file reserves a slot before its body is read.
+// Tombstones are files too, so they count here (though not as blobs).
+export class FolderCounts {
+  readonly #files = new Map<string, number>();
+  readonly #pending = new Map<string, number>();
+
+  constructor(readonly limit: number) {}
+
+  filesIn(folder: string): number {
+    return this.#files.get(folder) ?? 0;
+  }
+
+  tryReserve(folder: string): boolean {
+    const pending = this.#pending.get(folder) ?? 0;
+    if (this.filesIn(folder) + pending >= this.limit) return false;
+    this.#pending.set(folder, pending + 1);
+    return true;
+  }
+
+  release(folder: string): void {
+    const pending = (this.#pending.get(folder) ?? 0) - 1;
+    if (pending > 0) this.#pending.set(folder, pending);
+    else this.#pending.delete(folder);
+  }
+
+  /** A reserved slot now holds a file. */
+  fill(folder: string): void {
+    this.release(folder);
+    this.add(folder);
+  }
+
+  add(folder: string, files = 1): void {
+    this.#files.set(folder, this.filesIn(folder) + files);
+  }
+
+  remove(folder: string): void {
+    const files = this.filesIn(folder) - 1;
+    if (files > 0) this.#files.set(folder, files);
+    else this.#files.delete(folder);
+  }
+}

@@ -1,0 +1,115 @@
+// The on-disk record: one file per blob holding its metadata and its body, so that a single rename replaces
+// both at once and a reader that has opened the file sees one version whole, whatever happens to the path.
+//
+//   "BLOB" | metadata length (uint32 BE) | metadata (UTF-8 JSON) | body
+//
+// The metadata is written last, into a slot whose length is fixed before the body arrives: the slot is sized
+// for the longest values the fields that are only known at commit can take (a 32-character MD5, the largest
+// version and timestamp), and the JSON is padded with spaces to fill it. So the body streams straight to its
+// final offset, and the version and time are decided at the moment of commit.
+// A tombstone (a deleted blob, kept so an older write cannot bring it back) is a record with no body.
+import type { FileHandle } from 'node:fs/promises';
+
+export interface BlobMetadata {
+  id: string;
+  /** body bytes */
+  size: number;
+  /** hex MD5 of the body, without quotes; empty for a tombstone */
+  md5: string;
+  version: number;
+  /** milliseconds since the epoch */
+  modified: number;
+  /** stored headers, lower-cased names, in the order received */
+  headers: Record<string, string>;
+  deleted: boolean;
+}
+
+const MAGIC = Buffer.from('BLOB');
+const PREFIX_BYTES = MAGIC.length + 4;
+/** Enough for the metadata of almost every blob, and the whole of a small one, in one read. */
+const FIRST_READ_BYTES = 64 * 1024;
+const LONGEST_MD5 = 'f'.repeat(32);
+const LONGEST_TIME = 9_999_999_999_999;
+
+export class CorruptRecordError extends Error {
+  constructor(file: string, reason: string) {
+    super(`${file} is not a valid blob record: ${reason}`);
+    this.name = 'CorruptRecordError';
+  }
+}
+
+type KnownBeforeCommit = Pick<BlobMetadata, 'id' | 'size' | 'headers' | 'deleted'>;
+
+/** The length of the header slot of a record with these fields, whatever the MD5, version and time. */
+export function headerSlotLength(fields: KnownBeforeCommit): number {
+  const longest = { ...fields, md5: LONGEST_MD5, version: Number.MAX_SAFE_INTEGER, modified: LONGEST_TIME };
+  return PREFIX_BYTES + Buffer.byteLength(JSON.stringify(longest));
+}
+
+/** The header bytes, exactly `slotLength` long. */
+export function encodeHeader(metadata: BlobMetadata, slotLength: number): Buffer {
+  const json = JSON.stringify(metadata);
+  if (PREFIX_BYTES + Buffer.byteLength(json) > slotLength) {
+    throw new RangeError(`metadata of ${metadata.id} does not fit its ${slotLength}-byte slot`);
+  }
+  const header = Buffer.alloc(slotLength, ' ');
+  MAGIC.copy(header, 0);
+  header.writeUInt32BE(slotLength - PREFIX_BYTES, MAGIC.length);
+  header.write(json, PREFIX_BYTES);
+  return header;
+}
+
+export interface OpenedRecord {
+  metadata: BlobMetadata;
+  /** file offset of the first body byte */
+  bodyOffset: number;
+  /** body bytes already read with the header: the whole body when it is small */
+  bodyStart: Buffer;
+}
+
+/** Reads and checks the header of the record open at `file`; the file's size must match what it declares. */
+export async function readHeader(file: FileHandle, name: string): Promise<OpenedRecord> {
+  const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
+  const { bytesRead } = await file.read(first, 0, FIRST_READ_BYTES, 0);
+  if (bytesRead < PREFIX_BYTES || !first.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new CorruptRecordError(name, 'no record header');
+  }
+  const bodyOffset = PREFIX_BYTES + first.readUInt32BE(MAGIC.length);
+  let json: Buffer;
+  if (bodyOffset <= bytesRead) {
+    json = first.subarray(PREFIX_BYTES, bodyOffset);
+  } else {
+    json = Buffer.allocUnsafe(bodyOffset - PREFIX_BYTES);
+    const rest = await file.read(json, 0, json.length, PREFIX_BYTES);
+    if (rest.bytesRead < json.length) throw new CorruptRecordError(name, 'truncated metadata');
+  }
+  const metadata = parseMetadata(json, name);
+  const { size } = await file.stat();
+  if (size !== bodyOffset + metadata.size) {
+    throw new CorruptRecordError(name, `${size} bytes on disk, ${bodyOffset + metadata.size} declared`);
+  }
+  const bodyStart = first.subarray(bodyOffset, Math.min(bytesRead, bodyOffset + metadata.size));
+  return { metadata, bodyOffset, bodyStart };
+}
+
+function parseMetadata(json: Buffer, name: string): BlobMetadata {
+  let value: unknown;
+  try {
+    value = JSON.parse(json.toString('utf8'));
+  } catch {
+    throw new CorruptRecordError(name, 'metadata is not JSON');
+  }
+  const metadata = value as Partial<BlobMetadata> | null;
+  if (
+    typeof metadata?.id !== 'string' ||
+    !Number.isSafeInteger(metadata.size) ||
+    typeof metadata.md5 !== 'string' ||
+    !Number.isSafeInteger(metadata.version) ||
+    typeof metadata.modified !== 'number' ||
+    typeof metadata.headers !== 'object' ||
+    typeof metadata.deleted !== 'boolean'
+  ) {
+    throw new CorruptRecordError(name, 'metadata is incomplete');
+  }
+  return metadata as BlobMetadata;
+}

@@ -1,0 +1,147 @@
+// Real blob servers for the tests: one in this process on a real port (startBlobServer), or one in a child
+// process that can be killed with SIGKILL (spawnBlobServer); plus a raw HTTP client for requests fetch will not
+// send (unnormalized paths, bodies cut short, chunked uploads).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { captureLogger } from '@backend-rebase/logger/testing';
+import type { Service } from '@backend-rebase/service-kit';
+import { buildApp, type BlobAppConfig } from '../../src/app.js';
+
+export const SERVICE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export const TEST_CONFIG: Omit<BlobAppConfig, 'DATA_DIR'> = {
+  MAX_LENGTH: 10 * 1024 * 1024,
+  MAX_DISK_QUOTA: 1024 * 1024 * 1024,
+  MAX_HEADER_LENGTH: 100,
+  MAX_HEADER_COUNT: 20,
+  MAX_ID_LENGTH: 200,
+  MAX_BLOBS_IN_FOLDER: 10_000,
+  FSYNC: true,
+  TOMBSTONE_TTL: 7 * 24 * 3_600_000,
+  INTERNAL_TOKEN: undefined,
+};
+
+export async function scratchDir(label: string): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), `blob-server-${label}-`));
+}
+
+export interface RunningBlobServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  app: Service;
+  logLines: () => Record<string, unknown>[];
+  /** stops the server; the data stays for a restart */
+  close(): Promise<void>;
+}
+
+export async function startBlobServer(
+  dataDir: string,
+  overrides: Partial<BlobAppConfig> = {},
+  now?: () => number,
+): Promise<RunningBlobServer> {
+  const { logger, lines } = captureLogger('blob-server');
+  const app = await buildApp({ ...TEST_CONFIG, DATA_DIR: dataDir, ...overrides }, { logger, now });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, port, dataDir, app, logLines: lines, close: () => app.close() };
+}
+
+/** Files left in DATA_DIR/tmp: in-flight or abandoned uploads. */
+export async function tempFiles(dataDir: string): Promise<string[]> {
+  return readdir(path.join(dataDir, 'tmp')).catch(() => []);
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Sends `head` (request line and headers, CRLF-separated, without the blank line) and then `body` bytes over a
+ * fresh connection. With `endAfterBody: false` the socket stays open after the body (a client that promised
+ * more); `destroyAfterBody` drops the connection abruptly instead of reading a response.
+ */
+export async function rawRequest(
+  port: number,
+  head: string,
+  body: Buffer | string = '',
+  { destroyAfterBody = false }: { destroyAfterBody?: boolean } = {},
+): Promise<RawResponse | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const parsed = parseResponse(received);
+      if (parsed) {
+        socket.destroy();
+        resolve(parsed);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(parseResponse(received)));
+    socket.write(`${head}\r\n\r\n`);
+    socket.write(body, () => {
+      if (destroyAfterBody) socket.resetAndDestroy();
+    });
+  });
+}
+
+function parseResponse(bytes: Buffer): RawResponse | undefined {
+  const text = bytes.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const [statusLine = '', ...lines] = text.slice(0, end).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const body = text.slice(end + 4);
+  const length = Number(headers['content-length'] ?? 0);
+  if (body.length < length) return undefined;
+  return { status: Number(statusLine.split(' ')[1]), headers, body: body.slice(0, length) };
+}
+
+export interface SpawnedBlobServer {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** The real entry point in a child process, ready once it listens. */
+export async function spawnBlobServer(env: Record<string, string>): Promise<SpawnedBlobServer> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'src/server.ts'], {
+    cwd: SERVICE_ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', NODE_NAME: 'test-node', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${env.PORT}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the blob server exited: ${output}`);
+    if (Date.now() > deadline) throw new Error(`the blob server did not become ready: ${output}`);
+    const ready = await fetch(`${url}/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return { url, process: child, output: () => output, exited };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
