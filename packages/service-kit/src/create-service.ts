@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { addDocs } from './docs.js';
 import { drainOnClose } from './draining.js';
-import { answerErrorsWithProblems, frameworkErrors } from './errors.js';
+import { answerErrorsWithProblems, clientErrors, frameworkErrors } from './errors.js';
 import { addHealthRoutes, type ReadinessCheck } from './health.js';
 import { guardInternalRoutes } from './internal-guard.js';
 import { addMetrics } from './metrics.js';
@@ -47,6 +47,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     genReqId: requestIdOf,
     frameworkErrors,
+    clientErrorHandler: clientErrors,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 60_000,
     trustProxy: options.trustProxy ?? false,

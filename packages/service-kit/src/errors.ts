@@ -4,9 +4,19 @@
 //   - an error carrying a 4xx statusCode, as Fastify's own do (malformed JSON, 413, 415, …): that status and a
 //     readable detail;
 //   - an unknown path: 404, or 405 with an Allow header when the path exists for other methods;
+//   - a request that is not valid HTTP, or arrives too slowly, before Fastify sees it: 400, 408 or 431 written
+//     straight to the socket (clientErrors);
 //   - anything else: 500 (or the 5xx it carries) with a generic detail; its message and stack go to the log only.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { HttpProblem, sendProblem, type ProblemExtensions } from './problem.js';
+import {
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  problem,
+  sendProblem,
+  type ProblemExtensions,
+} from './problem.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import type { Service } from './service.js';
 
@@ -51,6 +61,37 @@ export function answerErrorsWithProblems(app: Service): void {
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header(REQUEST_ID_HEADER, request.id);
   void sendProblem(reply, error.statusCode ?? 400, error.message);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node's HTTP parser refused the bytes on a connection (malformed HTTP, a body
+ * cut short by a half-close, headers too large, a request too slow), so there is no request to answer through
+ * the usual path. The answer is written to the socket, which is then closed.
+ */
+export function clientErrors(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, detail] = describeClientError(error.code);
+  const body = JSON.stringify(problem(status, detail));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+function describeClientError(code: string | undefined): [number, string] {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'the request did not arrive in time'];
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'the request headers are too large'];
+    case 'HPE_INVALID_EOF_STATE':
+      return [400, 'the connection ended before the request was complete'];
+    default:
+      return [400, `the request is not valid HTTP (${code ?? 'unknown error'})`];
+  }
 }
 
 function answerTo(error: FastifyError, request: FastifyRequest): Answer {

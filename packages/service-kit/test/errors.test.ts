@@ -1,3 +1,4 @@
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeLogger } from '@backend-rebase/logger';
 import type { Service } from '../src/index.js';
@@ -168,5 +169,37 @@ describe('problem+json errors', () => {
 
     expectProblem(response, 400);
     expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  });
+});
+
+describe('requests Node cannot parse', () => {
+  async function sendRaw(bytes: string, halfClose: boolean): Promise<string> {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.write(bytes);
+    if (halfClose) socket.end();
+    await new Promise((resolve) => socket.on('close', resolve));
+    return answer;
+  }
+
+  it('a body cut short by a half-close is a 400 problem, and the connection closes', async () => {
+    const answer = await sendRaw(
+      'POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\nshort',
+      true,
+    );
+
+    expect(answer).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+    expect(answer).toContain('content-type: application/problem+json; charset=utf-8');
+    expect(answer).toContain('"detail":"the connection ended before the request was complete"');
+  });
+
+  it('bytes that are not HTTP are a 400 problem', async () => {
+    const answer = await sendRaw('HELLO THERE\r\n\r\n', false);
+
+    expect(answer).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+    expect(answer).toContain('"detail":"the request is not valid HTTP (HPE_INVALID_METHOD)"');
   });
 });

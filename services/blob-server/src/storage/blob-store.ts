@@ -428,7 +428,17 @@ export function storedHeaderBytes(headers: Record<string, string>): number {
 async function receiveBody(file: FileHandle, offset: number, request: WriteRequest): Promise<string> {
   const hash = createHash('md5');
   let received = 0;
-  for await (const chunk of request.body) {
+  const chunks = request.body[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch {
+      // The client went away (the request stream errors with "aborted"): a short upload, not a server fault.
+      throw new IncompleteBodyError(received, request.contentLength);
+    }
+    if (next.done) break;
+    const chunk = next.value;
     if (received + chunk.length > request.contentLength) {
       throw new IncompleteBodyError(received + chunk.length, request.contentLength);
     }

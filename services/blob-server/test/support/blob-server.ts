@@ -83,14 +83,14 @@ export async function rawRequest(
     let received = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      const parsed = parseResponse(received);
+      const parsed = parseResponse(received, head.startsWith('HEAD '));
       if (parsed) {
         socket.destroy();
         resolve(parsed);
       }
     });
     socket.on('error', reject);
-    socket.on('close', () => resolve(parseResponse(received)));
+    socket.on('close', () => resolve(parseResponse(received, head.startsWith('HEAD '))));
     socket.write(`${head}\r\n\r\n`);
     socket.write(body, () => {
       if (destroyAfterBody) socket.resetAndDestroy();
@@ -98,7 +98,7 @@ export async function rawRequest(
   });
 }
 
-function parseResponse(bytes: Buffer): RawResponse | undefined {
+function parseResponse(bytes: Buffer, headRequest: boolean): RawResponse | undefined {
   const text = bytes.toString('latin1');
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
@@ -109,7 +109,7 @@ function parseResponse(bytes: Buffer): RawResponse | undefined {
     headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
   }
   const body = text.slice(end + 4);
-  const length = Number(headers['content-length'] ?? 0);
+  const length = headRequest ? 0 : Number(headers['content-length'] ?? 0);
   if (body.length < length) return undefined;
   return { status: Number(statusLine.split(' ')[1]), headers, body: body.slice(0, length) };
 }
