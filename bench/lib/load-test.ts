@@ -20,6 +20,11 @@ export interface LoadTestOptions {
   warmupSeconds?: number;
   /** Per-request timeout in seconds (default 10). */
   timeoutSeconds?: number;
+  /**
+   * Send each request to a path of its own, `<url>-<n>` (n counting up from 0 in each run): writes then create
+   * distinct resources, as real writers do, instead of overwriting one.
+   */
+  uniquePaths?: boolean;
 }
 
 export interface LoadTestResult {
@@ -81,6 +86,13 @@ interface RawRun {
 
 type Target = Omit<LoadTestOptions, 'durationSeconds' | 'warmupSeconds'>;
 
+/** autocannon's per-request hook that gives each request the path `<url path>-<n>`. */
+function uniquePathRequests(url: string): autocannon.Request[] {
+  const basePath = new URL(url).pathname;
+  let next = 0;
+  return [{ setupRequest: (request) => ({ ...request, path: `${basePath}-${next++}` }) }];
+}
+
 function runOnce(options: Target, durationSeconds: number): Promise<RawRun> {
   const samples = new Samples();
   return new Promise<RawRun>((resolve, reject) => {
@@ -98,6 +110,7 @@ function runOnce(options: Target, durationSeconds: number): Promise<RawRun> {
         // 2.5 s run would last 3 s; sampling every 100 ms ends runs on time. (Throughput is computed from the
         // measured duration either way.)
         sampleInt: 100,
+        ...(options.uniquePaths ? { requests: uniquePathRequests(options.url) } : {}),
       },
       (err: unknown, result: autocannon.Result) => {
         if (err) {

@@ -47,7 +47,7 @@ function idsInOneFolder(count: number): string[] {
   const byFolder = new Map<string, string[]>();
   for (let n = 0; ; n += 1) {
     const id = `f-${n}`;
-    const folder = createHash('md5').update(id).digest('hex').slice(0, 4);
+    const folder = createHash('md5').update(id).digest('hex').slice(0, 3);
     const ids = [...(byFolder.get(folder) ?? []), id];
     if (ids.length === count) return ids;
     byFolder.set(folder, ids);

@@ -97,6 +97,7 @@ export class BlobStore {
   readonly #quota: Quota;
   readonly #folders: FolderCounts;
   readonly #locks = new KeyedLock();
+  /** Leaf folders known to exist; the others are made by the first write into them. */
   readonly #existingFolders = new Set<string>();
   readonly #now: () => number;
   #lastVersion = 0;
@@ -342,8 +343,9 @@ export class BlobStore {
   async #install(temp: string, folder: string, id: string): Promise<void> {
     const target = path.join(this.#blobsDir, folder);
     if (!this.#existingFolders.has(folder)) {
+      // The first record of a folder creates it; the new folder's name must be durable too, or the record
+      // could vanish with it after a crash.
       await mkdir(target, { recursive: true });
-      // A new folder's own name must be durable too, or the record could vanish with it.
       await syncFolder(path.dirname(target), this.#options.fsync);
       await syncFolder(this.#blobsDir, this.#options.fsync);
       this.#existingFolders.add(folder);
@@ -370,11 +372,11 @@ export class BlobStore {
     await mkdir(this.#blobsDir, { recursive: true });
     const cutoff = this.#now() - this.#options.tombstoneTtlMs;
 
-    const leafFolders: string[] = [];
-    for (const top of await hexFolders(this.#blobsDir)) {
-      for (const leaf of await hexFolders(path.join(this.#blobsDir, top))) leafFolders.push(`${top}/${leaf}`);
+    const folders: string[] = [];
+    for (const top of await hexFolders(this.#blobsDir, 1)) {
+      for (const leaf of await hexFolders(path.join(this.#blobsDir, top), 2)) folders.push(`${top}/${leaf}`);
     }
-    await forEachConcurrently(leafFolders, WARM_UP_CONCURRENCY, async (folder) => {
+    await forEachConcurrently(folders, WARM_UP_CONCURRENCY, async (folder) => {
       this.#existingFolders.add(folder);
       const names = await readdir(path.join(this.#blobsDir, folder));
       this.#folders.add(folder, names.length);
@@ -454,9 +456,8 @@ async function receiveBody(file: FileHandle, offset: number, request: WriteReque
   return md5;
 }
 
-async function hexFolders(parent: string): Promise<string[]> {
+async function hexFolders(parent: string, digits: number): Promise<string[]> {
   const entries = await readdir(parent, { withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name))
-    .map((e) => e.name);
+  const name = new RegExp(`^[0-9a-f]{${digits}}$`);
+  return entries.filter((entry) => entry.isDirectory() && name.test(entry.name)).map((entry) => entry.name);
 }

@@ -1,0 +1,128 @@
+// One blob server against nginx WebDAV: PUT of new blobs and GET of a stored one, at 4 KiB, 64 KiB and 1 MiB,
+// 32 connections. The blob server runs as `pnpm start` runs it, with FSYNC on: every PUT is acknowledged only
+// after fsync of the file and of its folder. nginx (Debian's package, one worker) writes a temp file and
+// renames it, without fsync, and serves GETs with sendfile. So the PUT rows compare a durable store with a
+// merely atomic one; the FSYNC=false rows show what durability costs here.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { defineScenario, type Row, type ScenarioContext } from '../lib/index.js';
+
+const NGINX = '/usr/sbin/nginx';
+const CONNECTIONS = 32;
+const SIZES = [
+  { label: '4 KiB', bytes: 4 * 1024 },
+  { label: '64 KiB', bytes: 64 * 1024 },
+  { label: '1 MiB', bytes: 1024 * 1024 },
+];
+
+async function startBlobServer(ctx: ScenarioContext, fsync: boolean): Promise<string> {
+  const port = await ctx.freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await ctx.startProcess({
+    name: fsync ? 'blob-server' : 'blob-server-nofsync',
+    script: 'services/blob-server/src/server.ts',
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_NAME: 'bench',
+      DATA_DIR: await ctx.tempDir('blobs-'),
+      FSYNC: String(fsync),
+      MAX_DISK_QUOTA: '200GiB',
+      LOG_LEVEL: 'warn',
+      LOAD_BALANCER_URL: undefined,
+    },
+    waitFor: `${url}/ready`,
+  });
+  return url;
+}
+
+async function startNginx(ctx: ScenarioContext): Promise<string> {
+  const port = await ctx.freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await ctx.startProcess({
+    name: 'nginx-webdav',
+    script: 'bench/fixtures/nginx-webdav.ts',
+    env: { PORT: String(port), DATA_DIR: await ctx.tempDir('nginx-') },
+    waitFor: `${url}/ready`,
+  });
+  return url;
+}
+
+/** Both servers must store and return the same bytes before their speed is compared. */
+async function put(url: string, body: Buffer): Promise<void> {
+  const stored = await fetch(url, { method: 'PUT', body });
+  await stored.arrayBuffer();
+  if (stored.status >= 300) throw new Error(`PUT ${url} answered ${stored.status}`);
+  const read = Buffer.from(await (await fetch(url)).arrayBuffer());
+  if (!read.equals(body)) throw new Error(`GET ${url} did not return the bytes stored`);
+}
+
+function rows(
+  name: string,
+  project: { requestsPerSecond: number; p99Ms: number },
+  baseline: typeof project,
+): Row[] {
+  return [
+    {
+      case: name,
+      metric: 'req/s',
+      project: project.requestsPerSecond,
+      baseline: baseline.requestsPerSecond,
+      higherIsBetter: true,
+    },
+    { case: name, metric: 'p99 ms', project: project.p99Ms, baseline: baseline.p99Ms, higherIsBetter: false },
+  ];
+}
+
+export default defineScenario({
+  name: 'blob-write',
+  description: `PUT (a new id each time) and GET of 4 KiB, 64 KiB and 1 MiB blobs on one blob server, FSYNC on, ${CONNECTIONS} connections.`,
+  baseline:
+    'nginx WebDAV (Debian nginx, dav_methods PUT DELETE, 1 worker, no fsync, sendfile) on the same machine.',
+  async run(ctx) {
+    if (!existsSync(NGINX)) ctx.skip(`${NGINX} is not installed (apt-get install nginx)`);
+    const [blobs, nginx, blobsNoFsync] = await Promise.all([
+      startBlobServer(ctx, true),
+      startNginx(ctx),
+      startBlobServer(ctx, false),
+    ]);
+    const measured: Row[] = [];
+    const compare = async (
+      label: string,
+      request: { path: string; method: 'GET' | 'PUT'; body?: Buffer },
+      against = nginx,
+    ) => {
+      ctx.log(`${label}: ${ctx.durationSeconds} s per side in alternating rounds`);
+      const target = (base: string) => ({
+        url: `${base}${request.path}`,
+        method: request.method,
+        connections: CONNECTIONS,
+        uniquePaths: request.method === 'PUT',
+        ...(request.body
+          ? { body: request.body, headers: { 'content-type': 'application/octet-stream' } }
+          : {}),
+      });
+      const { project, baseline } = await ctx.compareLoad({
+        label,
+        project: target(label.includes('FSYNC=false') ? blobsNoFsync : blobs),
+        baseline: target(against),
+        rounds: ctx.smoke ? 2 : 4,
+        warmupSeconds: ctx.smoke ? 0 : 1,
+      });
+      measured.push(...rows(label, project, baseline));
+    };
+
+    for (const { label, bytes } of SIZES) {
+      const body = randomBytes(bytes);
+      await compare(`PUT ${label}`, { path: `/blobs/put-${bytes}`, method: 'PUT', body });
+      await Promise.all([blobs, nginx].map((base) => put(`${base}/blobs/get-${bytes}`, body)));
+      await compare(`GET ${label}`, { path: `/blobs/get-${bytes}`, method: 'GET' });
+    }
+    // What fsync costs: the same PUTs with FSYNC=false, against the same nginx.
+    for (const { label, bytes } of SIZES) {
+      const body = randomBytes(bytes);
+      await compare(`PUT ${label} (FSYNC=false)`, { path: `/blobs/put-${bytes}`, method: 'PUT', body });
+    }
+    return measured;
+  },
+});
