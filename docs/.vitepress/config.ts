@@ -31,6 +31,10 @@ export default defineConfig({
         ],
       },
       {
+        text: 'Blob store',
+        items: [{ text: 'Blob service', link: '/blob-service' }],
+      },
+      {
         text: 'Lessons',
         items: [
           { text: 'Overview', link: '/lessons' },

@@ -2,7 +2,9 @@
 // server process in the middle of streaming uploads.
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '@backend-rebase/net';
 import {
@@ -147,11 +149,48 @@ describe('a restart', () => {
     }
   });
 
+  it('skips files that are not whole records, logging them, and serves the rest', async () => {
+    const dataDir = await newDataDir('corrupt');
+    const first = await startBlobServer(dataDir);
+    await fetch(`${first.url}/blobs/good`, { method: 'PUT', body: 'fine' });
+    await fetch(`${first.url}/blobs/truncated`, { method: 'PUT', body: 'this record will lose its tail' });
+    await first.close();
+    const folderOf = (id: string) => {
+      const digest = createHash('md5').update(id).digest('hex');
+      return path.join(dataDir, 'blobs', digest.slice(0, 1), digest.slice(1, 3));
+    };
+    const truncated = path.join(folderOf('truncated'), 'truncated');
+    await writeFile(truncated, (await readFile(truncated)).subarray(0, -5));
+    await mkdir(folderOf('garbage'), { recursive: true });
+    await writeFile(path.join(folderOf('garbage'), 'garbage'), 'not a record at all');
+
+    const second = await startBlobServer(dataDir);
+    try {
+      expect(await (await fetch(`${second.url}/blobs/good`)).text()).toBe('fine');
+      expect((await fetch(`${second.url}/blobs/truncated`)).status).toBe(404);
+      expect((await fetch(`${second.url}/blobs/garbage`)).status).toBe(404);
+      const { data } = (await (await fetch(`${second.url}/internal/blobs`)).json()) as {
+        data: Array<{ id: string }>;
+      };
+      expect(data.map((entry) => entry.id)).toEqual(['good']);
+      const errors = second.logLines().filter((line) => line.message === 'ignoring a corrupt blob record');
+      expect(errors.map((line) => String(line.file))).toEqual(
+        expect.arrayContaining([expect.stringMatching(/truncated$/), expect.stringMatching(/garbage$/)]),
+      );
+      // A new write replaces the broken record.
+      expect((await fetch(`${second.url}/blobs/truncated`, { method: 'PUT', body: 'whole' })).status).toBe(
+        201,
+      );
+      expect(await (await fetch(`${second.url}/blobs/truncated`)).text()).toBe('whole');
+    } finally {
+      await second.close();
+    }
+  });
+
   it('removes leftover temp files', async () => {
     const dataDir = await newDataDir('leftovers');
     const first = await startBlobServer(dataDir);
     await first.close();
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(`${dataDir}/tmp/left-behind`, 'half an upload');
     const second = await startBlobServer(dataDir);
     await second.close();

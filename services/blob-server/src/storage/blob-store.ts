@@ -157,7 +157,7 @@ export class BlobStore {
       throw error;
     }
     try {
-      const record = await readHeader(file, id);
+      const record = await readHeader(file, id, false);
       if (!record.metadata.deleted) return { file, ...record };
     } catch (error) {
       await file.close();
@@ -393,7 +393,7 @@ export class BlobStore {
     let metadata: BlobMetadata;
     const handle = await open(file, 'r');
     try {
-      ({ metadata } = await readHeader(handle, file));
+      ({ metadata } = await readHeader(handle, file, true));
     } catch (error) {
       if (!(error instanceof CorruptRecordError)) throw error;
       this.#options.logger.error('ignoring a corrupt blob record', { file, reason: error.message });

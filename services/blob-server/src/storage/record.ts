@@ -67,8 +67,12 @@ export interface OpenedRecord {
   bodyStart: Buffer;
 }
 
-/** Reads and checks the header of the record open at `file`; the file's size must match what it declares. */
-export async function readHeader(file: FileHandle, name: string): Promise<OpenedRecord> {
+/**
+ * Reads and checks the header of the record open at `file`. With `verifySize` (warm-up), the file's size must
+ * also match what the header declares; a read of a live record skips that stat, since records only ever
+ * appear whole, by rename.
+ */
+export async function readHeader(file: FileHandle, name: string, verifySize: boolean): Promise<OpenedRecord> {
   const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
   const { bytesRead } = await file.read(first, 0, FIRST_READ_BYTES, 0);
   if (bytesRead < PREFIX_BYTES || !first.subarray(0, MAGIC.length).equals(MAGIC)) {
@@ -84,9 +88,11 @@ export async function readHeader(file: FileHandle, name: string): Promise<Opened
     if (rest.bytesRead < json.length) throw new CorruptRecordError(name, 'truncated metadata');
   }
   const metadata = parseMetadata(json, name);
-  const { size } = await file.stat();
-  if (size !== bodyOffset + metadata.size) {
-    throw new CorruptRecordError(name, `${size} bytes on disk, ${bodyOffset + metadata.size} declared`);
+  if (verifySize) {
+    const { size } = await file.stat();
+    if (size !== bodyOffset + metadata.size) {
+      throw new CorruptRecordError(name, `${size} bytes on disk, ${bodyOffset + metadata.size} declared`);
+    }
   }
   const bodyStart = first.subarray(bodyOffset, Math.min(bytesRead, bodyOffset + metadata.size));
   return { metadata, bodyOffset, bodyStart };
