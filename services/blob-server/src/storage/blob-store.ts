@@ -11,11 +11,11 @@
 // Deletes leave tombstones (records without a body) that are kept for `tombstoneTtlMs`, so a late write of an
 // older version cannot bring a deleted blob back.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
 import { BlobIndex, type IndexEntry } from './blob-index.js';
-import { forEachConcurrently } from './concurrently.js';
 import { syncFile, syncFolder } from './durable-files.js';
 import {
   ContentMismatchError,
@@ -33,6 +33,7 @@ import {
   encodeHeader,
   headerSlotLength,
   readHeader,
+  readMetadataSync,
   type BlobMetadata,
   type OpenedRecord,
 } from './record.js';
@@ -86,8 +87,6 @@ export interface OpenBlob extends OpenedRecord {
   /** open on the record; whoever receives it closes it (or hands it to a stream that does) */
   file: FileHandle;
 }
-
-const WARM_UP_CONCURRENCY = 32;
 
 export class BlobStore {
   readonly #options: BlobStoreOptions;
@@ -157,7 +156,7 @@ export class BlobStore {
       throw error;
     }
     try {
-      const record = await readHeader(file, id, false);
+      const record = await readHeader(file, id);
       if (!record.metadata.deleted) return { file, ...record };
     } catch (error) {
       await file.close();
@@ -366,43 +365,40 @@ export class BlobStore {
     return path.join(this.#blobsDir, folderOf(id), id);
   }
 
+  /** Synchronous on purpose: see readMetadataSync. */
   async #warmUp(): Promise<void> {
     await rm(this.#tmpDir, { recursive: true, force: true });
     await mkdir(this.#tmpDir, { recursive: true });
     await mkdir(this.#blobsDir, { recursive: true });
     const cutoff = this.#now() - this.#options.tombstoneTtlMs;
-
-    const folders: string[] = [];
-    for (const top of await hexFolders(this.#blobsDir, 1)) {
-      for (const leaf of await hexFolders(path.join(this.#blobsDir, top), 2)) folders.push(`${top}/${leaf}`);
+    const scratch = Buffer.allocUnsafe(4096);
+    for (const top of hexFolders(this.#blobsDir, 1)) {
+      for (const leaf of hexFolders(path.join(this.#blobsDir, top), 2)) {
+        const folder = `${top}/${leaf}`;
+        this.#existingFolders.add(folder);
+        const names = readdirSync(path.join(this.#blobsDir, folder));
+        this.#folders.add(folder, names.length);
+        for (const name of names) this.#load(folder, name, cutoff, scratch);
+      }
     }
-    await forEachConcurrently(folders, WARM_UP_CONCURRENCY, async (folder) => {
-      this.#existingFolders.add(folder);
-      const names = await readdir(path.join(this.#blobsDir, folder));
-      this.#folders.add(folder, names.length);
-      await forEachConcurrently(names, 4, (name) => this.#load(folder, name, cutoff));
-    });
   }
 
-  async #load(folder: string, name: string, tombstoneCutoff: number): Promise<void> {
+  #load(folder: string, name: string, tombstoneCutoff: number, scratch: Buffer): void {
     const file = path.join(this.#blobsDir, folder, name);
     if (invalidIdReason(name, this.#options.maxIdLength) !== undefined || folderOf(name) !== folder) {
       this.#options.logger.warn('ignoring a file that is not a blob record', { file });
       return;
     }
     let metadata: BlobMetadata;
-    const handle = await open(file, 'r');
     try {
-      ({ metadata } = await readHeader(handle, file, true));
+      metadata = readMetadataSync(file, scratch);
     } catch (error) {
       if (!(error instanceof CorruptRecordError)) throw error;
       this.#options.logger.error('ignoring a corrupt blob record', { file, reason: error.message });
       return;
-    } finally {
-      await handle.close();
     }
     if (metadata.deleted && metadata.modified < tombstoneCutoff) {
-      await rm(file, { force: true });
+      rmSync(file, { force: true });
       this.#folders.remove(folder);
       return;
     }
@@ -456,8 +452,9 @@ async function receiveBody(file: FileHandle, offset: number, request: WriteReque
   return md5;
 }
 
-async function hexFolders(parent: string, digits: number): Promise<string[]> {
-  const entries = await readdir(parent, { withFileTypes: true });
+function hexFolders(parent: string, digits: number): string[] {
   const name = new RegExp(`^[0-9a-f]{${digits}}$`);
-  return entries.filter((entry) => entry.isDirectory() && name.test(entry.name)).map((entry) => entry.name);
+  return readdirSync(parent, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && name.test(entry.name))
+    .map((entry) => entry.name);
 }
