@@ -2,6 +2,7 @@
 // from the request line and headers, in the contract's order (id, Content-Length, stored headers, size, quota),
 // before the body is read; the body is then streamed to the store, never held whole in memory. Reads stream
 // the record from one open file, so a concurrent replacement never mixes two versions.
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   HttpProblem,
@@ -16,6 +17,7 @@ import { storedHeadersOf, type StoredHeaderLimits } from '../http/stored-headers
 import { contentLengthOf, expectedMd5Of, VERSION_HEADER, versionOf } from '../http/write-headers.js';
 import type { BlobMetrics } from '../metrics.js';
 import { storedHeaderBytes, type BlobStore } from '../storage/blob-store.js';
+import { closeFile } from '../storage/file-io.js';
 import {
   ContentMismatchError,
   FolderFullError,
@@ -126,7 +128,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       const { id } = request.params;
       const blob = await store.openBlob(id);
       if (!blob) throw new HttpProblem(404, `there is no blob with id ${JSON.stringify(id)}`);
-      const { file, metadata, bodyOffset, bodyStart } = blob;
+      const { fd, metadata, bodyOffset, bodyStart } = blob;
       let handedOver = false;
       try {
         const etag = etagOf(metadata.md5);
@@ -167,9 +169,9 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
           return;
         }
         handedOver = true;
-        await reply.send(file.createReadStream({ start: bodyOffset + start, end: bodyOffset + end }));
+        await reply.send(createReadStream('', { fd, start: bodyOffset + start, end: bodyOffset + end }));
       } finally {
-        if (!handedOver) await file.close();
+        if (!handedOver) await closeFile(fd);
       }
     };
 

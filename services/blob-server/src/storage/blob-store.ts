@@ -12,11 +12,12 @@
 // older version cannot bring a deleted blob back.
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
 import { BlobIndex, type IndexEntry } from './blob-index.js';
 import { syncFile, syncFolder } from './durable-files.js';
+import { closeFile, openFile, writeAt } from './file-io.js';
 import {
   ContentMismatchError,
   FolderFullError,
@@ -85,7 +86,7 @@ export type DeleteOutcome =
 
 export interface OpenBlob extends OpenedRecord {
   /** open on the record; whoever receives it closes it (or hands it to a stream that does) */
-  file: FileHandle;
+  fd: number;
 }
 
 export class BlobStore {
@@ -148,21 +149,21 @@ export class BlobStore {
    */
   async openBlob(id: string): Promise<OpenBlob | undefined> {
     if (!this.#index.live(id)) return undefined;
-    let file: FileHandle;
+    let fd: number;
     try {
-      file = await open(this.#recordPath(id), 'r');
+      fd = await openFile(this.#recordPath(id), 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
     try {
-      const record = await readHeader(file, id);
-      if (!record.metadata.deleted) return { file, ...record };
+      const record = await readHeader(fd, id);
+      if (!record.metadata.deleted) return { fd, ...record };
     } catch (error) {
-      await file.close();
+      await closeFile(fd);
       throw error;
     }
-    await file.close();
+    await closeFile(fd);
     return undefined;
   }
 
@@ -184,24 +185,24 @@ export class BlobStore {
 
     const temp = path.join(this.#tmpDir, randomUUID());
     let committed = false;
-    let file: FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      file = await open(temp, 'wx');
+      fd = await openFile(temp, 'wx');
       const slot = headerSlotLength({
         id,
         size: request.contentLength,
         headers: request.headers,
         deleted: false,
       });
-      const md5 = await receiveBody(file, slot, request);
-      const opened = file;
+      const md5 = await receiveBody(fd, slot, request);
+      const opened = fd;
       return await this.#locks.run(id, async () => {
         const outcome = await this.#commit(opened, temp, slot, request, md5);
         committed = outcome.status !== 'stale';
         return outcome;
       });
     } finally {
-      await file?.close().catch(() => undefined);
+      if (fd !== undefined) await closeFile(fd).catch(() => undefined);
       if (!committed) {
         this.#quota.release(request.chargedBytes);
         if (current === undefined) this.#folders.release(folder);
@@ -237,12 +238,12 @@ export class BlobStore {
       };
       const temp = path.join(this.#tmpDir, randomUUID());
       try {
-        const file = await open(temp, 'wx');
+        const fd = await openFile(temp, 'wx');
         try {
-          await file.write(encodeHeader(metadata, headerSlotLength(metadata)), 0);
-          await syncFile(file, this.#options.fsync);
+          await writeAt(fd, encodeHeader(metadata, headerSlotLength(metadata)), 0);
+          await syncFile(fd, this.#options.fsync);
         } finally {
-          await file.close();
+          await closeFile(fd);
         }
         await this.#install(temp, folder, id);
       } catch (error) {
@@ -295,7 +296,7 @@ export class BlobStore {
   }
 
   async #commit(
-    file: FileHandle,
+    fd: number,
     temp: string,
     slot: number,
     request: WriteRequest,
@@ -319,8 +320,8 @@ export class BlobStore {
       headers: request.headers,
       deleted: false,
     };
-    await file.write(encodeHeader(metadata, slot), 0, slot, 0);
-    await syncFile(file, this.#options.fsync);
+    await writeAt(fd, encodeHeader(metadata, slot), 0);
+    await syncFile(fd, this.#options.fsync);
     const folder = folderOf(id);
     await this.#install(temp, folder, id);
 
@@ -423,7 +424,7 @@ export function storedHeaderBytes(headers: Record<string, string>): number {
   return bytes;
 }
 
-async function receiveBody(file: FileHandle, offset: number, request: WriteRequest): Promise<string> {
+async function receiveBody(fd: number, offset: number, request: WriteRequest): Promise<string> {
   const hash = createHash('md5');
   let received = 0;
   const chunks = request.body[Symbol.asyncIterator]();
@@ -441,7 +442,7 @@ async function receiveBody(file: FileHandle, offset: number, request: WriteReque
       throw new IncompleteBodyError(received + chunk.length, request.contentLength);
     }
     hash.update(chunk);
-    await file.write(chunk, 0, chunk.length, offset + received);
+    await writeAt(fd, chunk, offset + received);
     received += chunk.length;
   }
   if (received !== request.contentLength) throw new IncompleteBodyError(received, request.contentLength);

@@ -9,7 +9,7 @@
 // final offset, and the version and time are decided at the moment of commit.
 // A tombstone (a deleted blob, kept so an older write cannot bring it back) is a record with no body.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { readAt } from './file-io.js';
 
 export interface BlobMetadata {
   id: string;
@@ -69,20 +69,21 @@ export interface OpenedRecord {
 }
 
 /**
- * Reads the header of the live record open at `file`, with the first body bytes. The file's size is not checked
+ * Reads the header of the live record open as `fd`, with the first body bytes. The file's size is not checked
  * against the header: records only ever appear whole, by rename, and warm-up has checked the ones on disk.
  */
-export async function readHeader(file: FileHandle, name: string): Promise<OpenedRecord> {
+export async function readHeader(fd: number, name: string): Promise<OpenedRecord> {
   const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
-  const { bytesRead } = await file.read(first, 0, FIRST_READ_BYTES, 0);
+  const bytesRead = await readAt(fd, first, 0);
   const bodyOffset = bodyOffsetOf(first, bytesRead, name);
   let json: Buffer;
   if (bodyOffset <= bytesRead) {
     json = first.subarray(PREFIX_BYTES, bodyOffset);
   } else {
     json = Buffer.allocUnsafe(bodyOffset - PREFIX_BYTES);
-    const rest = await file.read(json, 0, json.length, PREFIX_BYTES);
-    if (rest.bytesRead < json.length) throw new CorruptRecordError(name, 'truncated metadata');
+    if ((await readAt(fd, json, PREFIX_BYTES)) < json.length) {
+      throw new CorruptRecordError(name, 'truncated metadata');
+    }
   }
   const metadata = parseMetadata(json, name);
   const bodyStart = first.subarray(bodyOffset, Math.min(bytesRead, bodyOffset + metadata.size));
