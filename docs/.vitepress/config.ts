@@ -35,6 +35,10 @@ export default defineConfig({
         items: [{ text: 'Blob service', link: '/blob-service' }],
       },
       {
+        text: 'Users',
+        items: [{ text: 'User service', link: '/user-service' }],
+      },
+      {
         text: 'Lessons',
         items: [
           { text: 'Overview', link: '/lessons' },

@@ -1,0 +1,179 @@
+// The user service under load, 64 clients at a time: GET /users/:email and the upsert (POST /users of an
+// existing user), each compared with GET /health on the same process. /health goes through the same HTTP server
+// and the same service kit (request id, log line, metrics) but never reaches the database, so the ratio is the
+// share of the service's plain HTTP throughput left once a request does its SQL.
+//
+// The service runs as a user would run it (src/server.ts, its environment, LOG_LEVEL=info), with the pool size
+// it defaults to; DB_POOL_SIZE in the environment tries another. Its database is a fresh embedded PostgreSQL in
+// a temporary folder, removed afterwards; with DATABASE_URL set, the database `users_bench` on that server
+// instead (created when missing, and kept).
+//
+// autocannon sends one fixed request per case, so its upsert updates the same row every time: each request
+// waits for the previous one's row lock and commit, the hot-key worst case. Upserts of different users are
+// measured as well, as batches of 64 concurrent fetch() calls each naming another user, against batches of 64
+// GET /health; that gives requests/s but no latency percentiles.
+import { join } from 'node:path';
+// Through its source folder: the root package does not list @backend-rebase/db as a dependency.
+import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '@backend-rebase/db';
+import { defineScenario, type Row, type ScenarioContext } from '../lib/index.js';
+
+const CONNECTIONS = 64;
+const SERVICE_DIR = 'services/user-service';
+
+export default defineScenario({
+  name: 'users',
+  description: `user-service: GET /users/:email and POST /users (upserts of existing users), ${CONNECTIONS} clients, PostgreSQL.`,
+  baseline: 'GET /health on the same service process (HTTP and the service kit, no database).',
+  async run(ctx) {
+    const url = await benchDatabase(ctx);
+    const port = await ctx.freePort();
+    const base = `http://127.0.0.1:${port}`;
+    ctx.log(`starting the user service on ${base}`);
+    await ctx.startProcess({
+      name: 'user-service',
+      script: join(SERVICE_DIR, 'src', 'server.ts'),
+      // Its own folder, where no .env can point it at another database or ship its logs.
+      cwd: join(ctx.rootDir, SERVICE_DIR),
+      env: {
+        USERS_DATABASE_URL: url,
+        DATABASE_URL: undefined,
+        LOGZIO_TOKEN: undefined,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      },
+      waitFor: `${base}/ready`,
+      waitTimeoutMs: 60_000,
+    });
+
+    const users = ctx.smoke ? 200 : 10_000;
+    ctx.log(`creating ${users} users`);
+    await createUsers(base, users);
+    const email = userEmail(Math.floor(users / 2));
+    const json = { 'content-type': 'application/json' };
+    const cases = [
+      { name: 'GET /users/:email', target: { url: `${base}/users/${encodeURIComponent(email)}` } },
+      {
+        name: 'POST /users, one user (hot row)',
+        target: {
+          url: `${base}/users`,
+          method: 'POST' as const,
+          headers: json,
+          body: JSON.stringify({ email, full_name: 'Bench User' }),
+        },
+      },
+    ];
+
+    const rows: Row[] = [];
+    for (const { name, target } of cases) {
+      ctx.log(`${name}: ${ctx.durationSeconds} s against GET /health, in alternating rounds`);
+      const { project, baseline } = await ctx.compareLoad({
+        label: name,
+        project: { ...target, connections: CONNECTIONS },
+        baseline: { url: `${base}/health`, connections: CONNECTIONS },
+        rounds: ctx.smoke ? 2 : 4,
+        warmupSeconds: ctx.smoke ? 0 : Math.min(2, ctx.durationSeconds / 5),
+      });
+      rows.push(
+        {
+          case: name,
+          metric: 'req/s',
+          project: project.requestsPerSecond,
+          baseline: baseline.requestsPerSecond,
+          higherIsBetter: true,
+        },
+        {
+          case: name,
+          metric: 'p50 ms',
+          project: project.p50Ms,
+          baseline: baseline.p50Ms,
+          higherIsBetter: false,
+        },
+        {
+          case: name,
+          metric: 'p99 ms',
+          project: project.p99Ms,
+          baseline: baseline.p99Ms,
+          higherIsBetter: false,
+        },
+      );
+    }
+
+    const spread = `POST /users, ${CONNECTIONS} different users at a time`;
+    ctx.log(`${spread}: ${ctx.durationSeconds} s against GET /health, in alternating rounds`);
+    let nextUser = 0;
+    const { project, baseline } = await ctx.compareOps({
+      label: spread,
+      project: concurrently(() => {
+        const index = nextUser++ % users;
+        return post(base, { email: userEmail(index), full_name: `Bench User ${index}` });
+      }),
+      baseline: concurrently(() => fetch(`${base}/health`)),
+      rounds: ctx.smoke ? 2 : 4,
+      warmupSeconds: ctx.smoke ? 0 : Math.min(2, ctx.durationSeconds / 5),
+    });
+    rows.push({
+      case: spread,
+      metric: 'req/s',
+      project: project.opsPerSecond * CONNECTIONS,
+      baseline: baseline.opsPerSecond * CONNECTIONS,
+      higherIsBetter: true,
+    });
+    return rows;
+  },
+});
+
+/** The URL of the database the service is to use: empty on an embedded server, reused on DATABASE_URL's. */
+async function benchDatabase(ctx: ScenarioContext): Promise<string> {
+  let server = process.env.DATABASE_URL;
+  const name = server ? 'users_bench' : 'users';
+  if (server) {
+    ctx.log(`using the database ${name} on the server of DATABASE_URL`);
+  } else {
+    ctx.log('starting an embedded PostgreSQL in a temporary folder');
+    const postgres = await startEmbeddedPostgres({
+      dataDir: await ctx.tempDir('postgres-'),
+      port: await ctx.freePort(),
+    });
+    ctx.onCleanup(() => postgres.stop());
+    server = postgres.serverUrl;
+  }
+  await ensureDatabase(server, name);
+  return databaseUrl(server, name);
+}
+
+function userEmail(index: number): string {
+  return `bench-user-${index}@example.com`;
+}
+
+function post(base: string, body: unknown): Promise<Response> {
+  return fetch(`${base}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** One operation of CONNECTIONS requests at once; any answer but a 2xx fails the scenario. */
+function concurrently(request: () => Promise<Response>): () => Promise<void> {
+  return async () => {
+    const responses = await Promise.all(Array.from({ length: CONNECTIONS }, request));
+    for (const response of responses) {
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`${response.url} answered ${response.status}`);
+    }
+  };
+}
+
+/** Creates (or, on a reused database, updates) users 0 … count-1 through the API, 32 requests at a time. */
+async function createUsers(base: string, count: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < count; index = next++) {
+      const response = await post(base, { email: userEmail(index), full_name: `Bench User ${index}` });
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`POST /users answered ${response.status} while creating the users`);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}

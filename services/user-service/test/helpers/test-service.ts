@@ -1,0 +1,72 @@
+// One user service per test file, on a database of its own (created on the run's PostgreSQL server, migrated
+// with migrations/users): the app, its pool, the log lines it wrote, and SQL access to look at the table.
+import { createPool, migrate, migrationsDir } from '@backend-rebase/db';
+import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
+import { captureLogger } from '@backend-rebase/logger/testing';
+import type { Service } from '@backend-rebase/service-kit';
+import pg from 'pg';
+import { buildApp, type AppConfig } from '../../src/app.js';
+
+export interface TestService {
+  app: Service;
+  pool: pg.Pool;
+  database: TestDatabase;
+  /** The JSON log lines written so far. */
+  lines: () => Record<string, unknown>[];
+  /** Log lines of one event (`user.created`, …). */
+  events: (event: string) => Record<string, unknown>[];
+  /** A query on a connection of its own, outside the app's pool. */
+  sql: <T extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ) => Promise<T[]>;
+  close: () => Promise<void>;
+}
+
+export interface TestServiceOptions extends AppConfig {
+  /** Where the app's pool connects instead of the test database (e.g. through a proxy). */
+  poolUrl?: (database: TestDatabase) => string | Promise<string>;
+  poolSize?: number;
+}
+
+// The app's connections run in a time zone far from UTC (+13:45), so every test also shows that joined_at
+// leaves in UTC whatever the session's time zone.
+function inFarTimeZone(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', '-c TimeZone=Pacific/Chatham');
+  return url.toString();
+}
+
+export async function startTestService(
+  label: string,
+  options: TestServiceOptions = {},
+): Promise<TestService> {
+  const database = await createTestDatabase(`users ${label}`);
+  await migrate({ connectionString: database.url, directory: migrationsDir('users') });
+  const { poolUrl = (db: TestDatabase) => db.url, poolSize = 10, ...config } = options;
+  const pool = createPool({ connectionString: inFarTimeZone(await poolUrl(database)), max: poolSize });
+  const { logger, lines } = captureLogger('user-service');
+  const app = await buildApp(config, { logger, pool });
+
+  const admin = new pg.Pool({ connectionString: database.url, max: 2 });
+  return {
+    app,
+    pool,
+    database,
+    lines,
+    events: (event) => lines().filter((line) => line.message === event),
+    async sql<T extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      return (await admin.query<T>(text, values)).rows;
+    },
+    async close() {
+      await app.close();
+      await Promise.all([pool.end(), admin.end()]);
+      await database.drop();
+    },
+  };
+}
+
+/** A body as JSON with its content type, for app.inject. */
+export function json(body: unknown): { payload: string; headers: Record<string, string> } {
+  return { payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+}
