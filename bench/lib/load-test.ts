@@ -5,6 +5,7 @@
 // local hello route whose p99 is well under a millisecond.
 import autocannon from 'autocannon';
 import { alternate, type Side } from './rounds.js';
+import { runWrk } from './wrk.js';
 
 export interface LoadTestOptions {
   url: string;
@@ -25,6 +26,8 @@ export interface LoadTestOptions {
    * distinct resources, as real writers do, instead of overwriting one.
    */
   uniquePaths?: boolean;
+  /** The load generator: autocannon (default), or wrk for large bodies (see wrk.ts; check wrkPath() first). */
+  client?: 'autocannon' | 'wrk';
 }
 
 export interface LoadTestResult {
@@ -94,6 +97,7 @@ function uniquePathRequests(url: string): autocannon.Request[] {
 }
 
 function runOnce(options: Target, durationSeconds: number): Promise<RawRun> {
+  if (options.client === 'wrk') return runWrk(options, durationSeconds);
   const samples = new Samples();
   return new Promise<RawRun>((resolve, reject) => {
     const instance = autocannon(
