@@ -33,13 +33,22 @@ export const BlobServerSettings = Type.Object({
   TOMBSTONE_TTL: Env.duration('7d'),
   LOAD_BALANCER_URL: Type.Optional(Env.url()),
   /** default: the machine's host name */
-  ADVERTISED_HOST: Env.optionalString(),
+  ADVERTISED_HOST: Type.Optional(
+    Type.String({
+      pattern: '^(?!0\\.0\\.0\\.0$|::$|\\[::\\]$)[^\\s/]+$',
+      description: 'a host name or address the load balancer can reach (not 0.0.0.0 or ::)',
+    }),
+  ),
   INTERNAL_TOKEN: Env.optionalString(),
 });
 
 export type BlobServerConfig = StaticDecode<typeof BlobServerSettings> & { DATA_DIR: string };
 
-export function loadBlobServerConfig(): BlobServerConfig {
-  const settings = loadConfigOrExit(BlobServerSettings);
+/** The settings with DATA_DIR resolved (relative paths from the working directory). */
+export function withDataDir(settings: StaticDecode<typeof BlobServerSettings>): BlobServerConfig {
   return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR ?? path.join('data', settings.NODE_NAME)) };
+}
+
+export function loadBlobServerConfig(): BlobServerConfig {
+  return withDataDir(loadConfigOrExit(BlobServerSettings));
 }
