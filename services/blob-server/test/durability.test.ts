@@ -35,8 +35,8 @@ async function bytesUsed(url: string): Promise<number> {
   return Number(/^blob_bytes_used (\d+)$/m.exec(metrics)?.[1]);
 }
 
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -259,7 +259,7 @@ describe('kill -9 while uploads are streaming', () => {
       }
     };
     const writers = Array.from({ length: 6 }, (_, index) => writer(index));
-    await eventually(() => Promise.resolve(acknowledged.size >= 40), '40 acknowledged uploads');
+    await eventually(() => Promise.resolve(acknowledged.size >= 40), '40 acknowledged uploads', 40_000);
     server.process.kill('SIGKILL');
     killed = true;
     await server.exited;
