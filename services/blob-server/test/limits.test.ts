@@ -45,10 +45,10 @@ async function put(id: string, body: Uint8Array | string, headers: Record<string
 }
 
 /** `count` ids that share one storage folder (found by the birthday paradox: a few thousand tries). */
-function idsInOneFolder(count: number): string[] {
+function idsInOneFolder(count: number, prefix = 'f'): string[] {
   const byFolder = new Map<string, string[]>();
   for (let n = 0; ; n += 1) {
-    const id = `f-${n}`;
+    const id = `${prefix}-${n}`;
     const folder = createHash('md5').update(id).digest('hex').slice(0, 3);
     const ids = [...(byFolder.get(folder) ?? []), id];
     if (ids.length === count) return ids;
@@ -90,6 +90,16 @@ describe('limits', () => {
       status: 400,
       detail: 'the blob id is 21 characters long; MAX_ID_LENGTH is 20',
     });
+  });
+
+  it('MAX_BLOBS_IN_FOLDER holds when writers of one new id race (each reserves a slot, one file results)', async () => {
+    const [racing, second, third] = idsInOneFolder(3, 'race') as [string, string, string];
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, async (_, index) => (await put(racing, `writer ${index}`)).status),
+    );
+    expect(statuses.sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect((await put(second, 'fits: the folder holds one file')).status).toBe(201);
+    expect((await put(third, 'does not fit')).status).toBe(507);
   });
 
   it('MAX_BLOBS_IN_FOLDER', async () => {

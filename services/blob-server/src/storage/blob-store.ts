@@ -97,6 +97,8 @@ export class BlobStore {
   readonly #quota: Quota;
   readonly #folders: FolderCounts;
   readonly #locks = new KeyedLock();
+  /** Ids whose folder slot is held by a write in flight (see write). */
+  readonly #slotHolders = new Set<string>();
   /** Leaf folders known to exist; the others are made by the first write into them. */
   readonly #existingFolders = new Set<string>();
   readonly #now: () => number;
@@ -181,7 +183,13 @@ export class BlobStore {
     if (current && request.version !== undefined && request.version <= current.version) {
       return { status: 'stale', entry: current };
     }
-    this.#reserve(request.chargedBytes, live?.charged ?? 0, current === undefined ? folder : undefined);
+    // A write that will add a file holds a slot in its folder; concurrent writers of one new id share the
+    // first one's. The commit fills the slot, gives it back (another writer made the file first), or takes one
+    // (the file, or the writer holding the slot, went away meanwhile).
+    const takeSlot = current === undefined && !this.#slotHolders.has(id);
+    this.#reserve(request.chargedBytes, live?.charged ?? 0, takeSlot ? folder : undefined);
+    const folderSlot = { held: takeSlot };
+    if (takeSlot) this.#slotHolders.add(id);
 
     const temp = path.join(this.#tmpDir, randomUUID());
     let committed = false;
@@ -197,15 +205,15 @@ export class BlobStore {
       const md5 = await receiveBody(fd, slot, request);
       const opened = fd;
       return await this.#locks.run(id, async () => {
-        const outcome = await this.#commit(opened, temp, slot, request, md5);
+        const outcome = await this.#commit(opened, temp, slot, request, md5, folderSlot);
         committed = outcome.status !== 'stale';
         return outcome;
       });
     } finally {
       if (fd !== undefined) await closeFile(fd).catch(() => undefined);
+      if (folderSlot.held) this.#dropSlot(id, folder, false);
       if (!committed) {
         this.#quota.release(request.chargedBytes);
-        if (current === undefined) this.#folders.release(folder);
         await rm(temp, { force: true });
       }
     }
@@ -301,8 +309,10 @@ export class BlobStore {
     slot: number,
     request: WriteRequest,
     md5: string,
+    folderSlot: { held: boolean },
   ): Promise<WriteOutcome> {
     const { id } = request;
+    const folder = folderOf(id);
     const current = this.#index.get(id);
     const live = current?.deleted === false ? current : undefined;
     if (current && request.version !== undefined && request.version <= current.version) {
@@ -310,6 +320,14 @@ export class BlobStore {
     }
     const refusal = request.precondition?.(live);
     if (refusal !== undefined) throw new PreconditionFailedError(refusal);
+    if (current !== undefined && folderSlot.held) {
+      this.#dropSlot(id, folder, false);
+      folderSlot.held = false;
+    } else if (current === undefined && !folderSlot.held) {
+      if (!this.#folders.tryReserve(folder)) throw new FolderFullError(folder, this.#folders.limit);
+      folderSlot.held = true;
+      this.#slotHolders.add(id);
+    }
 
     const metadata: BlobMetadata = {
       id,
@@ -322,7 +340,6 @@ export class BlobStore {
     };
     await writeAt(fd, encodeHeader(metadata, slot), 0);
     await syncFile(fd, this.#options.fsync);
-    const folder = folderOf(id);
     await this.#install(temp, folder, id);
 
     const entry: IndexEntry = {
@@ -334,9 +351,19 @@ export class BlobStore {
       deleted: false,
     };
     this.#quota.commit(request.chargedBytes, live?.charged ?? 0);
-    if (current === undefined) this.#folders.fill(folder);
+    if (folderSlot.held) {
+      this.#dropSlot(id, folder, true);
+      folderSlot.held = false;
+    }
     this.#index.set(id, entry);
     return { status: live ? 'replaced' : 'created', entry };
+  }
+
+  /** A write's folder slot is done with: `filled` by its new file, or given back. */
+  #dropSlot(id: string, folder: string, filled: boolean): void {
+    if (filled) this.#folders.fill(folder);
+    else this.#folders.release(folder);
+    this.#slotHolders.delete(id);
   }
 
   /** Renames a finished temp file over the record of `id`, durably. */
