@@ -2,11 +2,19 @@
 // request id that every line of the request carries. Fastify's default is two lines (on arrival and on
 // completion), which doubles what logging costs on every request for little more information: a request that
 // never completes still shows up in the error and shutdown logs.
+//
+// Successful probes (/health, /ready, /metrics) are logged at debug: a load balancer's health checks and a
+// Prometheus scrape would otherwise fill the log with a line every few seconds that says nothing. A failing
+// probe (a 503 from /ready) is logged like any other request.
 import type { Service } from './service.js';
+
+const PROBES = new Set(['/health', '/ready', '/metrics']);
 
 export function logEachRequest(app: Service): void {
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
+    const quiet = reply.statusCode < 400 && PROBES.has(request.routeOptions.url ?? '');
+    (quiet ? request.log.debug : request.log.info).call(
+      request.log,
       {
         method: request.method,
         url: request.url,

@@ -84,3 +84,17 @@ describe('request ids', () => {
     expect(response.json()).toEqual({ 'x-request-id': 'fwd-1' });
   });
 });
+
+describe('the request log', () => {
+  it('keeps successful probes out of the info log, and failing ones in it', async () => {
+    await app.inject({ url: '/health', headers: { 'x-request-id': 'probe-ok' } });
+    await app.inject({ url: '/metrics', headers: { 'x-request-id': 'scrape-ok' } });
+    await app.inject({ url: '/items/abc', headers: { 'x-request-id': 'real-work' } });
+    await closeLogger(log.logger);
+
+    const ids = log.lines().map((line) => line.requestId);
+    expect(ids).toContain('real-work');
+    expect(ids).not.toContain('probe-ok');
+    expect(ids).not.toContain('scrape-ok');
+  });
+});
