@@ -32,7 +32,10 @@ export default defineConfig({
       },
       {
         text: 'Blob store',
-        items: [{ text: 'Blob service', link: '/blob-service' }],
+        items: [
+          { text: 'Blob service', link: '/blob-service' },
+          { text: 'Load balancer and ring', link: '/load-balancer' },
+        ],
       },
       {
         text: 'Users',

@@ -1,1 +1,2 @@
 export { BinaryHeap, type Comparator } from './binary-heap.js';
+export { DEFAULT_POINTS_PER_NODE, HashRing, ringPosition, type RingShare } from './hash-ring.js';

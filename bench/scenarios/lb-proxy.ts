@@ -1,0 +1,180 @@
+// The load balancer's cost: GET and PUT (a new id each time) of 4 KiB and 1 MiB blobs through the balancer
+// against the same requests straight to the blob server behind it, 64 connections, in the same run. The
+// balancer has one node, so every request goes to the server the baseline talks to, and the difference is
+// the hop: parse, ring lookup, a pooled keep-alive connection, the body streamed through twice. The blob server
+// runs with FSYNC=false so the rows measure the proxy, not the disk.
+//
+// On a small machine the balancer, the blob server and the load generator share the same cores, so "through
+// the balancer" also means "with less CPU for the blob server": read the ratios with the core count in mind.
+//
+// Ring lookups are timed on their own: ownerOf (MD5 of the id, then a binary search over 160 points per node,
+// 10 nodes) against MD5 alone, the part of a lookup the ring cannot avoid.
+import { randomBytes } from 'node:crypto';
+import { HashRing, ringPosition } from '@backend-rebase/data-structures';
+import { Mulberry32 } from '@backend-rebase/seeded-random';
+import { defineScenario, wrkPath, type Row, type ScenarioContext } from '../lib/index.js';
+
+const CONNECTIONS = 64;
+const SIZES = [
+  { label: '4 KiB', bytes: 4 * 1024 },
+  { label: '1 MiB', bytes: 1024 * 1024 },
+];
+
+async function startCluster(ctx: ScenarioContext): Promise<{ balancer: string; blobs: string }> {
+  const [lbPort, blobPort] = [await ctx.freePort(), await ctx.freePort()];
+  const balancer = `http://127.0.0.1:${lbPort}`;
+  const blobs = `http://127.0.0.1:${blobPort}`;
+  await ctx.startProcess({
+    name: 'load-balancer',
+    script: 'services/load-balancer/src/server.ts',
+    env: { PORT: String(lbPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    waitFor: `${balancer}/health`,
+  });
+  await ctx.startProcess({
+    name: 'blob-server',
+    script: 'services/blob-server/src/server.ts',
+    env: {
+      PORT: String(blobPort),
+      HOST: '127.0.0.1',
+      NODE_NAME: 'bench-1',
+      DATA_DIR: await ctx.tempDir('lb-blobs-'),
+      FSYNC: 'false',
+      MAX_DISK_QUOTA: '200GiB',
+      LOG_LEVEL: 'warn',
+      LOAD_BALANCER_URL: balancer,
+      ADVERTISED_HOST: '127.0.0.1',
+    },
+    waitFor: `${blobs}/ready`,
+  });
+  // Ready once the node has registered and passed its first health check.
+  const deadline = Date.now() + 20_000;
+  while (
+    !(await fetch(`${balancer}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error('the balancer did not become ready');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { balancer, blobs };
+}
+
+/** Stores `body` through the balancer and checks it reads back the same both ways. */
+async function seed(balancer: string, blobs: string, id: string, body: Buffer): Promise<void> {
+  const stored = await fetch(`${balancer}/blobs/${id}`, { method: 'PUT', body });
+  await stored.arrayBuffer();
+  if (stored.status >= 300) throw new Error(`PUT through the balancer answered ${stored.status}`);
+  for (const base of [balancer, blobs]) {
+    const read = Buffer.from(await (await fetch(`${base}/blobs/${id}`)).arrayBuffer());
+    if (!read.equals(body)) throw new Error(`GET ${base}/blobs/${id} did not return the bytes stored`);
+  }
+}
+
+function ringRows(ctx: ScenarioContext): Promise<Row[]> {
+  const ring = new HashRing(Array.from({ length: 10 }, (_, i) => `blob-${i + 1}`));
+  const random = new Mulberry32(7);
+  const ids = Array.from({ length: 1 << 16 }, () => `blob-${random.nextUint32().toString(36)}`);
+  const positions = Uint32Array.from(ids, ringPosition);
+  let i = 0;
+  return (async () => {
+    const byId = await ctx.compareOps({
+      label: 'ring lookup by id',
+      project: () => ring.ownerOf(ids[(i = (i + 1) & 0xffff)] as string),
+      baseline: () => ringPosition(ids[(i = (i + 1) & 0xffff)] as string),
+      rounds: ctx.smoke ? 2 : 4,
+    });
+    const byPosition = await ctx.timeOps(() => ring.ownerAt(positions[(i = (i + 1) & 0xffff)] as number));
+    return [
+      {
+        case: 'ring lookup by id (MD5 + binary search), 10 nodes; baseline MD5 alone',
+        metric: 'ops/s',
+        project: byId.project.opsPerSecond,
+        baseline: byId.baseline.opsPerSecond,
+        higherIsBetter: true,
+      },
+      {
+        case: 'ring lookup by position (binary search), 10 nodes × 160 points',
+        metric: 'ops/s',
+        project: byPosition,
+        baseline: null,
+        higherIsBetter: true,
+      },
+    ];
+  })();
+}
+
+export default defineScenario({
+  name: 'lb-proxy',
+  description: `GET and PUT (a new id each time) of 4 KiB and 1 MiB blobs through the load balancer (one node), ${CONNECTIONS} connections; ring lookups/s.`,
+  baseline:
+    'the same requests straight to the blob server behind it, in the same run; MD5 alone for lookups.',
+  async run(ctx) {
+    const { balancer, blobs } = await startCluster(ctx);
+    const measured: Row[] = [];
+    const compare = async (
+      label: string,
+      path: string,
+      method: 'GET' | 'PUT',
+      bytes: number,
+      body?: Buffer,
+    ) => {
+      // autocannon cannot take in more than about 40 MB/s here; wrk carries the 1 MiB rows when installed.
+      const client: 'wrk' | 'autocannon' = bytes > 64 * 1024 && wrkPath() ? 'wrk' : 'autocannon';
+      ctx.log(`${label} (${client}): ${ctx.durationSeconds} s per side in alternating rounds`);
+      const target = (base: string) => ({
+        url: `${base}${path}`,
+        method,
+        connections: CONNECTIONS,
+        client,
+        uniquePaths: method === 'PUT',
+        ...(body ? { body, headers: { 'content-type': 'application/octet-stream' } } : {}),
+      });
+      // wrk runs whole seconds and counts only the requests finished in them: 64 uploads of 1 MiB on a busy
+      // 2-core machine can take longer than a 1-second round, which would then count nothing. So the large
+      // rows get 2 rounds of at least 3 s each.
+      const large = bytes > 64 * 1024;
+      const { project, baseline } = await ctx.compareLoad({
+        label,
+        project: target(balancer),
+        baseline: target(blobs),
+        rounds: ctx.smoke || large ? 2 : 4,
+        warmupSeconds: ctx.smoke ? 0 : 1,
+        ...(large ? { durationSeconds: Math.max(ctx.durationSeconds, 6) } : {}),
+      });
+      measured.push(
+        {
+          case: label,
+          metric: 'req/s',
+          project: project.requestsPerSecond,
+          baseline: baseline.requestsPerSecond,
+          higherIsBetter: true,
+        },
+        {
+          case: label,
+          metric: 'p50 ms',
+          project: project.p50Ms,
+          baseline: baseline.p50Ms,
+          higherIsBetter: false,
+        },
+        {
+          case: label,
+          metric: 'p99 ms',
+          project: project.p99Ms,
+          baseline: baseline.p99Ms,
+          higherIsBetter: false,
+        },
+      );
+    };
+
+    // Smoke runs only prove the scenario works: the small size is enough for that.
+    for (const { label, bytes } of ctx.smoke ? SIZES.slice(0, 1) : SIZES) {
+      const body = randomBytes(bytes);
+      await seed(balancer, blobs, `get-${bytes}`, body);
+      await compare(`GET ${label}`, `/blobs/get-${bytes}`, 'GET', bytes);
+      await compare(`PUT ${label}`, `/blobs/put-${bytes}`, 'PUT', bytes, body);
+    }
+    measured.push(...(await ringRows(ctx)));
+    return measured;
+  },
+});

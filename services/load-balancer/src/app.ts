@@ -1,0 +1,111 @@
+// The load balancer as a Fastify app: the node registry, the ring, the health checks and the /blobs proxy of
+// shared/spec/load-balancer.md on the service kit. It does not listen; server.ts does. Closing the app stops the
+// health checks and closes the upstream connection pools.
+import type { Logger } from '@backend-rebase/logger';
+import { createService, type Service } from '@backend-rebase/service-kit';
+import { HealthChecker } from './cluster/health-checker.js';
+import { NodeRegistry } from './cluster/node-registry.js';
+import type { LoadBalancerConfig } from './config.js';
+import { addLoadBalancerMetrics } from './metrics.js';
+import { BlobProxy } from './proxy/blob-proxy.js';
+import { Upstreams } from './proxy/upstreams.js';
+import { VersionClock } from './proxy/version-clock.js';
+import { blobRoutes } from './routes/blobs.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { ringRoutes } from './routes/ring.js';
+
+export type LoadBalancerAppConfig = Omit<LoadBalancerConfig, 'PORT' | 'HOST'>;
+
+export interface LoadBalancerDependencies {
+  logger: Logger;
+  /** milliseconds since the epoch; tests move time forward */
+  now?: () => number;
+}
+
+export const REGISTRATION_CLOSED = 'the request was rejected because registration period is over';
+
+/** Longest id the router matches; the node's MAX_ID_LENGTH (at most 255) decides, percent-encoded ×3. */
+const MAX_PARAM_LENGTH = 1024;
+
+export async function buildApp(
+  config: LoadBalancerAppConfig,
+  { logger, now = Date.now }: LoadBalancerDependencies,
+): Promise<Service> {
+  const registry = new NodeRegistry(config.RING_POINTS_PER_NODE, () => new Date(now()));
+  const checker = new HealthChecker({
+    registry,
+    intervalMs: config.HEALTH_INTERVAL_MS,
+    timeoutMs: config.HEALTH_TIMEOUT_MS,
+  });
+  const upstreams = new Upstreams(registry, {
+    connections: config.UPSTREAM_CONNECTIONS,
+    connectTimeoutMs: Math.min(config.UPSTREAM_TIMEOUT_MS, 10_000),
+  });
+
+  registry.onChange((event) => {
+    if (event.type !== 'health') return;
+    const { name, host, port, health, lastFailure } = event.node;
+    const fields = { node: name, host, port, reason: lastFailure };
+    if (health.status === 'healthy') logger.info('node is healthy', fields);
+    else logger.warn('node is unhealthy', fields);
+  });
+
+  // Course mode: membership is open for the first N seconds, /blobs only after that.
+  const windowEndsAt = now() + config.REGISTRATION_WINDOW_SECONDS * 1000;
+  const windowOpen = () => config.REGISTRATION_WINDOW_SECONDS > 0 && now() < windowEndsAt;
+  const registrationClosed = () =>
+    config.REGISTRATION_WINDOW_SECONDS > 0 && !windowOpen() ? REGISTRATION_CLOSED : undefined;
+  const notServingYet = () =>
+    windowOpen()
+      ? `the registration window is open for ${Math.ceil((windowEndsAt - now()) / 1000)} more s; /blobs is served once it closes`
+      : undefined;
+
+  const app = await createService({
+    name: 'load-balancer',
+    logger,
+    internalToken: config.INTERNAL_TOKEN,
+    maxParamLength: MAX_PARAM_LENGTH,
+    readiness: {
+      nodes: () =>
+        registry.healthyCount >= config.MIN_NODES
+          ? Promise.resolve()
+          : Promise.reject(
+              new Error(
+                `${registry.healthyCount} of ${registry.size} registered nodes are healthy; MIN_NODES is ${config.MIN_NODES}`,
+              ),
+            ),
+      ...(config.REGISTRATION_WINDOW_SECONDS > 0
+        ? {
+            'registration-window': () => {
+              const waiting = notServingYet();
+              return waiting ? Promise.reject(new Error(waiting)) : Promise.resolve();
+            },
+          }
+        : {}),
+    },
+  });
+  const metrics = addLoadBalancerMetrics(app.metrics.registry, registry);
+  const proxy = new BlobProxy({
+    registry,
+    upstreams,
+    metrics,
+    clock: new VersionClock(),
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
+
+  await app.register(nodeRoutes, { registry, checker, registrationClosed });
+  await app.register(ringRoutes, { registry, replicationFactor: config.REPLICATION_FACTOR });
+  await app.register(blobRoutes, {
+    registry,
+    proxy,
+    replicationFactor: config.REPLICATION_FACTOR,
+    notServingYet,
+  });
+
+  checker.start();
+  app.addHook('onClose', async () => {
+    await checker.stop();
+    await upstreams.closeAll();
+  });
+  return app;
+}

@@ -1,0 +1,146 @@
+// /blobs/:id — the blob API of shared/spec/blob-server.md, proxied to the node the ring names (proxy/blob-proxy.ts
+// decides whom to ask). Every method and header of the contract passes through; other methods are 405 (the
+// kit's not-found handler, with an Allow header). Bodies stay streams: the scope's only content-type parser
+// hands the request stream over unread, whatever its type.
+//
+// The id is checked here with the blob server's character rule, so the path that goes upstream is always
+// exactly `/blobs/<id>`: a decoded `%2F` or `..` can never turn into another path on the node. Its length is
+// left to the node, whose MAX_ID_LENGTH it is.
+import type { Readable } from 'node:stream';
+import {
+  HttpProblem,
+  REQUEST_ID_HEADER,
+  type FastifyPluginCallbackTypebox,
+} from '@backend-rebase/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { NodeRegistry } from '../cluster/node-registry.js';
+import { placementOf } from '../cluster/placement.js';
+import type { BlobProxy, Outcome, UpstreamRequest } from '../proxy/blob-proxy.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from '../proxy/headers.js';
+
+export interface BlobRoutesOptions {
+  registry: NodeRegistry;
+  proxy: BlobProxy;
+  replicationFactor: number;
+  /** why /blobs is not served yet (the course-mode registration window), or undefined */
+  notServingYet: () => string | undefined;
+}
+
+const ID_CHARACTERS = /^[A-Za-z0-9._-]+$/;
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
+type Method = (typeof METHODS)[number];
+
+/** Why `id` can never be a blob id, in the blob server's words; undefined when it may be one. */
+export function invalidIdReason(id: string): string | undefined {
+  if (id.length === 0) return 'the blob id is empty';
+  if (!ID_CHARACTERS.test(id)) return `the blob id ${JSON.stringify(id)} may only contain A-Z a-z 0-9 . _ -`;
+  if (id === '.' || id === '..') return `the blob id ${JSON.stringify(id)} is reserved`;
+  return undefined;
+}
+
+export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
+  const { registry, proxy } = options;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, body, done) => {
+    done(null, body);
+  });
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
+    const reason = invalidIdReason(id);
+    if (reason) throw new HttpProblem(400, reason);
+    const waiting = options.notServingYet();
+    if (waiting) throw new HttpProblem(503, waiting);
+    if (registry.healthyCount === 0) {
+      throw new HttpProblem(
+        503,
+        registry.size === 0
+          ? 'no blob server has registered yet'
+          : `none of the ${registry.size} registered blob servers is healthy`,
+      );
+    }
+
+    const method = request.method as Method;
+    const hasBody = method === 'PUT' || method === 'POST';
+    // The node refuses uploads of unknown length, and so does the balancer, before streaming a byte: undici
+    // would otherwise send a small chunked body that has already arrived with a Content-Length of its own,
+    // and the node's answer would depend on timing.
+    if (hasBody && request.headers['content-length'] === undefined) {
+      throw new HttpProblem(
+        411,
+        'a Content-Length header is required: uploads of unknown length (chunked) are refused',
+      );
+    }
+    // The client may leave at any time: stop the upstream request with it.
+    const clientGone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableEnded) clientGone.abort();
+    });
+    const query = request.url.indexOf('?');
+    const upstream: UpstreamRequest = {
+      method,
+      path: `/blobs/${id}${query >= 0 ? request.url.slice(query) : ''}`,
+      headers: { ...upstreamRequestHeaders(request.headers, hasBody), [REQUEST_ID_HEADER]: request.id },
+      body: hasBody ? ((request.body as Readable | undefined) ?? request.raw) : undefined,
+      signal: clientGone.signal,
+    };
+    const placement = placementOf(
+      registry.ring,
+      (name) => registry.isHealthy(name),
+      id,
+      options.replicationFactor,
+    );
+    const outcome =
+      method === 'GET' || method === 'HEAD'
+        ? await proxy.read(id, placement, upstream)
+        : await proxy.write(id, placement, upstream);
+    await relay(outcome, request, reply);
+  };
+
+  app.route({
+    method: [...METHODS],
+    url: '/blobs/:id',
+    exposeHeadRoute: false,
+    schema: {
+      tags: ['blobs'],
+      summary: 'Any blob request, proxied to the node the ring names (see the blob server for the API)',
+      params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+    },
+    handler: (request, reply) => handle(request, reply, request.params.id),
+  });
+
+  // A path under /blobs/ that is not one id (`/blobs/a/b`, `/blobs/`) is a bad id, as on the blob server; it is
+  // answered here and never reaches a node.
+  app.route({
+    method: [...METHODS],
+    url: '/blobs/*',
+    exposeHeadRoute: false,
+    schema: { hide: true },
+    handler: (request) => {
+      const rest = (request.params as { '*': string })['*'];
+      throw new HttpProblem(400, invalidIdReason(rest) ?? `the blob id ${JSON.stringify(rest)} is not valid`);
+    },
+  });
+  done();
+};
+
+async function relay(outcome: Outcome, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (outcome.kind === 'client-gone') {
+    // Nobody to answer: the socket is closed already or about to be; Fastify must not try to write to it.
+    reply.hijack();
+    reply.raw.destroy();
+    return;
+  }
+  if (outcome.kind === 'failed') throw new HttpProblem(outcome.status, outcome.detail);
+  const { response, node } = outcome;
+  reply.code(response.statusCode);
+  reply.headers(downstreamResponseHeaders(response.headers));
+  reply.header('x-served-by', node);
+  const status = response.statusCode;
+  if (request.method === 'HEAD' || status === 204 || status === 304) {
+    await response.body.dump();
+    await reply.send();
+    return;
+  }
+  await reply.send(response.body);
+}

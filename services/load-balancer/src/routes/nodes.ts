@@ -1,0 +1,140 @@
+// The node registry over HTTP (shared/spec/load-balancer.md, "Node registry"): POST /internal/nodes to join or
+// move, GET to list, DELETE /internal/nodes/:name to leave. The kit guards /internal/* (INTERNAL_TOKEN, or
+// loopback only).
+//
+// Bodies are JSON whatever Content-Type says (nodes and scripts send text/plain or nothing at all): the scope's
+// one parser reads any body as text, up to 16 KiB, and parses it itself, so malformed JSON is a 400 problem like
+// every other mistake, never a 415 or a 500. The schema then rejects wrong types and unknown fields (the kit's
+// strict body validation), and the host gets its own check (node-address.ts).
+import {
+  HttpProblem,
+  ProblemSchema,
+  Type,
+  type FastifyPluginCallbackTypebox,
+} from '@backend-rebase/service-kit';
+import type { HealthChecker } from '../cluster/health-checker.js';
+import { invalidHostReason, NODE_NAME_PATTERN, normalizeHost } from '../cluster/node-address.js';
+import { viewOf, type NodeRegistry } from '../cluster/node-registry.js';
+
+export interface NodeRoutesOptions {
+  registry: NodeRegistry;
+  checker: HealthChecker;
+  /** the course-mode 403 detail once registration has closed, else undefined */
+  registrationClosed: () => string | undefined;
+}
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+const NodeName = Type.String({
+  pattern: NODE_NAME_PATTERN,
+  description: '1 to 50 characters of A-Z a-z 0-9 _ -',
+});
+
+const Registration = Type.Object(
+  {
+    name: NodeName,
+    destination: Type.Object(
+      {
+        host: Type.String({
+          minLength: 1,
+          maxLength: 253,
+          description: 'a host name or an IPv4/IPv6 literal; not 0.0.0.0 or ::',
+        }),
+        port: Type.Integer({ minimum: 1, maximum: 65535 }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const NodeSchema = Type.Object(
+  {
+    name: Type.String(),
+    host: Type.String(),
+    port: Type.Integer(),
+    status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')]),
+    registeredAt: Type.String({ format: 'date-time' }),
+    lastCheckAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app, options, done) => {
+  const { registry, checker } = options;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_request, text, done) => {
+    if (typeof text !== 'string' || text.trim() === '') {
+      done(new HttpProblem(400, 'the body is empty: send {"name", "destination": {"host", "port"}} as JSON'));
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new HttpProblem(400, `the body is not valid JSON (${(error as Error).message})`));
+    }
+  });
+
+  app.post(
+    '/internal/nodes',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Register a blob server, or update the address of a registered one',
+        body: Registration,
+        response: { 200: NodeSchema, 201: NodeSchema, 400: ProblemSchema, 403: ProblemSchema },
+      },
+      // Before the body is read: after the course-mode window no registration is taken, well-formed or not.
+      onRequest: (_request, _reply, next) => {
+        const closed = options.registrationClosed();
+        next(closed ? new HttpProblem(403, closed) : undefined);
+      },
+    },
+    async (request, reply) => {
+      const { name, destination } = request.body;
+      const hostProblem = invalidHostReason(destination.host);
+      if (hostProblem) throw new HttpProblem(400, `body/destination/host ${hostProblem}`);
+      const { node, created } = registry.register(name, {
+        host: normalizeHost(destination.host),
+        port: destination.port,
+      });
+      request.log.info({ node: name, host: node.host, port: node.port, created }, 'node registered');
+      // One check before answering, so the answer (and the next request) sees the node's real status.
+      await checker.probe(node);
+      return reply.code(created ? 201 : 200).send(viewOf(registry.get(name) ?? node));
+    },
+  );
+
+  app.get(
+    '/internal/nodes',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'List the registered blob servers and their health',
+        response: { 200: Type.Object({ data: Type.Array(NodeSchema) }) },
+      },
+    },
+    () => ({ data: registry.list().map(viewOf) }),
+  );
+
+  app.delete(
+    '/internal/nodes/:name',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Remove a blob server from the ring',
+        params: Type.Object({ name: Type.String() }),
+        response: { 204: Type.Null({ description: 'removed' }), 404: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      if (!registry.remove(name))
+        throw new HttpProblem(404, `there is no node named ${JSON.stringify(name)}`);
+      request.log.info({ node: name }, 'node removed');
+      return reply.code(204).send(null);
+    },
+  );
+  done();
+};

@@ -1,0 +1,122 @@
+// The balancer's small parts on their own: the health state machine, the version clock, placement with
+// stand-ins, and the header filter.
+import { HashRing } from '@backend-rebase/data-structures';
+import { describe, expect, it } from 'vitest';
+import { afterCheck, NEW_NODE, type HealthState } from '../src/cluster/health-state.js';
+import { placementOf } from '../src/cluster/placement.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers.js';
+import { VersionClock } from '../src/proxy/version-clock.js';
+
+const run = (state: HealthState, outcomes: boolean[]) =>
+  outcomes.reduce((s, passed) => afterCheck(s, passed), state).status;
+
+describe('the health state machine', () => {
+  it('makes a new node healthy on its first passing check', () => {
+    expect(NEW_NODE.status).toBe('unhealthy');
+    expect(run(NEW_NODE, [true])).toBe('healthy');
+  });
+
+  it('marks a healthy node unhealthy after 3 consecutive failures, not 2 or 3 scattered ones', () => {
+    const healthy = afterCheck(NEW_NODE, true);
+    expect(run(healthy, [false, false])).toBe('healthy');
+    expect(run(healthy, [false, false, true, false, false])).toBe('healthy');
+    expect(run(healthy, [false, false, false])).toBe('unhealthy');
+  });
+
+  it('needs 2 consecutive passes to bring a node back', () => {
+    const down = [true, false, false, false].reduce(afterCheck, NEW_NODE);
+    expect(down.status).toBe('unhealthy');
+    expect(run(down, [true])).toBe('unhealthy');
+    expect(run(down, [true, false, true])).toBe('unhealthy');
+    expect(run(down, [true, true])).toBe('healthy');
+  });
+});
+
+describe('VersionClock', () => {
+  it('follows the clock in microseconds and never repeats or goes back', () => {
+    let now = 5_000_000;
+    const clock = new VersionClock(() => now);
+    expect(clock.next()).toBe(5_000_000);
+    expect(clock.next()).toBe(5_000_001);
+    now = 1_000; // the system clock stepped back
+    expect(clock.next()).toBe(5_000_002);
+    now = 9_000_000;
+    expect(clock.next()).toBe(9_000_000);
+  });
+
+  it('stamps the wall clock by default', () => {
+    const version = new VersionClock().next();
+    expect(Math.abs(version / 1000 - Date.now())).toBeLessThan(1_000);
+    expect(Number.isSafeInteger(version)).toBe(true);
+  });
+});
+
+describe('placementOf', () => {
+  const ring = new HashRing(['a', 'b', 'c', 'd']);
+  const everyone = () => true;
+
+  it('gives the first R nodes clockwise as owners, served by themselves when healthy', () => {
+    const placement = placementOf(ring, everyone, 'some-id', 2);
+    expect(placement.owners).toEqual(ring.ownersOf('some-id', 2));
+    expect(placement.serving).toEqual(placement.owners);
+    expect(placement.healthyOwners).toEqual(placement.owners);
+  });
+
+  it('puts the next healthy node clockwise in place of an unhealthy owner', () => {
+    const clockwise = ring.ownersOf('some-id', 4);
+    const [first, second, third, fourth] = clockwise as [string, string, string, string];
+    const down = new Set([first, third]);
+    const placement = placementOf(ring, (name) => !down.has(name), 'some-id', 2);
+    expect(placement.owners).toEqual([first, second]);
+    expect(placement.healthyOwners).toEqual([second]);
+    expect(placement.serving).toEqual([fourth, second]);
+    expect(placement.standIns).toEqual([fourth]);
+  });
+
+  it('is empty on an empty ring, and has no serving node when none is healthy', () => {
+    expect(placementOf(new HashRing([]), everyone, 'x', 1).owners).toEqual([]);
+    expect(placementOf(ring, () => false, 'x', 1).serving).toEqual([]);
+  });
+});
+
+describe('headers', () => {
+  it('drops hop-by-hop headers, those named by Connection, host and expect', () => {
+    expect(
+      upstreamRequestHeaders(
+        {
+          host: 'lb',
+          expect: '100-continue',
+          connection: 'keep-alive, X-Trace',
+          'x-trace': '1',
+          'keep-alive': 'timeout=5',
+          'transfer-encoding': 'chunked',
+          te: 'trailers',
+          trailer: 'x',
+          upgrade: 'h2c',
+          'proxy-authorization': 'x',
+          'content-length': '3',
+          'content-type': 'text/plain',
+          'x-rebase-a': 'b',
+        },
+        true,
+      ),
+    ).toEqual({ 'content-length': '3', 'content-type': 'text/plain', 'x-rebase-a': 'b' });
+  });
+
+  it('drops content-length on requests without a body', () => {
+    expect(upstreamRequestHeaders({ 'content-length': '3', range: 'bytes=0-1' }, false)).toEqual({
+      range: 'bytes=0-1',
+    });
+  });
+
+  it('keeps every end-to-end response header, repeated ones included', () => {
+    expect(
+      downstreamResponseHeaders({
+        etag: '"1"',
+        'set-cookie': ['a=1', 'b=2'],
+        connection: 'close',
+        'keep-alive': 'timeout=5',
+      }),
+    ).toEqual({ etag: '"1"', 'set-cookie': ['a=1', 'b=2'] });
+  });
+});

@@ -1,0 +1,334 @@
+// The registry and ring endpoints, in process: validation of every malformed registration, re-registration,
+// removal, the /internal guard, the course-mode window, and the ring as GET /internal/ring[/:id] shows it.
+// Nodes that must be healthy are stand-ins (startRecordingNode); nodes that must not are closed ports.
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRATION_CLOSED } from '../src/app.js';
+import {
+  freePort,
+  startBalancer,
+  startRecordingNode,
+  type RecordingNode,
+  type RunningBalancer,
+} from './support/cluster.js';
+
+let balancer: RunningBalancer | undefined;
+let live: RecordingNode;
+let deadPort: number;
+
+beforeAll(async () => {
+  live = await startRecordingNode();
+  deadPort = await freePort();
+});
+afterAll(() => live.close());
+afterEach(async () => {
+  await balancer?.close();
+  balancer = undefined;
+});
+
+async function start(...args: Parameters<typeof startBalancer>): Promise<RunningBalancer> {
+  balancer = await startBalancer(...args);
+  return balancer;
+}
+
+const valid = { name: 'blob-1', destination: { host: '127.0.0.1', port: 3001 } };
+const withDestination = (destination: Record<string, unknown>) => ({
+  name: 'blob-1',
+  destination: { ...valid.destination, ...destination },
+});
+
+// [what, body as sent, a word the problem's detail must contain]
+const MALFORMED: Array<[string, string, string]> = [
+  ['an empty body', '', 'empty'],
+  ['text that is not JSON', 'nope', 'JSON'],
+  ['truncated JSON', '{"name": "blob-1", "destination": {', 'JSON'],
+  ['an array', '[]', 'body'],
+  ['null', 'null', 'body'],
+  ['a string', '"blob-1"', 'body'],
+  ['an empty object', '{}', 'body/name'],
+  ['no destination', JSON.stringify({ name: 'blob-1' }), 'body/destination'],
+  ['a name of the wrong type', JSON.stringify({ ...valid, name: 7 }), 'body/name'],
+  ['an empty name', JSON.stringify({ ...valid, name: '' }), 'body/name'],
+  ['a name of 51 characters', JSON.stringify({ ...valid, name: 'n'.repeat(51) }), 'body/name'],
+  ['a name with a space', JSON.stringify({ ...valid, name: 'blob 1' }), 'body/name'],
+  ['a name with a slash', JSON.stringify({ ...valid, name: 'a/b' }), 'body/name'],
+  ['a name with a dot', JSON.stringify({ ...valid, name: 'blob.1' }), 'body/name'],
+  [
+    'a destination that is a string',
+    JSON.stringify({ ...valid, destination: '127.0.0.1:3001' }),
+    'body/destination',
+  ],
+  ['no host', JSON.stringify({ name: 'blob-1', destination: { port: 3001 } }), 'body/destination/host'],
+  ['no port', JSON.stringify({ name: 'blob-1', destination: { host: 'h' } }), 'body/destination/port'],
+  ['an empty host', JSON.stringify(withDestination({ host: '' })), 'body/destination/host'],
+  ['a host of the wrong type', JSON.stringify(withDestination({ host: 12 })), 'body/destination/host'],
+  [
+    'a host of 254 characters',
+    JSON.stringify(withDestination({ host: 'a'.repeat(254) })),
+    'body/destination/host',
+  ],
+  ['host 0.0.0.0', JSON.stringify(withDestination({ host: '0.0.0.0' })), 'body/destination/host'],
+  ['host ::', JSON.stringify(withDestination({ host: '::' })), 'body/destination/host'],
+  ['host [::]', JSON.stringify(withDestination({ host: '[::]' })), 'body/destination/host'],
+  [
+    'a dotted number that is no IPv4',
+    JSON.stringify(withDestination({ host: '999.1.1.1' })),
+    'body/destination/host',
+  ],
+  ['a host with an empty label', JSON.stringify(withDestination({ host: 'a..b' })), 'body/destination/host'],
+  [
+    'a host starting with -',
+    JSON.stringify(withDestination({ host: '-a.example' })),
+    'body/destination/host',
+  ],
+  ['a host with _', JSON.stringify(withDestination({ host: 'blob_1' })), 'body/destination/host'],
+  ['a host with a space', JSON.stringify(withDestination({ host: 'a b' })), 'body/destination/host'],
+  ['a host that is a URL', JSON.stringify(withDestination({ host: 'http://a' })), 'body/destination/host'],
+  ['port 0', JSON.stringify(withDestination({ port: 0 })), 'body/destination/port'],
+  ['port -1', JSON.stringify(withDestination({ port: -1 })), 'body/destination/port'],
+  ['port 65536', JSON.stringify(withDestination({ port: 65536 })), 'body/destination/port'],
+  ['a fractional port', JSON.stringify(withDestination({ port: 3001.5 })), 'body/destination/port'],
+  ['a port as text', JSON.stringify(withDestination({ port: '3001' })), 'body/destination/port'],
+  ['a null port', JSON.stringify(withDestination({ port: null })), 'body/destination/port'],
+  ['an unknown field', JSON.stringify({ ...valid, weight: 2 }), 'body/weight'],
+  [
+    'an unknown destination field',
+    JSON.stringify(withDestination({ scheme: 'http' })),
+    'body/destination/scheme',
+  ],
+];
+
+describe('POST /internal/nodes', () => {
+  it.each(MALFORMED)('refuses %s with a 400 problem', async (_what, body, named) => {
+    const { app } = await start();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      headers: { 'content-type': 'application/json' },
+      payload: body,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const problem = response.json<{ status: number; detail: string }>();
+    expect(problem.status).toBe(400);
+    expect(problem.detail).toContain(named);
+    const nodes = await app.inject({ url: '/internal/nodes' });
+    expect(nodes.json()).toEqual({ data: [] });
+  });
+
+  it.each([
+    ['application/json', 'application/json'],
+    ['text/plain', 'text/plain'],
+    ['a form type', 'application/x-www-form-urlencoded'],
+    ['no content type', undefined],
+  ])('accepts JSON sent as %s', async (_what, contentType) => {
+    const { app } = await start();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      headers: contentType ? { 'content-type': contentType } : {},
+      payload: JSON.stringify({ name: 'blob-1', destination: { host: '127.0.0.1', port: live.port } }),
+    });
+    expect(response.statusCode).toBe(201);
+  });
+
+  it('accepts host names, IPv4 and IPv6 literals', async () => {
+    const { app } = await start();
+    for (const [index, host] of ['localhost', 'blob-1.cluster.local', '10.0.0.7', '::1', '[::1]'].entries()) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/internal/nodes',
+        payload: { name: `n${index}`, destination: { host, port: deadPort } },
+      });
+      expect(response.statusCode, host).toBe(201);
+      expect(response.json<{ host: string }>().host).toBe(host === '[::1]' ? '::1' : host);
+    }
+  });
+
+  it('answers 201 with the node, checked once, and 200 when the name re-registers with a new address', async () => {
+    const { app } = await start();
+    const first = await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      payload: { name: 'blob-1', destination: { host: '127.0.0.1', port: deadPort } },
+    });
+    expect(first.statusCode).toBe(201);
+    const created = first.json<Record<string, unknown>>();
+    expect(created).toEqual({
+      name: 'blob-1',
+      host: '127.0.0.1',
+      port: deadPort,
+      status: 'unhealthy',
+      registeredAt: expect.any(String) as string,
+      lastCheckAt: expect.any(String) as string,
+    });
+
+    const moved = await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      payload: { name: 'blob-1', destination: { host: 'localhost', port: live.port } },
+    });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({
+      name: 'blob-1',
+      host: 'localhost',
+      port: live.port,
+      status: 'healthy',
+    });
+
+    const listed = await app.inject({ url: '/internal/nodes' });
+    expect(listed.json<{ data: unknown[] }>().data).toEqual([moved.json()]);
+  });
+});
+
+describe('GET and DELETE /internal/nodes', () => {
+  it('lists nodes by name and removes them from the list and the ring', async () => {
+    const { app } = await start();
+    for (const name of ['blob-3', 'blob-1', 'blob-2']) {
+      await app.inject({
+        method: 'POST',
+        url: '/internal/nodes',
+        payload: { name, destination: { host: '127.0.0.1', port: deadPort } },
+      });
+    }
+    const names = async () =>
+      (await app.inject({ url: '/internal/nodes' }))
+        .json<{ data: Array<{ name: string }> }>()
+        .data.map((n) => n.name);
+    expect(await names()).toEqual(['blob-1', 'blob-2', 'blob-3']);
+
+    expect((await app.inject({ method: 'DELETE', url: '/internal/nodes/blob-2' })).statusCode).toBe(204);
+    expect(await names()).toEqual(['blob-1', 'blob-3']);
+    const ring = (await app.inject({ url: '/internal/ring' })).json<{ data: Array<{ name: string }> }>();
+    expect(ring.data.map((n) => n.name)).toEqual(['blob-1', 'blob-3']);
+
+    const again = await app.inject({ method: 'DELETE', url: '/internal/nodes/blob-2' });
+    expect(again.statusCode).toBe(404);
+    expect(again.json<{ detail: string }>().detail).toContain('blob-2');
+  });
+});
+
+describe('the /internal guard', () => {
+  it('wants the bearer token when INTERNAL_TOKEN is set', async () => {
+    const { url } = await start({ INTERNAL_TOKEN: 'secret' });
+    const body = JSON.stringify({ name: 'blob-1', destination: { host: '127.0.0.1', port: deadPort } });
+    const refused = await fetch(`${url}/internal/nodes`, { method: 'POST', body });
+    expect(refused.status).toBe(401);
+    const accepted = await fetch(`${url}/internal/nodes`, {
+      method: 'POST',
+      body,
+      headers: { authorization: 'Bearer secret' },
+    });
+    expect(accepted.status).toBe(201);
+  });
+});
+
+describe('course mode (REGISTRATION_WINDOW_SECONDS)', () => {
+  it('takes registrations during the window, serves /blobs only after it, then refuses with 403', async () => {
+    let now = 1_000_000;
+    const { app } = await start({ REGISTRATION_WINDOW_SECONDS: 5 }, () => now);
+    const registerLive = () =>
+      app.inject({
+        method: 'POST',
+        url: '/internal/nodes',
+        payload: { name: 'blob-1', destination: { host: '127.0.0.1', port: live.port } },
+      });
+    expect((await registerLive()).statusCode).toBe(201);
+    const early = await app.inject({ url: '/blobs/x' });
+    expect(early.statusCode).toBe(503);
+    expect(early.json<{ detail: string }>().detail).toContain('registration window');
+    expect((await app.inject({ url: '/ready' })).statusCode).toBe(503);
+
+    now += 5_000;
+    const late = await registerLive();
+    expect(late.statusCode).toBe(403);
+    expect(late.json<{ detail: string }>().detail).toBe(REGISTRATION_CLOSED);
+    expect(REGISTRATION_CLOSED).toBe('the request was rejected because registration period is over');
+    // Refused before the body is looked at.
+    const malformedLate = await app.inject({ method: 'POST', url: '/internal/nodes', payload: 'nope' });
+    expect(malformedLate.statusCode).toBe(403);
+    expect((await app.inject({ url: '/ready' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/blobs/x' })).statusCode).toBe(200);
+  });
+});
+
+describe('readiness and /blobs without nodes', () => {
+  it('is not ready and answers 503 until a node is healthy', async () => {
+    const { app } = await start();
+    const ready = await app.inject({ url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ checks: { nodes: { status: 'fail' } } });
+    const blob = await app.inject({ url: '/blobs/x' });
+    expect(blob.statusCode).toBe(503);
+    expect(blob.json<{ detail: string }>().detail).toBe('no blob server has registered yet');
+
+    await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      payload: { name: 'dead', destination: { host: '127.0.0.1', port: deadPort } },
+    });
+    const stillDown = await app.inject({ url: '/blobs/x' });
+    expect(stillDown.json<{ detail: string }>().detail).toBe(
+      'none of the 1 registered blob servers is healthy',
+    );
+  });
+});
+
+describe('GET /internal/ring', () => {
+  const golden = JSON.parse(
+    readFileSync(new URL('../../../../shared/test-vectors/ring-ketama.json', import.meta.url), 'utf8'),
+  ) as { nodes: string[]; cases: Array<{ id: string; hash: number; owners: string[] }> };
+
+  it("places ids as the golden table does, and reports each node's share", async () => {
+    const { app } = await start();
+    for (const name of golden.nodes) {
+      await app.inject({
+        method: 'POST',
+        url: '/internal/nodes',
+        payload: { name, destination: { host: '127.0.0.1', port: deadPort } },
+      });
+    }
+    for (const { id, hash, owners } of golden.cases.slice(0, 10)) {
+      const response = await app.inject({ url: `/internal/ring/${encodeURIComponent(id)}` });
+      expect(response.json()).toEqual({ id, hash, nodes: owners.slice(0, 1), serving: [] });
+    }
+    const ring = (await app.inject({ url: '/internal/ring' })).json<{
+      pointsPerNode: number;
+      replicationFactor: number;
+      data: Array<{ name: string; points: number; share: number; status: string }>;
+    }>();
+    expect(ring.pointsPerNode).toBe(160);
+    expect(ring.replicationFactor).toBe(1);
+    expect(ring.data.map((n) => n.name)).toEqual(golden.nodes);
+    expect(ring.data.reduce((sum, n) => sum + n.share, 0)).toBeCloseTo(1, 9);
+    for (const node of ring.data) {
+      expect(node.points).toBe(160);
+      expect(node.share).toBeGreaterThan(0.2);
+      expect(node.status).toBe('unhealthy');
+    }
+  });
+
+  it('names a stand-in as serving when the owner is down', async () => {
+    const { app } = await start();
+    // Find an id whose owner is "dead" once "alive" is on the ring too.
+    await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      payload: { name: 'dead', destination: { host: '127.0.0.1', port: deadPort } },
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      payload: { name: 'alive', destination: { host: '127.0.0.1', port: live.port } },
+    });
+    for (let i = 0; ; i += 1) {
+      const placement = (await app.inject({ url: `/internal/ring/id-${i}` })).json<{
+        nodes: string[];
+        serving: string[];
+      }>();
+      if (placement.nodes[0] !== 'dead') continue;
+      expect(placement.serving).toEqual(['alive']);
+      break;
+    }
+  });
+});
