@@ -1,4 +1,5 @@
-// Guards every route under /internal/. With a token configured, a request must carry
+// Guards every route under /internal/, and any other route that declares `config: { internal: true }` (an
+// operator's verb on a public path, such as the cache proxy's PURGE /blobs/:id). With a token configured, a request must carry
 // `Authorization: Bearer <token>`, else 401 with `WWW-Authenticate: Bearer`; the comparison is of SHA-256
 // digests in constant time, so neither the token's content nor its length leaks through timing. Without a
 // token, only loopback clients (127.0.0.0/8, ::1, ::ffff:127.x.x.x) are served and others get 403.
@@ -7,6 +8,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv6 } from 'node:net';
 import { HttpProblem } from './problem.js';
 import type { Service } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** guard this route like the ones under /internal/ */
+    internal?: boolean;
+  }
+}
 
 const loopback = new BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4'); // also matches IPv4-mapped IPv6 addresses (::ffff:127.0.0.1)
@@ -21,7 +29,11 @@ export function guardInternalRoutes(app: Service, token: string | undefined): vo
 
   app.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url ?? '';
-    if (route !== '/internal' && !route.startsWith('/internal/')) return done();
+    const internal =
+      route === '/internal' ||
+      route.startsWith('/internal/') ||
+      request.routeOptions.config.internal === true;
+    if (!internal) return done();
 
     if (expected) {
       const presented = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];

@@ -62,6 +62,18 @@ describe('/internal/* with INTERNAL_TOKEN set', () => {
 
     expect((await get(`${base}/items/1`)).status).toBe(200);
   });
+
+  it('guards a route outside /internal/ that declares config.internal', async () => {
+    app = await buildApp({ logger: captureLogger().logger, internalToken: 's3cret-token' });
+
+    expect((await app.inject({ method: 'DELETE', url: '/items/1/cache' })).statusCode).toBe(401);
+    const allowed = await app.inject({
+      method: 'DELETE',
+      url: '/items/1/cache',
+      headers: { authorization: 'Bearer s3cret-token' },
+    });
+    expect(allowed.statusCode).toBe(200);
+  });
 });
 
 describe('/internal/* without INTERNAL_TOKEN', () => {
