@@ -35,6 +35,7 @@ export default defineConfig({
         items: [
           { text: 'Blob service', link: '/blob-service' },
           { text: 'Load balancer and ring', link: '/load-balancer' },
+          { text: 'Cache proxy', link: '/cache-proxy' },
         ],
       },
       {

@@ -1,8 +1,8 @@
-// Which headers cross the balancer. Hop-by-hop headers describe one connection, not the message (RFC 9110
-// §7.6.1), so they stop here in both directions: the fixed list of the contract plus any header the
+// Which headers cross a proxy (the load balancer, the cache proxy). Hop-by-hop headers describe one connection,
+// not the message (RFC 9110 §7.6.1), so they stop at the proxy in both directions: the fixed list of the contract plus any header the
 // `Connection` header names. Everything else passes unchanged, with three exceptions on the way up:
 // - `host` is the upstream's own (undici sets it), as a node may check it;
-// - `expect` is answered by the balancer's own HTTP server (curl sends `Expect: 100-continue` above 1 MiB;
+// - `expect` is answered by the proxy's own HTTP server (curl sends `Expect: 100-continue` above 1 MiB;
 //   Node answers 100 before the handler runs), and undici refuses to send it;
 // - content-length/transfer-encoding on a request without a body (GET, HEAD, DELETE) would promise bytes
 //   that are not forwarded.

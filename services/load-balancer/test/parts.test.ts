@@ -4,7 +4,7 @@ import { HashRing } from '@backend-rebase/data-structures';
 import { describe, expect, it } from 'vitest';
 import { afterCheck, NEW_NODE, type HealthState } from '../src/cluster/health-state.js';
 import { placementOf } from '../src/cluster/placement.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from '@backend-rebase/http-proxy';
 import { VersionClock } from '../src/proxy/version-clock.js';
 
 const run = (state: HealthState, outcomes: boolean[]) =>

@@ -24,7 +24,7 @@ import { describeFailure } from '../cluster/health-checker.js';
 import type { ClusterNode, NodeRegistry } from '../cluster/node-registry.js';
 import type { Placement } from '../cluster/placement.js';
 import type { ProxyMetrics } from '../metrics.js';
-import type { HeaderMap } from './headers.js';
+import type { HeaderMap } from '@backend-rebase/http-proxy';
 import type { Upstreams } from './upstreams.js';
 import type { VersionClock } from './version-clock.js';
 

@@ -16,7 +16,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { NodeRegistry } from '../cluster/node-registry.js';
 import { placementOf } from '../cluster/placement.js';
 import type { BlobProxy, Outcome, UpstreamRequest } from '../proxy/blob-proxy.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from '../proxy/headers.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from '@backend-rebase/http-proxy';
 
 export interface BlobRoutesOptions {
   registry: NodeRegistry;

@@ -1,0 +1,131 @@
+// /blobs/:id — the blob API of shared/spec/blob-server.md, through the cache (proxy/read-through.ts decides where
+// each answer comes from), and PURGE /blobs/:id, which evicts one id and is guarded like /internal/*.
+//
+// The id goes upstream percent-encoded, so it is always exactly one path segment there; whether it is a valid id
+// is upstream's call (its 400 is not stored: only 200s are). Bodies stay streams: the scope's only content-type
+// parser hands the request stream over unread, whatever its type.
+import type { Readable } from 'node:stream';
+import {
+  HttpProblem,
+  REQUEST_ID_HEADER,
+  type FastifyPluginCallbackTypebox,
+} from '@backend-rebase/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { upstreamRequestHeaders } from '@backend-rebase/http-proxy';
+import { etagMatches } from '../proxy/cache-control.js';
+import type { Answer, ReadThrough } from '../proxy/read-through.js';
+import type { UpstreamRequest } from '../proxy/upstream.js';
+
+export interface BlobRoutesOptions {
+  readThrough: ReadThrough;
+  now: () => number;
+}
+
+const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
+type Method = (typeof METHODS)[number];
+
+const IdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1 } },
+  required: ['id'],
+} as const;
+
+export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
+  const { readThrough, now } = options;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, body, done) => {
+    done(null, body);
+  });
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
+    const method = request.method as Method;
+    const hasBody = method === 'PUT' || method === 'POST';
+    // The client may leave at any time: stop the upstream request with it.
+    const clientGone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableEnded) clientGone.abort();
+    });
+    const query = request.url.indexOf('?');
+    const clientHeaders = upstreamRequestHeaders(request.headers, hasBody);
+    const upstream: UpstreamRequest = {
+      method,
+      path: `/blobs/${encodeURIComponent(id)}${query >= 0 ? request.url.slice(query) : ''}`,
+      headers: { ...clientHeaders, [REQUEST_ID_HEADER]: request.id },
+      body: hasBody ? ((request.body as Readable | undefined) ?? request.raw) : undefined,
+      signal: clientGone.signal,
+    };
+    const answer =
+      hasBody || method === 'DELETE'
+        ? await readThrough.write(id, upstream)
+        : await readThrough.read(id, upstream, clientHeaders);
+    await relay(answer, request, reply, now);
+  };
+
+  app.route({
+    method: [...METHODS],
+    url: '/blobs/:id',
+    exposeHeadRoute: false,
+    schema: {
+      tags: ['blobs'],
+      summary:
+        'Any blob request: GET and HEAD through the cache, writes passed through (they invalidate the id)',
+      params: IdParams,
+    },
+    handler: (request, reply) => handle(request, reply, request.params.id),
+  });
+
+  app.route({
+    method: 'PURGE',
+    url: '/blobs/:id',
+    config: { internal: true }, // the kit's /internal guard: INTERNAL_TOKEN bearer, or loopback when unset
+    schema: {
+      tags: ['cache'],
+      summary: 'Evicts one id from the cache (internal: INTERNAL_TOKEN bearer, or loopback when unset)',
+      params: IdParams,
+      response: { 204: { type: 'null', description: 'evicted (also when it was not cached)' } },
+    },
+    handler: async (request, reply) => {
+      readThrough.invalidate(request.params.id);
+      await reply.code(204).send(null);
+    },
+  });
+  done();
+};
+
+async function relay(answer: Answer, request: FastifyRequest, reply: FastifyReply, now: () => number) {
+  if (answer.kind === 'client-gone') {
+    // Nobody to answer: the socket is closed already or about to be; Fastify must not try to write to it.
+    reply.hijack();
+    reply.raw.destroy();
+    return;
+  }
+  if (answer.kind === 'failed') throw new HttpProblem(answer.status, answer.detail);
+  if (answer.kind === 'memory') {
+    const { response } = answer;
+    reply.headers(response.headers);
+    reply.header('x-cache', answer.xCache);
+    reply.header('cache-status', answer.cacheStatus);
+    reply.header('age', String(Math.max(0, Math.floor((now() - response.storedAt) / 1000))));
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (response.status === 200 && etagMatches(ifNoneMatch, response.etag)) {
+      reply.code(304).removeHeader('content-length').removeHeader('content-type');
+      await reply.send();
+      return;
+    }
+    reply.code(response.status);
+    await reply.send(request.method === 'HEAD' ? undefined : response.body);
+    return;
+  }
+  reply.code(answer.status);
+  reply.headers(answer.headers);
+  if (answer.xCache) reply.header('x-cache', answer.xCache);
+  if (answer.cacheStatus) reply.header('cache-status', answer.cacheStatus);
+  if (request.method === 'HEAD' || answer.status === 204 || answer.status === 304) {
+    // Drain the body so the connection goes back to the pool (a HEAD answer has none).
+    answer.body.resume();
+    await reply.send();
+    return;
+  }
+  await reply.send(answer.body);
+}

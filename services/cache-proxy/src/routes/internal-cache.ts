@@ -1,0 +1,44 @@
+// /internal/cache: the cache's statistics (GET) and emptying it (DELETE). The kit guards /internal/*.
+import { Type, type FastifyPluginCallbackTypebox } from '@backend-rebase/service-kit';
+import type { ResponseCache } from '../cache/response-cache.js';
+import type { ReadThrough } from '../proxy/read-through.js';
+
+const Stats = Type.Object({
+  items: Type.Integer({ description: 'entries held' }),
+  bytes: Type.Integer({ description: 'body + stored-header bytes held' }),
+  maxItems: Type.Integer({ description: 'MAX_ITEMS_IN_CACHE' }),
+  maxBytes: Type.Integer({ description: 'CACHE_MAX_BYTES' }),
+  hits: Type.Integer(),
+  misses: Type.Integer({
+    description: 'GET/HEAD lookups that went upstream (a collapsed request is not one)',
+  }),
+  collapsed: Type.Integer({ description: 'misses answered by another request’s upstream fetch' }),
+  evictions: Type.Integer({ description: 'entries pushed out by the limits' }),
+  hitRatio: Type.Number({ description: 'hits / (hits + misses + collapsed); 0 before the first lookup' }),
+});
+
+export const internalCacheRoutes: FastifyPluginCallbackTypebox<{
+  cache: ResponseCache;
+  readThrough: ReadThrough;
+}> = (app, { cache, readThrough }, done) => {
+  app.get(
+    '/internal/cache',
+    { schema: { tags: ['cache'], summary: 'Cache statistics', response: { 200: Stats } } },
+    () => cache.stats(),
+  );
+  app.delete(
+    '/internal/cache',
+    {
+      schema: {
+        tags: ['cache'],
+        summary: 'Empties the cache',
+        response: { 204: Type.Null({ description: 'emptied' }) },
+      },
+    },
+    async (_request, reply) => {
+      readThrough.clear();
+      await reply.code(204).send(null);
+    },
+  );
+  done();
+};

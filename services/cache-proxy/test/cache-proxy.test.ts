@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  removeDir,
+  scratchDir,
+  startBlobServer,
+  type RunningBlobServer,
+} from 'blob-server/test/support/blob-server.js';
+import { startCacheProxy, type RunningCacheProxy } from './support/cache-proxy.js';
+import { startStubUpstream, type StubUpstream } from './support/stub-upstream.js';
+
+async function get(url: string, init: RequestInit = {}) {
+  const response = await fetch(url, init);
+  return { response, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+async function put(url: string, body: Buffer, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { method: 'PUT', body, headers });
+  await response.arrayBuffer();
+  return response;
+}
+
+describe('cache proxy in front of a real blob server', () => {
+  let dataDir: string;
+  let blobs: RunningBlobServer;
+  let proxy: RunningCacheProxy;
+  beforeAll(async () => {
+    dataDir = await scratchDir('cache-proxy');
+    blobs = await startBlobServer(dataDir, { FSYNC: false });
+    proxy = await startCacheProxy(blobs.url);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await blobs.close();
+    await removeDir(dataDir);
+  });
+
+  it('answers a miss and then a hit with the same bytes and stored headers', async () => {
+    const data = randomBytes(50_000);
+    const written = await put(`${proxy.url}/blobs/bin`, data, {
+      'content-type': 'image/png',
+      'x-rebase-owner': 'ada',
+    });
+    expect(written.status).toBe(201);
+
+    const miss = await get(`${proxy.url}/blobs/bin`);
+    expect(miss.response.status).toBe(200);
+    expect(miss.response.headers.get('x-cache')).toBe('MISS');
+    expect(miss.response.headers.get('cache-status')).toBe('rebase-cache; fwd=uri-miss; stored');
+    expect(miss.body.equals(data)).toBe(true);
+
+    const hit = await get(`${proxy.url}/blobs/bin`);
+    expect(hit.response.status).toBe(200);
+    expect(hit.response.headers.get('x-cache')).toBe('HIT');
+    expect(hit.response.headers.get('cache-status')).toBe('rebase-cache; hit');
+    expect(hit.response.headers.get('age')).toMatch(/^\d+$/);
+    expect(hit.body.equals(data)).toBe(true);
+    for (const name of ['content-type', 'x-rebase-owner', 'etag', 'content-length', 'last-modified']) {
+      expect(hit.response.headers.get(name), name).toBe(miss.response.headers.get(name));
+    }
+    expect(hit.response.headers.get('content-type')).toBe('image/png');
+    expect(hit.response.headers.get('x-rebase-owner')).toBe('ada');
+
+    const head = await fetch(`${proxy.url}/blobs/bin`, { method: 'HEAD' });
+    expect(head.headers.get('x-cache')).toBe('HIT');
+    expect(head.headers.get('content-length')).toBe(String(data.length));
+
+    const etag = hit.response.headers.get('etag') ?? '';
+    // undici's request, not fetch: fetch adds Cache-Control: no-cache to a conditional request, as browsers do.
+    const conditional = await request(`${proxy.url}/blobs/bin`, { headers: { 'if-none-match': etag } });
+    await conditional.body.dump();
+    expect(conditional.statusCode).toBe(304);
+    expect(conditional.headers['x-cache']).toBe('HIT');
+    expect(conditional.headers.etag).toBe(etag);
+  });
+
+  it('does not cache a 404', async () => {
+    const first = await get(`${proxy.url}/blobs/nothing-here`);
+    const second = await get(`${proxy.url}/blobs/nothing-here`);
+    expect([first.response.status, second.response.status]).toEqual([404, 404]);
+    expect(second.response.headers.get('x-cache')).toBe('MISS');
+  });
+
+  it('serves the new bytes after a PUT and nothing after a DELETE', async () => {
+    await put(`${proxy.url}/blobs/v`, Buffer.from('one'));
+    expect((await get(`${proxy.url}/blobs/v`)).body.toString()).toBe('one');
+    expect((await get(`${proxy.url}/blobs/v`)).response.headers.get('x-cache')).toBe('HIT');
+    expect((await put(`${proxy.url}/blobs/v`, Buffer.from('two'))).status).toBe(200);
+    expect((await get(`${proxy.url}/blobs/v`)).body.toString()).toBe('two');
+    expect((await fetch(`${proxy.url}/blobs/v`, { method: 'DELETE' })).status).toBe(204);
+    expect((await get(`${proxy.url}/blobs/v`)).response.status).toBe(404);
+  });
+});
+
+describe('cache proxy in front of a stub upstream', () => {
+  let stub: StubUpstream;
+  let proxy: RunningCacheProxy;
+  beforeEach(async () => {
+    stub = await startStubUpstream();
+    proxy = await startCacheProxy(stub.url, { CACHE_MAX_ENTRY_BYTES: 64 * 1024, UPSTREAM_TIMEOUT_MS: 300 });
+  });
+  afterEach(async () => {
+    await proxy.close();
+    await stub.close();
+  });
+
+  it('makes one upstream request for 100 concurrent GETs of an uncached id', async () => {
+    const data = randomBytes(20_000);
+    stub.blobs.set('hot', { body: data, headers: { 'content-type': 'application/octet-stream' } });
+    stub.delayGets('hot', 100); // so that all 100 arrive while the first is in flight
+    const answers = await Promise.all(Array.from({ length: 100 }, () => get(`${proxy.url}/blobs/hot`)));
+    expect(stub.count('GET', 'hot')).toBe(1);
+    for (const { response, body } of answers) {
+      expect(response.status).toBe(200);
+      expect(body.equals(data)).toBe(true);
+    }
+    const statuses = answers.map(({ response }) => response.headers.get('cache-status'));
+    expect(statuses.filter((s) => s === 'rebase-cache; fwd=uri-miss; stored')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'rebase-cache; fwd=uri-miss; collapsed')).toHaveLength(99);
+    const stats = (await (await fetch(`${proxy.url}/internal/cache`)).json()) as Record<string, number>;
+    expect(stats).toMatchObject({ items: 1, misses: 1, collapsed: 99, hits: 0, maxItems: 1000 });
+  });
+
+  it('never stores the old version when a slow GET for it was in flight during a PUT', async () => {
+    stub.blobs.set('doc', { body: Buffer.from('old'), headers: {} });
+    stub.delayGets('doc', 400);
+    const slowRead = get(`${proxy.url}/blobs/doc`); // reads "old" now, answers in 400 ms
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stub.delayGets('doc', 0);
+    expect((await put(`${proxy.url}/blobs/doc`, Buffer.from('new'))).status).toBe(200);
+    // Sent after the acknowledgement, while the old read is still in flight: must not join it.
+    expect((await get(`${proxy.url}/blobs/doc`)).body.toString()).toBe('new');
+    expect((await slowRead).body.toString()).toBe('old');
+    // The old fill ended after the PUT: it must not have been stored.
+    const after = await get(`${proxy.url}/blobs/doc`);
+    expect(after.body.toString()).toBe('new');
+  });
+
+  it('streams an entry larger than CACHE_MAX_ENTRY_BYTES through without storing it', async () => {
+    const data = randomBytes(200 * 1024);
+    stub.blobs.set('big', { body: data, headers: {} });
+    const first = await get(`${proxy.url}/blobs/big`);
+    expect(first.body.equals(data)).toBe(true);
+    expect(first.response.headers.get('cache-status')).toBe('rebase-cache; fwd=uri-miss');
+    const second = await get(`${proxy.url}/blobs/big`);
+    expect(second.body.equals(data)).toBe(true);
+    expect(second.response.headers.get('x-cache')).toBe('MISS');
+    expect(stub.count('GET', 'big')).toBe(2);
+    const stats = (await (await fetch(`${proxy.url}/internal/cache`)).json()) as Record<string, number>;
+    expect(stats.items).toBe(0);
+  });
+
+  it('answers 504 when upstream is slower than UPSTREAM_TIMEOUT_MS', async () => {
+    stub.blobs.set('slow', { body: Buffer.from('x'), headers: {} });
+    stub.delayGets('slow', 1000);
+    const { response, body } = await get(`${proxy.url}/blobs/slow`);
+    expect(response.status).toBe(504);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(JSON.parse(body.toString())).toMatchObject({ status: 504 });
+  });
+
+  it('honours Cache-Control on requests and responses', async () => {
+    stub.blobs.set('cc', { body: Buffer.from('a'), headers: {} });
+    await get(`${proxy.url}/blobs/cc`);
+    const bypass = await get(`${proxy.url}/blobs/cc`, { headers: { 'cache-control': 'no-store' } });
+    expect(bypass.response.headers.get('x-cache')).toBe('BYPASS');
+    stub.blobs.set('cc', { body: Buffer.from('b'), headers: {} }); // changed behind the cache's back
+    expect((await get(`${proxy.url}/blobs/cc`)).body.toString()).toBe('a');
+    const refresh = await get(`${proxy.url}/blobs/cc`, { headers: { 'cache-control': 'no-cache' } });
+    expect(refresh.response.headers.get('x-cache')).toBe('MISS');
+    expect(refresh.body.toString()).toBe('b');
+    expect((await get(`${proxy.url}/blobs/cc`)).body.toString()).toBe('b');
+
+    stub.blobs.set('private', { body: Buffer.from('p'), headers: {} });
+    stub.extraHeaders.set('private', { 'cache-control': 'private' });
+    await get(`${proxy.url}/blobs/private`);
+    expect((await get(`${proxy.url}/blobs/private`)).response.headers.get('x-cache')).toBe('MISS');
+  });
+
+  it('PURGE evicts one id and DELETE /internal/cache empties the cache', async () => {
+    stub.blobs.set('p1', { body: Buffer.from('1'), headers: {} });
+    stub.blobs.set('p2', { body: Buffer.from('2'), headers: {} });
+    await get(`${proxy.url}/blobs/p1`);
+    await get(`${proxy.url}/blobs/p2`);
+    const purge = await fetch(`${proxy.url}/blobs/p1`, { method: 'PURGE' });
+    expect(purge.status).toBe(204);
+    expect((await get(`${proxy.url}/blobs/p1`)).response.headers.get('x-cache')).toBe('MISS');
+    expect((await get(`${proxy.url}/blobs/p2`)).response.headers.get('x-cache')).toBe('HIT');
+    expect((await fetch(`${proxy.url}/internal/cache`, { method: 'DELETE' })).status).toBe(204);
+    expect((await get(`${proxy.url}/blobs/p2`)).response.headers.get('x-cache')).toBe('MISS');
+    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect(metrics).toMatch(/^cache_hits_total 1$/m);
+    expect(metrics).toMatch(/^cache_items 1$/m);
+  });
+});
+
+describe('cache proxy with its upstream down', () => {
+  it('answers 502', async () => {
+    const stub = await startStubUpstream();
+    await stub.close(); // its port is now closed
+    const proxy = await startCacheProxy(stub.url);
+    try {
+      const { response, body } = await get(`${proxy.url}/blobs/x`);
+      expect(response.status).toBe(502);
+      expect(JSON.parse(body.toString())).toMatchObject({ status: 502 });
+      expect((await fetch(`${proxy.url}/ready`)).status).toBe(503);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('PURGE with INTERNAL_TOKEN', () => {
+  it('needs the bearer token', async () => {
+    const stub = await startStubUpstream();
+    const proxy = await startCacheProxy(stub.url, { INTERNAL_TOKEN: 'sesame' });
+    try {
+      expect((await fetch(`${proxy.url}/blobs/a`, { method: 'PURGE' })).status).toBe(401);
+      const ok = await fetch(`${proxy.url}/blobs/a`, {
+        method: 'PURGE',
+        headers: { authorization: 'Bearer sesame' },
+      });
+      expect(ok.status).toBe(204);
+    } finally {
+      await proxy.close();
+      await stub.close();
+    }
+  });
+});
