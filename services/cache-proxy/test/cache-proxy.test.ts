@@ -228,3 +228,48 @@ describe('PURGE with INTERNAL_TOKEN', () => {
     }
   });
 });
+
+describe('cache limits and age', () => {
+  let stub: StubUpstream;
+  let proxy: RunningCacheProxy | undefined;
+  beforeEach(async () => {
+    stub = await startStubUpstream();
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      stub.blobs.set(id, {
+        body: Buffer.alloc(1000, id),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+    }
+  });
+  afterEach(async () => {
+    await proxy?.close();
+    await stub.close();
+  });
+
+  it('keeps bytes within CACHE_MAX_BYTES by evicting the least recently used entries', async () => {
+    proxy = await startCacheProxy(stub.url, { CACHE_MAX_BYTES: 3_500 });
+    for (const id of ['a', 'b', 'c']) await get(`${proxy.url}/blobs/${id}`);
+    await get(`${proxy.url}/blobs/a`); // a is now the most recent: b is the oldest
+    for (const id of ['d', 'e']) await get(`${proxy.url}/blobs/${id}`);
+
+    const stats = (await (await fetch(`${proxy.url}/internal/cache`)).json()) as Record<string, number>;
+    expect(stats.bytes).toBeLessThanOrEqual(3_500);
+    expect(stats.items).toBeLessThan(5);
+    expect(stats.evictions).toBe(5 - (stats.items ?? 0));
+    expect((await get(`${proxy.url}/blobs/e`)).response.headers.get('x-cache')).toBe('HIT');
+    expect((await get(`${proxy.url}/blobs/b`)).response.headers.get('x-cache')).toBe('MISS');
+  });
+
+  it('refetches a hit older than CACHE_TTL_SECONDS', async () => {
+    let clock = 1_000_000;
+    proxy = await startCacheProxy(stub.url, { CACHE_TTL_SECONDS: 10 }, () => clock);
+    expect((await get(`${proxy.url}/blobs/a`)).response.headers.get('x-cache')).toBe('MISS');
+    clock += 9_000;
+    const young = await get(`${proxy.url}/blobs/a`);
+    expect(young.response.headers.get('x-cache')).toBe('HIT');
+    expect(young.response.headers.get('age')).toBe('9');
+    clock += 2_000;
+    expect((await get(`${proxy.url}/blobs/a`)).response.headers.get('x-cache')).toBe('MISS');
+    expect(stub.count('GET', 'a')).toBe(2);
+  });
+});
