@@ -1,6 +1,7 @@
 // The two routes every HTTP-overhead scenario measures (GET /hello, POST /echo of 1 KiB JSON) and the way they
 // are measured: servers started as child processes (bench/fixtures/), checked to give the same answers, then
 // loaded with 10 connections in alternating rounds (ctx.compareLoad) so noise hits both sides alike.
+import { loadRows } from './load-rows.js';
 import type { Row, ScenarioContext } from './scenario.js';
 
 const CONNECTIONS = 10;
@@ -79,29 +80,7 @@ export async function measureHelloRoutes(
       rounds: ctx.smoke ? 2 : 4,
       warmupSeconds: ctx.smoke ? 0 : Math.min(2, ctx.durationSeconds / 5),
     });
-    rows.push(
-      {
-        case: name,
-        metric: 'req/s',
-        project: project.requestsPerSecond,
-        baseline: baseline.requestsPerSecond,
-        higherIsBetter: true,
-      },
-      {
-        case: name,
-        metric: 'p50 ms',
-        project: project.p50Ms,
-        baseline: baseline.p50Ms,
-        higherIsBetter: false,
-      },
-      {
-        case: name,
-        metric: 'p99 ms',
-        project: project.p99Ms,
-        baseline: baseline.p99Ms,
-        higherIsBetter: false,
-      },
-    );
+    rows.push(...loadRows(name, { project, baseline }));
   }
   return rows;
 }

@@ -8,7 +8,7 @@
 // would cap both sides' 64 KiB and 1 MiB rows at the client's speed.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { defineScenario, wrkPath, type Row, type ScenarioContext } from '../lib/index.js';
+import { defineScenario, loadRows, wrkPath, type Row, type ScenarioContext } from '../lib/index.js';
 
 const NGINX = '/usr/sbin/nginx';
 const CONNECTIONS = 32;
@@ -60,23 +60,6 @@ async function put(url: string, body: Buffer): Promise<void> {
   if (!read.equals(body)) throw new Error(`GET ${url} did not return the bytes stored`);
 }
 
-function rows(
-  name: string,
-  project: { requestsPerSecond: number; p99Ms: number },
-  baseline: typeof project,
-): Row[] {
-  return [
-    {
-      case: name,
-      metric: 'req/s',
-      project: project.requestsPerSecond,
-      baseline: baseline.requestsPerSecond,
-      higherIsBetter: true,
-    },
-    { case: name, metric: 'p99 ms', project: project.p99Ms, baseline: baseline.p99Ms, higherIsBetter: false },
-  ];
-}
-
 export default defineScenario({
   name: 'blob-write',
   description: `PUT (a new id each time) and GET of 4 KiB, 64 KiB and 1 MiB blobs on one blob server, FSYNC on, ${CONNECTIONS} connections (wrk).`,
@@ -117,7 +100,7 @@ export default defineScenario({
         rounds: ctx.smoke ? 2 : 4,
         warmupSeconds: ctx.smoke ? 0 : 1,
       });
-      measured.push(...rows(label, project, baseline));
+      measured.push(...loadRows(label, { project, baseline }, ['req/s', 'p99 ms']));
     };
 
     // Smoke runs only prove the scenario works: one size is enough for that.

@@ -6,7 +6,7 @@
 // On a small machine all three processes and the load generator share the cores; read the ratio with that in
 // mind (the balancer's side keeps two processes busy, the cache's side one).
 import { randomBytes } from 'node:crypto';
-import { defineScenario, type ScenarioContext } from '../lib/index.js';
+import { defineScenario, loadRows, type ScenarioContext } from '../lib/index.js';
 
 const CONNECTIONS = 32;
 const BYTES = 4 * 1024;
@@ -88,28 +88,6 @@ export default defineScenario({
       warmupSeconds: ctx.smoke ? 0 : 1,
     });
     const label = 'GET 4 KiB, cached';
-    return [
-      {
-        case: label,
-        metric: 'req/s',
-        project: project.requestsPerSecond,
-        baseline: baseline.requestsPerSecond,
-        higherIsBetter: true,
-      },
-      {
-        case: label,
-        metric: 'p50 ms',
-        project: project.p50Ms,
-        baseline: baseline.p50Ms,
-        higherIsBetter: false,
-      },
-      {
-        case: label,
-        metric: 'p99 ms',
-        project: project.p99Ms,
-        baseline: baseline.p99Ms,
-        higherIsBetter: false,
-      },
-    ];
+    return loadRows(label, { project, baseline });
   },
 });

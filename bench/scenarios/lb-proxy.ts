@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { HashRing, ringPosition } from '@backend-rebase/data-structures';
 import { Mulberry32 } from '@backend-rebase/seeded-random';
-import { defineScenario, wrkPath, type Row, type ScenarioContext } from '../lib/index.js';
+import { defineScenario, loadRows, wrkPath, type Row, type ScenarioContext } from '../lib/index.js';
 
 const CONNECTIONS = 64;
 const SIZES = [
@@ -142,29 +142,7 @@ export default defineScenario({
         warmupSeconds: ctx.smoke ? 0 : 1,
         ...(large ? { durationSeconds: Math.max(ctx.durationSeconds, 6) } : {}),
       });
-      measured.push(
-        {
-          case: label,
-          metric: 'req/s',
-          project: project.requestsPerSecond,
-          baseline: baseline.requestsPerSecond,
-          higherIsBetter: true,
-        },
-        {
-          case: label,
-          metric: 'p50 ms',
-          project: project.p50Ms,
-          baseline: baseline.p50Ms,
-          higherIsBetter: false,
-        },
-        {
-          case: label,
-          metric: 'p99 ms',
-          project: project.p99Ms,
-          baseline: baseline.p99Ms,
-          higherIsBetter: false,
-        },
-      );
+      measured.push(...loadRows(label, { project, baseline }));
     };
 
     // Smoke runs only prove the scenario works: the small size is enough for that.

@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 // Through its source folder: the root package does not list @backend-rebase/db as a dependency.
 import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '@backend-rebase/db';
-import { defineScenario, type Row, type ScenarioContext } from '../lib/index.js';
+import { defineScenario, loadRows, type Row, type ScenarioContext } from '../lib/index.js';
 
 const CONNECTIONS = 64;
 const SERVICE_DIR = 'services/user-service';
@@ -74,29 +74,7 @@ export default defineScenario({
         rounds: ctx.smoke ? 2 : 4,
         warmupSeconds: ctx.smoke ? 0 : Math.min(2, ctx.durationSeconds / 5),
       });
-      rows.push(
-        {
-          case: name,
-          metric: 'req/s',
-          project: project.requestsPerSecond,
-          baseline: baseline.requestsPerSecond,
-          higherIsBetter: true,
-        },
-        {
-          case: name,
-          metric: 'p50 ms',
-          project: project.p50Ms,
-          baseline: baseline.p50Ms,
-          higherIsBetter: false,
-        },
-        {
-          case: name,
-          metric: 'p99 ms',
-          project: project.p99Ms,
-          baseline: baseline.p99Ms,
-          higherIsBetter: false,
-        },
-      );
+      rows.push(...loadRows(name, { project, baseline }));
     }
 
     const spread = `POST /users, ${CONNECTIONS} different users at a time`;
