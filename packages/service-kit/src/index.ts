@@ -14,6 +14,7 @@ export {
   type ProblemExtensions,
 } from './problem.js';
 export { forwardHeaders, REQUEST_ID_HEADER } from './request-id.js';
+export { acceptRawBodies } from './raw-bodies.js';
 export { isLoopback } from './internal-guard.js';
 export type { ReadinessCheck } from './health.js';
 export type { FastifyPluginAsyncTypebox, FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
+  acceptRawBodies,
   HttpProblem,
   ProblemSchema,
   Type,
@@ -59,10 +60,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   const Params = Type.Object({ id: Type.String(idSchemaOptions(options.maxIdLength)) });
 
   // Bodies of any type are blobs: hand the stream to the handler unread, so the limits are checked first.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, body, done) => {
-    done(null, body);
-  });
+  acceptRawBodies(app);
 
   // A clear 400 naming what is wrong with the id, before the schema's generic message could be given.
   app.addHook('preValidation', (request, _reply, next) => {

@@ -6,6 +6,7 @@
 // parser hands the request stream over unread, whatever its type.
 import type { Readable } from 'node:stream';
 import {
+  acceptRawBodies,
   HttpProblem,
   REQUEST_ID_HEADER,
   type FastifyPluginCallbackTypebox,
@@ -33,10 +34,7 @@ const IdParams = {
 export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
   const { readThrough, now } = options;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, body, done) => {
-    done(null, body);
-  });
+  acceptRawBodies(app);
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     const method = request.method as Method;

@@ -8,6 +8,7 @@
 // left to the node, whose MAX_ID_LENGTH it is.
 import type { Readable } from 'node:stream';
 import {
+  acceptRawBodies,
   HttpProblem,
   REQUEST_ID_HEADER,
   type FastifyPluginCallbackTypebox,
@@ -41,10 +42,7 @@ export function invalidIdReason(id: string): string | undefined {
 export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
   const { registry, proxy } = options;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, body, done) => {
-    done(null, body);
-  });
+  acceptRawBodies(app);
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     const reason = invalidIdReason(id);
