@@ -2,9 +2,8 @@
 // Content-Length (required: a body of unknown length cannot be checked against the limits), X-Blob-Version and
 // Content-MD5. Each failure is a problem naming the header and the value seen.
 import type { IncomingHttpHeaders } from 'node:http';
+import { BLOB_VERSION_HEADER } from '@backend-rebase/blob-contract';
 import { HttpProblem } from '@backend-rebase/service-kit';
-
-export const VERSION_HEADER = 'x-blob-version';
 
 /** A header's text; a header sent several times reads as its values joined, as Node joins most. */
 export function headerText(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -26,7 +25,7 @@ export function contentLengthOf(headers: IncomingHttpHeaders): number {
 
 /** X-Blob-Version as a number, or undefined when absent. */
 export function versionOf(headers: IncomingHttpHeaders): number | undefined {
-  const text = headerText(headers, VERSION_HEADER);
+  const text = headerText(headers, BLOB_VERSION_HEADER);
   if (text === undefined) return undefined;
   const version = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(version)) {

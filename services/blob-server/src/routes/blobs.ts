@@ -3,6 +3,11 @@
 // before the body is read; the body is then streamed to the store, never held whole in memory. Reads stream
 // the record from one open file, so a concurrent replacement never mixes two versions.
 import { createReadStream } from 'node:fs';
+import {
+  BLOB_VERSION_HEADER as VERSION_HEADER,
+  idSchemaOptions,
+  invalidIdReason,
+} from '@backend-rebase/blob-contract';
 import type { Readable } from 'node:stream';
 import {
   acceptRawBodies,
@@ -15,7 +20,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { etagOf, isNotModified, rangeApplies, writePrecondition } from '../http/preconditions.js';
 import { parseRange } from '../http/range.js';
 import { storedHeadersOf, type StoredHeaderLimits } from '../http/stored-headers.js';
-import { contentLengthOf, expectedMd5Of, VERSION_HEADER, versionOf } from '../http/write-headers.js';
+import { contentLengthOf, expectedMd5Of, versionOf } from '../http/write-headers.js';
 import type { BlobMetrics } from '../metrics.js';
 import { storedHeaderBytes, type BlobStore } from '../storage/blob-store.js';
 import { closeFile } from '../storage/file-io.js';
@@ -26,7 +31,6 @@ import {
   PreconditionFailedError,
   QuotaExceededError,
 } from '../storage/errors.js';
-import { idSchemaOptions, invalidIdReason } from '../storage/ids.js';
 
 export interface BlobRoutesOptions extends StoredHeaderLimits {
   store: BlobStore;

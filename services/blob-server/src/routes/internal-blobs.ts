@@ -9,7 +9,7 @@ import {
 } from '@backend-rebase/service-kit';
 import { etagOf } from '../http/preconditions.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { invalidIdReason } from '../storage/ids.js';
+import { invalidIdReason } from '@backend-rebase/blob-contract';
 
 export interface InternalBlobRoutesOptions {
   store: BlobStore;

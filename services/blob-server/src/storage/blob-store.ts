@@ -26,7 +26,8 @@ import {
   QuotaExceededError,
 } from './errors.js';
 import { FolderCounts } from './folder-counts.js';
-import { folderOf, invalidIdReason } from './ids.js';
+import { invalidIdReason } from '@backend-rebase/blob-contract';
+import { folderOf } from './ids.js';
 import { KeyedLock } from './keyed-lock.js';
 import { Quota } from './quota.js';
 import {

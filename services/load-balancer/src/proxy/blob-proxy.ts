@@ -19,6 +19,7 @@
 // Passive health: a node that cannot be reached (refused, reset, timed out) counts as a failed check at once
 // (health-state.ts), unless the request failed because the client went away.
 import type { Readable } from 'node:stream';
+import { BLOB_VERSION_HEADER } from '@backend-rebase/blob-contract';
 import type { Dispatcher } from 'undici';
 import { describeFailure } from '../cluster/health-checker.js';
 import type { ClusterNode, NodeRegistry } from '../cluster/node-registry.js';
@@ -27,8 +28,6 @@ import type { ProxyMetrics } from '../metrics.js';
 import type { HeaderMap } from '@backend-rebase/http-proxy';
 import type { Upstreams } from './upstreams.js';
 import type { VersionClock } from './version-clock.js';
-
-export const VERSION_HEADER = 'x-blob-version';
 
 export interface UpstreamRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
@@ -107,7 +106,7 @@ export class BlobProxy {
     if (target === undefined) return ownersDown(id, placement, []);
     const stamped = {
       ...request,
-      headers: { ...request.headers, [VERSION_HEADER]: String(this.options.clock.next()) },
+      headers: { ...request.headers, [BLOB_VERSION_HEADER]: String(this.options.clock.next()) },
     };
     const attempt = await this.send(target, stamped);
     if (attempt.kind !== 'failed') return attempt;

@@ -7,6 +7,7 @@
 // exactly `/blobs/<id>`: a decoded `%2F` or `..` can never turn into another path on the node. Its length is
 // left to the node, whose MAX_ID_LENGTH it is.
 import type { Readable } from 'node:stream';
+import { invalidIdReason } from '@backend-rebase/blob-contract';
 import {
   acceptRawBodies,
   HttpProblem,
@@ -27,17 +28,8 @@ export interface BlobRoutesOptions {
   notServingYet: () => string | undefined;
 }
 
-const ID_CHARACTERS = /^[A-Za-z0-9._-]+$/;
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
-
-/** Why `id` can never be a blob id, in the blob server's words; undefined when it may be one. */
-export function invalidIdReason(id: string): string | undefined {
-  if (id.length === 0) return 'the blob id is empty';
-  if (!ID_CHARACTERS.test(id)) return `the blob id ${JSON.stringify(id)} may only contain A-Z a-z 0-9 . _ -`;
-  if (id === '.' || id === '..') return `the blob id ${JSON.stringify(id)} is reserved`;
-  return undefined;
-}
 
 export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
   const { registry, proxy } = options;
