@@ -76,8 +76,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[rank] ?? Number.NaN;
 }
 
-/** What one autocannon run leaves behind, before it is summarised (runs of one target can be merged). */
-interface RawRun {
+/** What one run of a load client leaves behind, before it is summarised (runs of one target can be merged). */
+export interface RawRun {
   latencies: Float64Array;
   ok: number;
   non2xx: number;
@@ -87,7 +87,8 @@ interface RawRun {
   statusCodes: Record<string, number>;
 }
 
-type Target = Omit<LoadTestOptions, 'durationSeconds' | 'warmupSeconds'>;
+/** One side of a load: the request, the connections and the client. */
+export type Target = Omit<LoadTestOptions, 'durationSeconds' | 'warmupSeconds'>;
 
 /** autocannon's per-request hook that gives each request the path `<url path>-<n>`. */
 function uniquePathRequests(url: string): autocannon.Request[] {

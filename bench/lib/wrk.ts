@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { RawRun, Target } from './load-test.js';
 
 const WRK = '/usr/bin/wrk';
 const SCRIPT = fileURLToPath(new URL('./wrk.lua', import.meta.url));
@@ -20,27 +21,7 @@ export function wrkPath(): string | undefined {
   return existsSync(WRK) ? WRK : undefined;
 }
 
-export interface WrkTarget {
-  url: string;
-  method?: string;
-  body?: string | Buffer;
-  headers?: Record<string, string>;
-  connections?: number;
-  uniquePaths?: boolean;
-  timeoutSeconds?: number;
-}
-
-export interface WrkRun {
-  latencies: Float64Array;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  seconds: number;
-  statusCodes: Record<string, number>;
-}
-
-export async function runWrk(target: WrkTarget, durationSeconds: number): Promise<WrkRun> {
+export async function runWrk(target: Target, durationSeconds: number): Promise<RawRun> {
   const dir = await mkdtemp(join(tmpdir(), 'wrk-'));
   try {
     const bodyFile = target.body === undefined ? '' : join(dir, 'body');
@@ -70,7 +51,7 @@ export async function runWrk(target: WrkTarget, durationSeconds: number): Promis
   }
 }
 
-function parse(stdout: string): WrkRun {
+function parse(stdout: string): RawRun {
   const summary = /^WRK_SUMMARY (\d+) (\d+) (\d+) (\d+) (\d+)$/m.exec(stdout);
   const quantiles = /^WRK_QUANTILES (.*)$/m.exec(stdout);
   if (!summary || !quantiles) throw new Error(`wrk printed no summary:\n${stdout}`);

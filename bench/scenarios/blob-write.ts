@@ -8,7 +8,14 @@
 // would cap both sides' 64 KiB and 1 MiB rows at the client's speed.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { defineScenario, loadRows, wrkPath, type Row, type ScenarioContext } from '../lib/index.js';
+import {
+  defineScenario,
+  loadRows,
+  startBlobServer,
+  wrkPath,
+  type Row,
+  type ScenarioContext,
+} from '../lib/index.js';
 
 const NGINX = '/usr/sbin/nginx';
 const CONNECTIONS = 32;
@@ -17,27 +24,6 @@ const SIZES = [
   { label: '64 KiB', bytes: 64 * 1024 },
   { label: '1 MiB', bytes: 1024 * 1024 },
 ];
-
-async function startBlobServer(ctx: ScenarioContext, fsync: boolean): Promise<string> {
-  const port = await ctx.freePort();
-  const url = `http://127.0.0.1:${port}`;
-  await ctx.startProcess({
-    name: fsync ? 'blob-server' : 'blob-server-nofsync',
-    script: 'services/blob-server/src/server.ts',
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_NAME: 'bench',
-      DATA_DIR: await ctx.tempDir('blobs-'),
-      FSYNC: String(fsync),
-      MAX_DISK_QUOTA: '200GiB',
-      LOG_LEVEL: 'warn',
-      LOAD_BALANCER_URL: undefined,
-    },
-    waitFor: `${url}/ready`,
-  });
-  return url;
-}
 
 async function startNginx(ctx: ScenarioContext): Promise<string> {
   const port = await ctx.freePort();
@@ -68,9 +54,9 @@ export default defineScenario({
   async run(ctx) {
     if (!existsSync(NGINX)) ctx.skip(`${NGINX} is not installed (apt-get install nginx)`);
     const [blobs, nginx, blobsNoFsync] = await Promise.all([
-      startBlobServer(ctx, true),
+      startBlobServer(ctx, { name: 'blob-server', fsync: true }),
       startNginx(ctx),
-      startBlobServer(ctx, false),
+      startBlobServer(ctx, { name: 'blob-server-nofsync', fsync: false }),
     ]);
     const client: 'wrk' | 'autocannon' = wrkPath() ? 'wrk' : 'autocannon';
     if (client === 'autocannon')

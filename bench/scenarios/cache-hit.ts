@@ -6,57 +6,21 @@
 // On a small machine all three processes and the load generator share the cores; read the ratio with that in
 // mind (the balancer's side keeps two processes busy, the cache's side one).
 import { randomBytes } from 'node:crypto';
-import { defineScenario, loadRows, type ScenarioContext } from '../lib/index.js';
+import { defineScenario, loadRows, startBlobCluster, type ScenarioContext } from '../lib/index.js';
 
 const CONNECTIONS = 32;
 const BYTES = 4 * 1024;
 
-async function waitUntilReady(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (
-    !(await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function startStack(ctx: ScenarioContext): Promise<{ cache: string; balancer: string }> {
-  const [cachePort, lbPort, blobPort] = [await ctx.freePort(), await ctx.freePort(), await ctx.freePort()];
-  const balancer = `http://127.0.0.1:${lbPort}`;
-  const cache = `http://127.0.0.1:${cachePort}`;
-  await ctx.startProcess({
-    name: 'load-balancer',
-    script: 'services/load-balancer/src/server.ts',
-    env: { PORT: String(lbPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    waitFor: `${balancer}/health`,
-  });
-  await ctx.startProcess({
-    name: 'blob-server',
-    script: 'services/blob-server/src/server.ts',
-    env: {
-      PORT: String(blobPort),
-      HOST: '127.0.0.1',
-      NODE_NAME: 'bench-1',
-      DATA_DIR: await ctx.tempDir('cache-hit-blobs-'),
-      FSYNC: 'false',
-      LOG_LEVEL: 'warn',
-      LOAD_BALANCER_URL: balancer,
-      ADVERTISED_HOST: '127.0.0.1',
-    },
-    waitFor: `http://127.0.0.1:${blobPort}/ready`,
-  });
+  const { balancer } = await startBlobCluster(ctx);
+  const cache = `http://127.0.0.1:${await ctx.freePort()}`;
   await ctx.startProcess({
     name: 'cache-proxy',
     script: 'services/cache-proxy/src/server.ts',
-    env: { PORT: String(cachePort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', UPSTREAM_URL: balancer },
+    env: { PORT: new URL(cache).port, HOST: '127.0.0.1', LOG_LEVEL: 'warn', UPSTREAM_URL: balancer },
     waitFor: `${cache}/health`,
   });
-  await waitUntilReady(`${balancer}/ready`);
-  await waitUntilReady(`${cache}/ready`);
+  await ctx.waitForHttp(`${cache}/ready`, { status: 200 });
   return { cache, balancer };
 }
 

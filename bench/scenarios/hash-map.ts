@@ -7,7 +7,7 @@
 // times the two sides in alternating rounds, so that a busy moment on a shared machine hits both alike.
 import { HashMap } from '../../lessons/hash-map/src/hash-map.js';
 import { md5Hash } from '../../lessons/hash-map/src/hashes.js';
-import { defineScenario, type Row } from '../lib/index.js';
+import { compareWorkloads, defineScenario, type OpsWorkload } from '../lib/index.js';
 import { seededFloats } from '@backend-rebase/seeded-random';
 
 const KEYS = 100_000;
@@ -32,13 +32,6 @@ function cycle(indices: Uint32Array): () => number {
   return () => indices[(i = (i + 1) & mask)] ?? 0;
 }
 
-/** One case: `project` and `baseline` each build their map and return one operation to be timed. */
-interface Workload {
-  name: string;
-  project(): () => unknown;
-  baseline(): () => unknown;
-}
-
 export default defineScenario({
   name: 'hash-map',
   description:
@@ -57,7 +50,7 @@ export default defineScenario({
       name: string,
       keys: K[],
       makeHashMap: () => HashMap<K, number>,
-    ): Workload {
+    ): OpsWorkload {
       const order = randomIndices(random, walk, count);
       const present = keys.slice(0, count);
       return {
@@ -79,7 +72,7 @@ export default defineScenario({
 
     // Fills a fresh map with every key, then starts over: the doublings (and Map's own rehashing) are part of the
     // cost, as they are for any map filled from empty.
-    const puts: Workload = {
+    const puts: OpsWorkload = {
       name: 'put new keys (from empty, growing), string keys',
       project() {
         let map = new HashMap<string, number>();
@@ -105,7 +98,7 @@ export default defineScenario({
     // insert or replace, removes remove or find nothing, and the size stays around `count`.
     const mixedKeys = randomIndices(random, walk, 2 * count);
     const mixedOps = randomIndices(random, walk, 4);
-    const mixed: Workload = {
+    const mixed: OpsWorkload = {
       name: 'mixed 50 % get, 25 % put, 25 % remove, string keys',
       project() {
         const map = new HashMap<string, number>();
@@ -133,7 +126,7 @@ export default defineScenario({
       },
     };
 
-    const workloads: Workload[] = [
+    const workloads: OpsWorkload[] = [
       getWorkload('get, string keys', strings, () => new HashMap()),
       puts,
       mixed,
@@ -141,24 +134,6 @@ export default defineScenario({
       getWorkload('get, string keys, MD5 hash', strings, () => new HashMap({ hash: md5Hash })),
     ];
 
-    const rows: Row[] = [];
-    for (const workload of workloads) {
-      ctx.log(`${workload.name}: ${ctx.smoke ? 'smoke' : `${ctx.durationSeconds} s per side`}`);
-      const { project, baseline } = await ctx.compareOps({
-        label: workload.name,
-        project: workload.project(),
-        baseline: workload.baseline(),
-        // Smoke runs only prove that the scenario works: a tenth of a second per side, no warm-up.
-        ...(ctx.smoke ? { durationSeconds: 0.1, rounds: 1 } : { rounds: 4, warmupSeconds: 1 }),
-      });
-      rows.push({
-        case: workload.name,
-        metric: 'ops/s',
-        project: project.opsPerSecond,
-        baseline: baseline.opsPerSecond,
-        higherIsBetter: true,
-      });
-    }
-    return rows;
+    return compareWorkloads(ctx, workloads);
   },
 });

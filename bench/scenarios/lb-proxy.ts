@@ -12,53 +12,20 @@
 import { randomBytes } from 'node:crypto';
 import { HashRing, ringPosition } from '@backend-rebase/data-structures';
 import { Mulberry32 } from '@backend-rebase/seeded-random';
-import { defineScenario, loadRows, wrkPath, type Row, type ScenarioContext } from '../lib/index.js';
+import {
+  defineScenario,
+  loadRows,
+  startBlobCluster,
+  wrkPath,
+  type Row,
+  type ScenarioContext,
+} from '../lib/index.js';
 
 const CONNECTIONS = 64;
 const SIZES = [
   { label: '4 KiB', bytes: 4 * 1024 },
   { label: '1 MiB', bytes: 1024 * 1024 },
 ];
-
-async function startCluster(ctx: ScenarioContext): Promise<{ balancer: string; blobs: string }> {
-  const [lbPort, blobPort] = [await ctx.freePort(), await ctx.freePort()];
-  const balancer = `http://127.0.0.1:${lbPort}`;
-  const blobs = `http://127.0.0.1:${blobPort}`;
-  await ctx.startProcess({
-    name: 'load-balancer',
-    script: 'services/load-balancer/src/server.ts',
-    env: { PORT: String(lbPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    waitFor: `${balancer}/health`,
-  });
-  await ctx.startProcess({
-    name: 'blob-server',
-    script: 'services/blob-server/src/server.ts',
-    env: {
-      PORT: String(blobPort),
-      HOST: '127.0.0.1',
-      NODE_NAME: 'bench-1',
-      DATA_DIR: await ctx.tempDir('lb-blobs-'),
-      FSYNC: 'false',
-      MAX_DISK_QUOTA: '200GiB',
-      LOG_LEVEL: 'warn',
-      LOAD_BALANCER_URL: balancer,
-      ADVERTISED_HOST: '127.0.0.1',
-    },
-    waitFor: `${blobs}/ready`,
-  });
-  // Ready once the node has registered and passed its first health check.
-  const deadline = Date.now() + 20_000;
-  while (
-    !(await fetch(`${balancer}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error('the balancer did not become ready');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { balancer, blobs };
-}
 
 /** Stores `body` through the balancer and checks it reads back the same both ways. */
 async function seed(balancer: string, blobs: string, id: string, body: Buffer): Promise<void> {
@@ -110,7 +77,7 @@ export default defineScenario({
   baseline:
     'the same requests straight to the blob server behind it, in the same run; MD5 alone for lookups.',
   async run(ctx) {
-    const { balancer, blobs } = await startCluster(ctx);
+    const { balancer, blobs } = await startBlobCluster(ctx);
     const measured: Row[] = [];
     const compare = async (
       label: string,

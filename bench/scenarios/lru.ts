@@ -7,7 +7,7 @@
 import { LruCache } from '@backend-rebase/data-structures';
 import { seededFloats } from '@backend-rebase/seeded-random';
 import { LRUCache } from 'lru-cache';
-import { defineScenario, type Row } from '../lib/index.js';
+import { compareWorkloads, defineScenario } from '../lib/index.js';
 
 /** Walks `indices` (a power-of-two length) forever. */
 function cycle(indices: Uint32Array): () => number {
@@ -80,23 +80,6 @@ export default defineScenario({
       },
     ];
 
-    const rows: Row[] = [];
-    for (const workload of workloads) {
-      ctx.log(`${workload.name}: ${ctx.smoke ? 'smoke' : `${ctx.durationSeconds} s per side`}`);
-      const { project, baseline } = await ctx.compareOps({
-        label: workload.name,
-        project: workload.project(),
-        baseline: workload.baseline(),
-        ...(ctx.smoke ? { durationSeconds: 0.1, rounds: 1 } : { rounds: 4, warmupSeconds: 1 }),
-      });
-      rows.push({
-        case: workload.name,
-        metric: 'ops/s',
-        project: project.opsPerSecond,
-        baseline: baseline.opsPerSecond,
-        higherIsBetter: true,
-      });
-    }
-    return rows;
+    return compareWorkloads(ctx, workloads);
   },
 });

@@ -1,0 +1,57 @@
+// The blob store's processes as the scenarios run them: blob servers (each on its own data folder, sized for
+// benchmarks, logging warnings only) and a load balancer with one node registered and healthy.
+import type { ScenarioContext } from './scenario.js';
+
+export interface BlobServerOptions {
+  /** the process's name in messages and the node's name */
+  name?: string;
+  /** FSYNC (default false: the scenarios that measure a proxy do not measure the disk) */
+  fsync?: boolean;
+  /** a load balancer to register with */
+  loadBalancerUrl?: string;
+  /** more environment (MAX_LENGTH, LOG_LEVEL …) */
+  env?: Record<string, string>;
+}
+
+/** A blob server on a free port and a fresh data folder; resolves with its URL once /ready answers. */
+export async function startBlobServer(
+  ctx: ScenarioContext,
+  options: BlobServerOptions = {},
+): Promise<string> {
+  const port = await ctx.freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const name = options.name ?? 'blob-server';
+  await ctx.startProcess({
+    name,
+    script: 'services/blob-server/src/server.ts',
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_NAME: name,
+      DATA_DIR: await ctx.tempDir(`${name}-`),
+      FSYNC: String(options.fsync ?? false),
+      MAX_DISK_QUOTA: '200GiB',
+      LOG_LEVEL: 'warn',
+      LOAD_BALANCER_URL: options.loadBalancerUrl,
+      ADVERTISED_HOST: '127.0.0.1',
+      ...options.env,
+    },
+    waitFor: `${url}/ready`,
+  });
+  return url;
+}
+
+/** A load balancer with one blob server behind it; resolves once the node has registered and is healthy. */
+export async function startBlobCluster(ctx: ScenarioContext): Promise<{ balancer: string; blobs: string }> {
+  const port = await ctx.freePort();
+  const balancer = `http://127.0.0.1:${port}`;
+  await ctx.startProcess({
+    name: 'load-balancer',
+    script: 'services/load-balancer/src/server.ts',
+    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    waitFor: `${balancer}/health`,
+  });
+  const blobs = await startBlobServer(ctx, { name: 'bench-1', loadBalancerUrl: balancer });
+  await ctx.waitForHttp(`${balancer}/ready`, { status: 200 });
+  return { balancer, blobs };
+}
