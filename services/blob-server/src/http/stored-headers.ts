@@ -9,7 +9,7 @@ export interface StoredHeaderLimits {
   maxHeaderLength: number;
 }
 
-export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 const STORED_PREFIX = 'x-rebase-';
 const PRINTABLE_ASCII = /^[\t\x20-\x7e]*$/;
 

@@ -136,11 +136,6 @@ export class BlobStore {
     return this.#index.liveBlobs;
   }
 
-  /** The live blob with this id, from memory. */
-  find(id: string): IndexEntry | undefined {
-    return this.#index.live(id);
-  }
-
   /** Every record, tombstones included, a page at a time in id order. */
   list(cursor: string | undefined, limit: number) {
     return this.#index.page(cursor, limit);
@@ -206,7 +201,7 @@ export class BlobStore {
       const md5 = await receiveBody(fd, slot, request);
       const opened = fd;
       return await this.#locks.run(id, async () => {
-        const outcome = await this.#commit(opened, temp, slot, request, md5, folderSlot);
+        const outcome = await this.#commit(opened, temp, slot, request, md5, folder, folderSlot);
         committed = outcome.status !== 'stale';
         return outcome;
       });
@@ -310,10 +305,10 @@ export class BlobStore {
     slot: number,
     request: WriteRequest,
     md5: string,
+    folder: string,
     folderSlot: { held: boolean },
   ): Promise<WriteOutcome> {
     const { id } = request;
-    const folder = folderOf(id);
     const current = this.#index.get(id);
     const live = current?.deleted === false ? current : undefined;
     if (current && request.version !== undefined && request.version <= current.version) {
