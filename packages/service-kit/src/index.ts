@@ -1,7 +1,8 @@
 // @backend-rebase/service-kit: what every service shares (the conventions of shared/spec/README.md).
 export { createService, type ServiceOptions } from './create-service.js';
 export type { Service } from './service.js';
-export { runService, type RunOptions, type ShutdownHook } from './run-service.js';
+export { runService, startupStep, type RunOptions, type ShutdownHook } from './run-service.js';
+export { answerUnavailableWhen } from './unavailable.js';
 export { loadConfig, loadConfigOrExit, ConfigError, type LoadConfigOptions } from './config.js';
 export { Env, parseBytes, parseDuration } from './env-fields.js';
 export {

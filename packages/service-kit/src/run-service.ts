@@ -79,6 +79,19 @@ async function shutDown(app: FastifyInstance, logger: Logger, hooks: ShutdownHoo
   return clean;
 }
 
+/**
+ * For entry files, before listening: a start-up step that fails (a database that cannot be reached, a migration
+ * that is refused) is logged as `<what>: <reason>` and the process exits 1, instead of dying on a stack trace.
+ */
+export async function startupStep<T>(logger: Logger, what: string, step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    logger.error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { err: error });
+    return exit(logger, 1);
+  }
+}
+
 async function exit(logger: Logger, code: number): Promise<never> {
   await closeLogger(logger, 2_000);
   process.exit(code);

@@ -3,14 +3,15 @@
 // is one log event (user.created, user.reactivated, user.updated, user.soft_deleted, user.delete_noop) on the
 // request's logger, so it carries the request id; emails in events are masked on purpose.
 import { maskEmail } from '@backend-rebase/logger';
+import { isDatabaseUnavailable } from '@backend-rebase/db';
 import {
+  answerUnavailableWhen,
   HttpProblem,
   ProblemSchema,
   Type,
   type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
-import type { FastifyBaseLogger, FastifyError, FastifyReply } from 'fastify';
-import { isDatabaseUnavailable } from '../database-unavailable.js';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { UserMetrics } from '../metrics.js';
 import { decodeCursor, encodeCursor } from '../users/cursor.js';
 import { checkFullName } from '../users/full-name.js';
@@ -35,12 +36,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, 
   // the body's type; without that parser every non-JSON body is a 415.
   scope.removeContentTypeParser('text/plain');
 
-  // A database outage is a 503 the client can retry, not a 500. Anything else goes on, unchanged, to the kit's
-  // error handler, which also answers this problem (and logs it with its cause).
-  scope.setErrorHandler((error: FastifyError) => {
-    if (!isDatabaseUnavailable(error)) throw error;
-    throw Object.assign(new HttpProblem(503, UNAVAILABLE), { cause: error });
-  });
+  answerUnavailableWhen(scope, isDatabaseUnavailable, UNAVAILABLE);
 
   async function upsert(log: FastifyBaseLogger, reply: FastifyReply, email: string, rawFullName: string) {
     const { user, outcome } = await store.upsert(email, fullNameOrProblem(rawFullName));
