@@ -10,6 +10,11 @@ export interface PoolOptions {
   applicationName?: string;
   logger?: Logger;
   connectionTimeoutMillis?: number;
+  /**
+   * The server cancels a statement that runs longer, so its effects are rolled back for sure; a client-side
+   * timeout could not know whether the statement had committed.
+   */
+  statementTimeoutMs?: number;
 }
 
 export function createPool(options: PoolOptions): pg.Pool {
@@ -20,6 +25,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     application_name: options.applicationName,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     idleTimeoutMillis: 30_000,
+    ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
   });
   // The pool discards the broken client by itself; without a listener Node would crash on the 'error' event.
   pool.on('error', (error) => {
