@@ -1,0 +1,139 @@
+// The endpoints of shared/spec/analytics.md (increments service). The handlers turn a request into hourly views,
+// hand them to the group commit and answer once they are committed: 200 {accepted}, 400 naming the field for bad
+// input (before anything is queued, so a rejected request changes nothing), 503 when the flush that held the
+// request failed (none of its views was applied: retrying is safe).
+import { HttpProblem, ProblemSchema, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
+import type { IncrementMetrics } from '../metrics.js';
+import { Closed, Overloaded, type GroupCommit, type HourlyViews } from '../page-views/group-commit.js';
+import { floorToHour, HOUR_MS, hourOfMultiKey, hourOfTimestamp } from '../page-views/utc-hour.js';
+import { Accepted, MAX_PAIRS, MultiViews, PAGE_MAX_LENGTH, SingleView } from './schemas.js';
+
+export interface PageViewRoutesOptions {
+  groupCommit: GroupCommit;
+  metrics: IncrementMetrics;
+}
+
+const TAGS = ['page views'];
+const response = { 200: Accepted, 400: ProblemSchema, 415: ProblemSchema, 503: ProblemSchema };
+
+export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = (
+  scope,
+  { groupCommit, metrics },
+) => {
+  // Bodies are JSON: without Fastify's text/plain parser, every other content type is a 415.
+  scope.removeContentTypeParser('text/plain');
+
+  async function commit(views: HourlyViews[]): Promise<{ accepted: number }> {
+    try {
+      await groupCommit.add(views);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const accepted = views.reduce((sum, view) => sum + view.views, 0);
+    metrics.accepted(accepted);
+    return { accepted };
+  }
+
+  const singleRoute = {
+    schema: {
+      tags: TAGS,
+      summary: "Count one view of a page in its timestamp's UTC hour",
+      body: SingleView,
+      response,
+    },
+  };
+  const single = async (body: SingleView) => {
+    const now = Date.now();
+    const pageProblem = describePageProblem(body.page);
+    if (pageProblem) throw new HttpProblem(400, `body/page ${pageProblem}`);
+    const hour = body.timestamp === undefined ? floorToHour(now) : timestampHour(body.timestamp, now);
+    return commit([{ page: body.page, hour, views: 1 }]);
+  };
+  scope.post('/page-views/single', singleRoute, (request) => single(request.body));
+  scope.post(
+    '/increments/single',
+    {
+      ...singleRoute,
+      schema: { ...singleRoute.schema, summary: 'The same as /page-views/single (older path)' },
+    },
+    (request) => single(request.body),
+  );
+
+  scope.post(
+    '/page-views/multi',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Add counts to many (page, UTC hour) buckets at once, all or nothing',
+        body: MultiViews,
+        response,
+      },
+    },
+    (request) => commit(multiViews(request.body, Date.now())),
+  );
+  return Promise.resolve();
+};
+
+function timestampHour(timestamp: string, now: number): number {
+  const parsed = hourOfTimestamp(timestamp);
+  if (!parsed.ok) throw new HttpProblem(400, `body/timestamp ${parsed.reason}`);
+  if (parsed.instant > now + HOUR_MS) {
+    throw new HttpProblem(
+      400,
+      `body/timestamp must be at most 1 hour in the future, got ${timestamp} (the server's time is ${new Date(now).toISOString()})`,
+    );
+  }
+  return parsed.hour;
+}
+
+function multiViews(body: MultiViews, now: number): HourlyViews[] {
+  let pairs = 0;
+  for (const hours of Object.values(body)) pairs += Object.keys(hours).length;
+  if (pairs > MAX_PAIRS) {
+    throw new HttpProblem(
+      400,
+      `body has ${pairs} (page, hour) pairs; at most ${MAX_PAIRS} are allowed per request`,
+    );
+  }
+
+  const views: HourlyViews[] = [];
+  const latestHour = floorToHour(now + HOUR_MS);
+  for (const [page, hours] of Object.entries(body)) {
+    const field = `body[${quote(page)}]`;
+    const pageProblem = describePageProblem(page);
+    if (pageProblem) throw new HttpProblem(400, `${field}: the page ${pageProblem}`);
+    for (const [key, count] of Object.entries(hours)) {
+      const parsed = hourOfMultiKey(key);
+      if (!parsed.ok) throw new HttpProblem(400, `${field}[${quote(key)}]: the key ${parsed.reason}`);
+      if (parsed.hour > latestHour) {
+        throw new HttpProblem(400, `${field}[${quote(key)}]: the hour must be at most 1 hour in the future`);
+      }
+      views.push({ page, hour: parsed.hour, views: count });
+    }
+  }
+  return views;
+}
+
+// The whole page rule. The Page schema checks the length too (and documents the rule), but JSON Schema cannot
+// name a NUL or a lone surrogate in words, and for the keys of /page-views/multi it could only say "property
+// name must be valid". NUL cannot be stored in PostgreSQL text and a lone surrogate would be stored as U+FFFD:
+// either would count views under a page other than the one sent.
+function describePageProblem(page: string): string | null {
+  const length = [...page].length;
+  if (length === 0) return 'must not be empty';
+  if (length > PAGE_MAX_LENGTH) return `must be at most ${PAGE_MAX_LENGTH} characters, got ${length}`;
+  if (page.includes('\u0000') || /\p{Cs}/u.test(page)) return 'must not contain NUL or unpaired surrogates';
+  return null;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}
+
+function unavailable(error: unknown): HttpProblem {
+  const detail =
+    error instanceof Overloaded || error instanceof Closed
+      ? `the views were not counted: ${error.message}; retry shortly`
+      : 'the views were not counted: the analytics database failed to commit them; retrying is safe';
+  return Object.assign(new HttpProblem(503, detail), { cause: error });
+}

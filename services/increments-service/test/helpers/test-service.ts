@@ -1,0 +1,97 @@
+// One increments service per test file, on an analytics database of its own (created on the run's PostgreSQL
+// server, migrated with migrations/analytics), listening on a real port, with SQL access to the table.
+import { createPool, migrate, migrationsDir } from '@backend-rebase/db';
+import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
+import { captureLogger } from '@backend-rebase/logger/testing';
+import type { Service } from '@backend-rebase/service-kit';
+import pg from 'pg';
+import { Pool, type Dispatcher } from 'undici';
+import { buildApp, type AppConfig } from '../../src/app.js';
+
+export interface TestService {
+  app: Service;
+  url: string;
+  database: TestDatabase;
+  lines: () => Record<string, unknown>[];
+  /** POSTs JSON over real connections (up to 256 at once). */
+  post: (path: string, body: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
+  sql: <T extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ) => Promise<T[]>;
+  /** Every bucket as `page hour → views`. */
+  counts: () => Promise<Record<string, number>>;
+  close: () => Promise<void>;
+}
+
+export async function createAnalyticsDatabase(label: string): Promise<TestDatabase> {
+  const database = await createTestDatabase(`increments ${label}`);
+  await migrate({ connectionString: database.url, directory: migrationsDir('analytics') });
+  return database;
+}
+
+export async function startTestService(
+  label: string,
+  config: AppConfig & { poolUrl?: string } = {},
+): Promise<TestService> {
+  const database = await createAnalyticsDatabase(label);
+  const { poolUrl = database.url, ...appConfig } = config;
+  const pool = createPool({
+    connectionString: inFarTimeZone(poolUrl),
+    max: 4,
+    connectionTimeoutMillis: 2_000,
+  });
+  const { logger, lines } = captureLogger('increments-service');
+  const app = await buildApp(appConfig, { logger, pool });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const client = new Pool(url, { connections: 256 });
+  const admin = new pg.Pool({ connectionString: database.url, max: 2 });
+  const sql = async <T extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+    (await admin.query<T>(text, values)).rows;
+
+  return {
+    app,
+    url,
+    database,
+    lines,
+    post: (path, body) => postJson(client, path, body),
+    sql,
+    async counts() {
+      const rows = await sql<{ page: string; hour: Date; views: string }>(
+        'SELECT page, hour, views FROM page_views_hourly ORDER BY page, hour',
+      );
+      return Object.fromEntries(
+        rows.map((row) => [`${row.page} ${row.hour.toISOString()}`, Number(row.views)]),
+      );
+    },
+    async close() {
+      await client.close();
+      await app.close();
+      await Promise.all([pool.end(), admin.end()]);
+      await database.drop();
+    },
+  };
+}
+
+// The app's connections run in a time zone far from UTC (+13:45), so every test also shows that hours are
+// UTC whatever the session's time zone.
+function inFarTimeZone(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', '-c TimeZone=Pacific/Chatham');
+  return url.toString();
+}
+
+export async function postJson(
+  client: Dispatcher,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await client.request({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}

@@ -1,0 +1,110 @@
+// What the process guarantees when it dies or is stopped: an acknowledged view is committed before its answer
+// leaves, so it survives kill -9; SIGTERM answers and flushes every view it has taken in, then exits 0. A
+// database that cannot be reached gets 503, with nothing applied.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pool } from 'undici';
+import pg from 'pg';
+import type { TestDatabase } from '@backend-rebase/db/testing';
+import { findFreePort } from '@backend-rebase/net';
+import { createAnalyticsDatabase, postJson, startTestService } from './helpers/test-service.js';
+import { spawnService } from './helpers/spawn-service.js';
+
+let database: TestDatabase;
+let admin: pg.Pool;
+beforeAll(async () => {
+  database = await createAnalyticsDatabase('process');
+  admin = new pg.Pool({ connectionString: database.url, max: 1 });
+});
+afterAll(async () => {
+  await admin?.end();
+  await database?.drop();
+});
+
+/** Views of the pages matching a LIKE pattern. */
+async function viewsOf(page: string): Promise<number> {
+  const result = await admin.query<{ views: string | null }>(
+    'SELECT sum(views) AS views FROM page_views_hourly WHERE page LIKE $1',
+    [page],
+  );
+  return Number(result.rows[0]?.views ?? 0);
+}
+
+describe('the increments process', () => {
+  it('keeps every acknowledged view when killed with SIGKILL right after answering', async () => {
+    const service = await spawnService({ ANALYTICS_DATABASE_URL: database.url });
+    const client = new Pool(service.url, { connections: 64 });
+    let acknowledged = 0;
+    let killed = false;
+    const sent = 2000;
+    // Requests keep coming in while the process is killed, so some flushes are in flight at that moment.
+    const requests = Array.from({ length: sent }, () =>
+      postJson(client, '/page-views/single', { page: 'survivor', timestamp: '2025-01-01T10:00:00Z' }).then(
+        (answer) => {
+          if (answer.status === 200 && !killed) {
+            acknowledged += 1;
+            if (acknowledged === 300) {
+              killed = true;
+              service.process.kill('SIGKILL');
+            }
+          }
+        },
+        () => undefined,
+      ),
+    );
+    await Promise.all(requests);
+    expect(await service.exited).toBeNull();
+    await client.destroy();
+
+    expect(acknowledged).toBeGreaterThanOrEqual(300);
+    const counted = await viewsOf('survivor');
+    // Every acknowledged view is there; views committed whose answers never left may be there too.
+    expect(counted).toBeGreaterThanOrEqual(acknowledged);
+    expect(counted).toBeLessThanOrEqual(sent);
+  });
+
+  it('on SIGTERM answers and flushes every pending view, then exits 0', async () => {
+    // A long interval and no idle flush: the views are still pending in memory when the signal arrives.
+    const service = await spawnService({
+      ANALYTICS_DATABASE_URL: database.url,
+      FLUSH_INTERVAL_MS: '5000',
+      FLUSH_WHEN_IDLE: 'false',
+    });
+    const client = new Pool(service.url, { connections: 50 });
+    // One page each, so the pending keys say when all 50 have arrived and wait in memory.
+    const answers = Array.from({ length: 50 }, (_, i) =>
+      postJson(client, '/page-views/single', { page: `stopping-${i}`, timestamp: '2025-01-01T10:00:00Z' }),
+    );
+    for (;;) {
+      const metrics = await fetch(`${service.url}/metrics`).then((response) => response.text());
+      if (/^increments_pending_keys 50$/m.test(metrics)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await viewsOf('stopping-%')).toBe(0);
+    service.process.kill('SIGTERM');
+    const results = await Promise.all(answers);
+    expect(results.map((answer) => answer.status)).toEqual(Array(50).fill(200));
+    expect(await service.exited).toBe(0);
+    await client.close();
+    expect(await viewsOf('stopping-%')).toBe(50);
+  });
+
+  it('answers 503 when the database cannot be reached, and applies nothing', async () => {
+    const closedPort = await findFreePort();
+    const service = await startTestService('outage', {
+      poolUrl: `postgres://postgres@127.0.0.1:${closedPort}/analytics`,
+    });
+    try {
+      const answer = await service.post('/page-views/single', {
+        page: 'lost',
+        timestamp: '2025-01-01T10:00:00Z',
+      });
+      expect(answer.status).toBe(503);
+      expect(answer.body.detail).toMatch(/not counted/);
+      expect(await service.counts()).toEqual({});
+      const ready = await fetch(`${service.url}/ready`);
+      expect(ready.status).toBe(503);
+    } finally {
+      await service.close();
+    }
+  });
+});
