@@ -9,3 +9,4 @@ export { wrkPath } from './wrk.js';
 export { loadRows, type LoadMetric } from './load-rows.js';
 export { startBlobCluster, startBlobServer, type BlobServerOptions } from './blob-cluster.js';
 export { compareWorkloads, type OpsWorkload } from './workloads.js';
+export { benchDatabase } from './database.js';

@@ -26,6 +26,8 @@ export interface LoadTestOptions {
    * distinct resources, as real writers do, instead of overwriting one.
    */
   uniquePaths?: boolean;
+  /** A body of its own for each request (autocannon only): writes then spread over many keys, as real ones do. */
+  bodies?: () => string;
   /** The load generator: autocannon (default), or wrk for large bodies (see wrk.ts; check wrkPath() first). */
   client?: 'autocannon' | 'wrk';
 }
@@ -97,6 +99,10 @@ function uniquePathRequests(url: string): autocannon.Request[] {
   return [{ setupRequest: (request) => ({ ...request, path: `${basePath}-${next++}` }) }];
 }
 
+function bodyPerRequest(bodies: () => string): autocannon.Request[] {
+  return [{ setupRequest: (request) => ({ ...request, body: bodies() }) }];
+}
+
 function runOnce(options: Target, durationSeconds: number): Promise<RawRun> {
   if (options.client === 'wrk') return runWrk(options, durationSeconds);
   const samples = new Samples();
@@ -116,6 +122,7 @@ function runOnce(options: Target, durationSeconds: number): Promise<RawRun> {
         // measured duration either way.)
         sampleInt: 100,
         ...(options.uniquePaths ? { requests: uniquePathRequests(options.url) } : {}),
+        ...(options.bodies ? { requests: bodyPerRequest(options.bodies) } : {}),
       },
       (err: unknown, result: autocannon.Result) => {
         if (err) {

@@ -13,9 +13,7 @@
 // measured as well, as batches of 64 concurrent fetch() calls each naming another user, against batches of 64
 // GET /health; that gives requests/s but no latency percentiles.
 import { join } from 'node:path';
-// Through its source folder: the root package does not list @backend-rebase/db as a dependency.
-import { databaseUrl, ensureDatabase, startEmbeddedPostgres } from '@backend-rebase/db';
-import { defineScenario, loadRows, type Row, type ScenarioContext } from '../lib/index.js';
+import { benchDatabase, defineScenario, loadRows, type Row } from '../lib/index.js';
 
 const CONNECTIONS = 64;
 const SERVICE_DIR = 'services/user-service';
@@ -25,7 +23,7 @@ export default defineScenario({
   description: `user-service: GET /users/:email and POST /users (upserts of existing users), ${CONNECTIONS} clients, PostgreSQL.`,
   baseline: 'GET /health on the same service process (HTTP and the service kit, no database).',
   async run(ctx) {
-    const url = await benchDatabase(ctx);
+    const url = await benchDatabase(ctx, 'users');
     const port = await ctx.freePort();
     const base = `http://127.0.0.1:${port}`;
     ctx.log(`starting the user service on ${base}`);
@@ -100,25 +98,6 @@ export default defineScenario({
     return rows;
   },
 });
-
-/** The URL of the database the service is to use: empty on an embedded server, reused on DATABASE_URL's. */
-async function benchDatabase(ctx: ScenarioContext): Promise<string> {
-  let server = process.env.DATABASE_URL;
-  const name = server ? 'users_bench' : 'users';
-  if (server) {
-    ctx.log(`using the database ${name} on the server of DATABASE_URL`);
-  } else {
-    ctx.log('starting an embedded PostgreSQL in a temporary folder');
-    const postgres = await startEmbeddedPostgres({
-      dataDir: await ctx.tempDir('postgres-'),
-      port: await ctx.freePort(),
-    });
-    ctx.onCleanup(() => postgres.stop());
-    server = postgres.serverUrl;
-  }
-  await ensureDatabase(server, name);
-  return databaseUrl(server, name);
-}
 
 function userEmail(index: number): string {
   return `bench-user-${index}@example.com`;
