@@ -5,14 +5,25 @@
 //
 // Successful probes (/health, /ready, /metrics) are logged at debug: a load balancer's health checks and a
 // Prometheus scrape would otherwise fill the log with a line every few seconds that says nothing. A failing
-// probe (a 503 from /ready) is logged like any other request.
+// probe (a 503 from /ready) is logged like any other request. A route that takes high-volume traffic whose
+// successes say nothing one by one (page-view beacons, thousands a second) declares `config: { quietSuccess:
+// true }` for the same treatment: a line each would become the service's main work, and the metrics count them.
 import type { Service } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** log this route's successful requests at debug, like the health probes */
+    quietSuccess?: boolean;
+  }
+}
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
 export function logEachRequest(app: Service): void {
   app.addHook('onResponse', (request, reply, done) => {
-    const quiet = reply.statusCode < 400 && PROBES.has(request.routeOptions.url ?? '');
+    const quiet =
+      reply.statusCode < 400 &&
+      (request.routeOptions.config.quietSuccess === true || PROBES.has(request.routeOptions.url ?? ''));
     (quiet ? request.log.debug : request.log.info).call(
       request.log,
       {

@@ -13,6 +13,10 @@ beforeAll(async () => {
   log = captureLogger();
   app = await buildApp({ logger: log.logger });
   app.get('/echo-forward', (request) => forwardHeaders(request));
+  app.get('/beacon/:outcome', { config: { quietSuccess: true } }, async (request, reply) => {
+    const { outcome } = request.params as { outcome: string };
+    return reply.code(outcome === 'ok' ? 200 : 400).send({ outcome });
+  });
 });
 
 afterAll(async () => {
@@ -96,5 +100,15 @@ describe('the request log', () => {
     expect(ids).toContain('real-work');
     expect(ids).not.toContain('probe-ok');
     expect(ids).not.toContain('scrape-ok');
+  });
+
+  it('keeps the successes of a quietSuccess route out of the info log, and its failures in it', async () => {
+    await app.inject({ url: '/beacon/ok', headers: { 'x-request-id': 'beacon-ok' } });
+    await app.inject({ url: '/beacon/bad', headers: { 'x-request-id': 'beacon-bad' } });
+    await closeLogger(log.logger);
+
+    const ids = log.lines().map((line) => line.requestId);
+    expect(ids).toContain('beacon-bad');
+    expect(ids).not.toContain('beacon-ok');
   });
 });
