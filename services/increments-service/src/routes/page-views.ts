@@ -34,7 +34,11 @@ export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = 
     return { accepted };
   }
 
+  // At thousands of views a second a log line each would be most of the work; the metrics count them, and
+  // every failure is still logged.
+  const config = { quietSuccess: true };
   const singleRoute = {
+    config,
     schema: {
       tags: TAGS,
       summary: "Count one view of a page in its timestamp's UTC hour",
@@ -62,6 +66,7 @@ export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = 
   scope.post(
     '/page-views/multi',
     {
+      config,
       schema: {
         tags: TAGS,
         summary: 'Add counts to many (page, UTC hour) buckets at once, all or nothing',
