@@ -1,0 +1,24 @@
+// What the analytics service reads from the environment (and .env), validated once at start-up.
+import { Env, Type, type Static } from '@backend-rebase/service-kit';
+
+export const DEFAULT_POOL_SIZE = 8;
+
+export const Config = Type.Object({
+  PORT: Env.port(3200),
+  HOST: Env.host('127.0.0.1'),
+  /** A PostgreSQL server: the service uses (and creates) its database `analytics` there. */
+  DATABASE_URL: Type.Optional(Env.url()),
+  /** The analytics database itself; wins over DATABASE_URL. */
+  ANALYTICS_DATABASE_URL: Type.Optional(Env.url()),
+  DB_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: DEFAULT_POOL_SIZE,
+    description: 'a whole number of connections from 1 to 100',
+  }),
+  /** Seconds from the start of one refresh of page_views_daily to the start of the next. */
+  MV_REFRESH_SECONDS: Env.integer(60, { minimum: 1, maximum: 86_400 }),
+  INTERNAL_TOKEN: Env.optionalString(),
+});
+
+export type Config = Static<typeof Config>;

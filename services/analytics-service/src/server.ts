@@ -1,0 +1,48 @@
+// The analytics service's entry: `pnpm --filter analytics-service start`, or started by `pnpm start` with
+// DATABASE_URL naming the stack's PostgreSQL server. Reads the configuration, brings the database up to date,
+// then serves (refreshing the daily view at once and every MV_REFRESH_SECONDS) until SIGTERM/SIGINT, when it
+// finishes in-flight requests and any refresh under way, and closes the pool.
+import { createPool, prepareServiceDatabase, redactPassword } from '@backend-rebase/db';
+import { createLogger } from '@backend-rebase/logger';
+import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
+import { buildApp } from './app.js';
+import { Config } from './config.js';
+
+// Before the logger: loading the configuration also loads .env, where LOGZIO_TOKEN may be.
+const config = loadConfigOrExit(Config);
+const logger = createLogger({ service: 'analytics-service' });
+
+const url = await startupStep(
+  logger,
+  'cannot prepare the analytics database',
+  prepareServiceDatabase({
+    database: 'analytics',
+    variable: 'ANALYTICS_DATABASE_URL',
+    databaseUrl: config.ANALYTICS_DATABASE_URL,
+    serverUrl: config.DATABASE_URL,
+    logger,
+  }),
+);
+
+const pool = createPool({
+  connectionString: url,
+  max: config.DB_POOL_SIZE,
+  applicationName: 'analytics-service',
+  logger,
+});
+const app = await buildApp(
+  { internalToken: config.INTERNAL_TOKEN, refreshIntervalMs: config.MV_REFRESH_SECONDS * 1000 },
+  { logger, pool },
+);
+const address = await runService({
+  app,
+  port: config.PORT,
+  host: config.HOST,
+  logger,
+  onShutdown: [() => pool.end()],
+});
+logger.info(`analytics-service listening on ${address}`, {
+  database: redactPassword(url),
+  poolSize: config.DB_POOL_SIZE,
+  refreshSeconds: config.MV_REFRESH_SECONDS,
+});

@@ -1,0 +1,82 @@
+// One analytics service per test file, on a database of its own (created on the run's PostgreSQL server,
+// migrated with migrations/analytics): the app, its pool, the log lines it wrote, and SQL access to seed and
+// inspect the tables.
+import { createPool, migrate, migrationsDir } from '@backend-rebase/db';
+import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
+import { captureLogger } from '@backend-rebase/logger/testing';
+import type { Service } from '@backend-rebase/service-kit';
+import pg from 'pg';
+import { buildApp, type AppConfig } from '../../src/app.js';
+
+export interface TestService {
+  app: Service;
+  pool: pg.Pool;
+  database: TestDatabase;
+  /** The JSON log lines written so far. */
+  lines: () => Record<string, unknown>[];
+  /** A query on a connection of its own, outside the app's pool. */
+  sql: <T extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ) => Promise<T[]>;
+  close: () => Promise<void>;
+}
+
+export interface TestServiceOptions extends AppConfig {
+  poolSize?: number;
+}
+
+// The app's connections run in a time zone far from UTC (+13:45, +12:45 in winter), so every test also shows
+// that hours and days are UTC whatever the session's time zone.
+function inFarTimeZone(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', '-c TimeZone=Pacific/Chatham');
+  return url.toString();
+}
+
+export async function startTestService(
+  label: string,
+  options: TestServiceOptions = {},
+): Promise<TestService> {
+  const database = await createTestDatabase(`analytics ${label}`);
+  await migrate({ connectionString: database.url, directory: migrationsDir('analytics') });
+  const { poolSize = 10, ...config } = options;
+  const pool = createPool({ connectionString: inFarTimeZone(database.url), max: poolSize });
+  const { logger, lines } = captureLogger('analytics-service');
+  const app = await buildApp(config, { logger, pool });
+
+  const admin = new pg.Pool({ connectionString: database.url, max: 3 });
+  return {
+    app,
+    pool,
+    database,
+    lines,
+    async sql<T extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      return (await admin.query<T>(text, values)).rows;
+    },
+    async close() {
+      await app.close();
+      await Promise.all([pool.end(), admin.end()]);
+      await database.drop();
+    },
+  };
+}
+
+/** Adds views to the hourly buckets: `[page, hour ISO, views]`, as the increments service would. */
+export async function addViews(service: TestService, rows: [string, string, number][]): Promise<void> {
+  if (rows.length === 0) return;
+  await service.sql(
+    `INSERT INTO page_views_hourly (page, hour, views)
+     SELECT page, hour, views FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS r(page, hour, views)
+     ON CONFLICT (page, hour) DO UPDATE SET views = page_views_hourly.views + excluded.views`,
+    [rows.map((row) => row[0]), rows.map((row) => row[1]), rows.map((row) => row[2])],
+  );
+}
+
+/** Refreshes the daily view through the service, as the benchmark does. */
+export async function refresh(service: TestService): Promise<string> {
+  const response = await service.app.inject({ method: 'POST', url: '/internal/refresh' });
+  if (response.statusCode !== 200)
+    throw new Error(`refresh answered ${response.statusCode}: ${response.body}`);
+  return response.json<{ refreshedAt: string }>().refreshedAt;
+}

@@ -1,0 +1,191 @@
+// The refresh of page_views_daily: readers are never blocked by it, two refreshes never run at once (in one
+// process or across instances), a refresh asked for while one is running gets one of its own, the timer
+// refreshes at start-up and then periodically, and stopping waits for the refresh in flight.
+import { captureLogger } from '@backend-rebase/logger/testing';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { REFRESH_LOCK_KEY, ViewRefresher, type RefreshObserver } from '../src/reports/view-refresher.js';
+import { addViews, refresh, startTestService, type TestService } from './helpers/test-service.js';
+
+let service: TestService;
+let blocker: pg.Client; // a session of the test's own, to hold locks the way another client would
+
+beforeAll(async () => {
+  // A read that waited on the refresh would fail after 2 s with a 503 instead of passing late.
+  service = await startTestService('refresher', { queryTimeoutMs: 2_000 });
+  blocker = new pg.Client({ connectionString: service.database.url });
+  await blocker.connect();
+  await addViews(service, [['home', '2025-03-01T10:00:00Z', 3]]);
+});
+afterEach(async () => {
+  await blocker.query('ROLLBACK'); // ends any transaction a test left open (a warning when there is none)
+  await blocker.query('SELECT pg_advisory_unlock_all()');
+});
+afterAll(async () => {
+  await blocker.end();
+  await service.close();
+});
+
+function counting(): RefreshObserver & { counts: Record<string, number> } {
+  const counts = { refreshed: 0, skipped: 0, failed: 0 };
+  return {
+    counts,
+    refreshed: () => void counts.refreshed++,
+    skipped: () => void counts.skipped++,
+    failed: () => void counts.failed++,
+  };
+}
+
+function refresherOf(observer?: RefreshObserver): ViewRefresher {
+  return new ViewRefresher(service.pool, { logger: captureLogger().logger, observer });
+}
+
+/** Resolves once a REFRESH of the view is waiting for a lock, holding the view's own (readers still read). */
+async function refreshIsWaiting(): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const [row] = await service.sql<{ waiting: number; holds_view: boolean }>(`
+        SELECT count(*)::int AS waiting,
+          bool_or(EXISTS (
+            SELECT FROM pg_locks l
+            WHERE l.pid = a.pid AND l.relation = 'page_views_daily'::regclass
+              AND l.mode = 'ExclusiveLock' AND l.granted)) AS holds_view
+        FROM pg_stat_activity a
+        WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'
+          AND a.query LIKE 'REFRESH MATERIALIZED VIEW CONCURRENTLY%'`);
+      expect(row).toEqual({ waiting: 1, holds_view: true });
+    },
+    { timeout: 3_000, interval: 10 },
+  );
+}
+
+/** Makes the next refresh stop midway: it reads page_views_hourly, which this session locks. */
+async function holdRefreshMidway(): Promise<void> {
+  await blocker.query('BEGIN');
+  await blocker.query('LOCK TABLE page_views_hourly IN ACCESS EXCLUSIVE MODE');
+}
+
+describe('a refresh under way', () => {
+  it('does not block reading the reports', async () => {
+    await holdRefreshMidway();
+    const refreshing = service.app.inject({ method: 'POST', url: '/internal/refresh' });
+    await refreshIsWaiting();
+
+    const top = await service.app.inject({ url: '/reports/top?day=2025-03-01' });
+    const daily = await service.app.inject({ url: '/reports/daily/home?from=2025-03-01&to=2025-03-01' });
+    expect(top.statusCode).toBe(200);
+    expect(daily.statusCode).toBe(200);
+
+    await blocker.query('ROLLBACK');
+    expect((await refreshing).statusCode).toBe(200);
+    expect((await service.app.inject({ url: '/reports/top?day=2025-03-01' })).json()).toMatchObject({
+      data: [{ page: 'home', views: 3 }],
+    });
+  });
+
+  it('makes another instance skip its refresh instead of running a second one', async () => {
+    await holdRefreshMidway();
+    const first = counting();
+    const running = refresherOf(first).refresh();
+    await refreshIsWaiting();
+
+    const second = counting();
+    expect(await refresherOf(second).refresh()).toEqual({ refreshed: false });
+    expect(second.counts).toEqual({ refreshed: 0, skipped: 1, failed: 0 });
+
+    await blocker.query('ROLLBACK');
+    expect(await running).toMatchObject({ refreshed: true });
+    expect(first.counts).toEqual({ refreshed: 1, skipped: 0, failed: 0 });
+    // With the lock free again, the second instance refreshes.
+    expect(await refresherOf(second).refresh()).toMatchObject({ refreshed: true });
+  });
+
+  it('makes POST /internal/refresh answer 409 while another instance holds the lock, counted as skipped', async () => {
+    await blocker.query('SELECT pg_advisory_lock($1)', [REFRESH_LOCK_KEY]);
+    const response = await service.app.inject({ method: 'POST', url: '/internal/refresh' });
+    expect(response.statusCode).toBe(409);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json<{ detail: string }>().detail).toContain('Another instance is refreshing');
+
+    const metrics = (await service.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/^analytics_view_refreshes_total\{outcome="skipped"\} 1$/m);
+    expect(metrics).toMatch(/^analytics_view_refreshes_total\{outcome="refreshed"\} [1-9]/m);
+    expect(metrics).toMatch(/^analytics_view_refresh_seconds_count [1-9]/m);
+    expect(metrics).toMatch(/^analytics_view_last_refresh_timestamp_seconds \d{10}/m);
+  });
+
+  it('is followed by one more refresh for everyone who asked meanwhile, which sees their data', async () => {
+    await holdRefreshMidway();
+    const observer = counting();
+    const refresher = refresherOf(observer);
+    const first = refresher.refresh();
+    await refreshIsWaiting();
+    const second = refresher.refresh();
+    const third = refresher.refresh();
+    expect(third).toBe(second);
+
+    await blocker.query('ROLLBACK');
+    await addViews(service, [['queued', '2025-03-01T11:00:00Z', 9]]);
+    const [one, two] = await Promise.all([first, second]);
+    expect(observer.counts.refreshed).toBe(2);
+    expect(one.refreshed && two.refreshed && two.refreshedAt > one.refreshedAt).toBe(true);
+    const top = await service.app.inject({ url: '/reports/top?day=2025-03-01' });
+    expect(top.json()).toMatchObject({ data: [{ page: 'queued', views: 9 }, { page: 'home' }] });
+  });
+
+  it('is waited for by stop(), which starts no other', async () => {
+    await holdRefreshMidway();
+    const refresher = refresherOf();
+    const running = refresher.refresh();
+    await refreshIsWaiting();
+    let stopped = false;
+    const stopping = refresher.stop().then(() => {
+      stopped = true;
+    });
+    await refreshIsWaiting(); // a round trip to the database later, the refresh is still under way…
+    expect(stopped).toBe(false); // …and stop() still waits for it
+
+    await blocker.query('ROLLBACK');
+    await stopping;
+    expect(await running).toMatchObject({ refreshed: true });
+    await expect(refresher.refresh()).rejects.toThrow('stopped');
+  });
+});
+
+describe('the refresh timer', () => {
+  it('refreshes as soon as the app is ready, then every interval; closing the app stops it', async () => {
+    await service.sql('TRUNCATE page_views_daily_refresh');
+    const app = await buildApp(
+      { refreshIntervalMs: 50 },
+      { logger: captureLogger().logger, pool: service.pool },
+    );
+    const refreshes = async () => {
+      const metrics = (await app.inject({ url: '/metrics' })).body;
+      return Number(/^analytics_view_refreshes_total\{outcome="refreshed"\} (\d+)/m.exec(metrics)?.[1]);
+    };
+    try {
+      await app.ready();
+      await vi.waitFor(
+        async () =>
+          expect(await service.sql('SELECT refreshed_at FROM page_views_daily_refresh')).toHaveLength(1),
+        { timeout: 2_000, interval: 10 },
+      );
+      await vi.waitFor(async () => expect(await refreshes()).toBeGreaterThanOrEqual(3), {
+        timeout: 3_000,
+        interval: 20,
+      });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('refreshedAt', () => {
+  it('is when the refresh started: at most the time it answered, and never earlier than it was asked', async () => {
+    const asked = Date.now();
+    const stamp = Date.parse(await refresh(service));
+    expect(stamp).toBeGreaterThanOrEqual(asked - 1_000); // the database's clock, rounded to the millisecond
+    expect(stamp).toBeLessThanOrEqual(Date.now());
+  });
+});
