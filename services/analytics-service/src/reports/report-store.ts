@@ -11,7 +11,7 @@
 // never claims a refresh whose data the statement did not read.
 import type pg from 'pg';
 import { formatDay } from './day-range.js';
-import { HOUR_MS } from './hour-window.js';
+import { HOUR_MS } from '@backend-rebase/page-views';
 
 export interface HourViews {
   /** start of the UTC hour, epoch ms */

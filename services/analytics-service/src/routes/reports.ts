@@ -3,6 +3,7 @@
 // hours and days are computed in reports/hour-window.ts and reports/day-range.ts, SQL is in
 // reports/report-store.ts.
 import { isDatabaseUnavailable } from '@backend-rebase/db';
+import { parseTimestamp } from '@backend-rebase/page-views';
 import {
   answerUnavailableWhen,
   HttpProblem,
@@ -11,7 +12,7 @@ import {
 } from '@backend-rebase/service-kit';
 import type { preValidationHookHandler } from 'fastify';
 import { dailyRange, dayOf, EARLIEST_DAY, formatDay, parseDay } from '../reports/day-range.js';
-import { EARLIEST_NOW_MS, parseInstant, reportHours } from '../reports/hour-window.js';
+import { EARLIEST_NOW_MS, reportHours } from '../reports/hour-window.js';
 import type { ReportStore } from '../reports/report-store.js';
 import {
   DailyQuery,
@@ -123,8 +124,9 @@ const normaliseReportQuery: preValidationHookHandler = (request, _reply, done) =
 };
 
 function instantOrProblem(text: string): number {
-  const instant = parseInstant(text);
-  if (instant === null) return fieldProblem('now', 'must match format "date-time"');
+  const parsed = parseTimestamp(text);
+  if (!parsed.ok) return fieldProblem('now', parsed.reason);
+  const instant = parsed.value;
   if (instant < EARLIEST_NOW_MS) return fieldProblem('now', 'must be 1970-01-01T00:00:00Z or later');
   return instant;
 }

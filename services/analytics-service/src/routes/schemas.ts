@@ -1,9 +1,8 @@
 // The request and response shapes of the analytics routes: one TypeBox source for validation, the handlers'
 // types and the OpenAPI description at /docs. A few rules JSON Schema cannot say (the earliest date, a day
 // range's length) are checked by the handlers, and described here.
+import { PAGE_MAX_LENGTH } from '@backend-rebase/page-views';
 import { Type, type Static } from '@backend-rebase/service-kit';
-
-export const PAGE_MAX_LENGTH = 200;
 
 /** As the increments service accepts it: PostgreSQL text cannot hold NUL, and UTF-8 no unpaired surrogate. */
 export const Page = Type.String({

@@ -2,11 +2,11 @@
 // hand them to the group commit and answer once they are committed: 200 {accepted}, 400 naming the field for bad
 // input (before anything is queued, so a rejected request changes nothing), 503 when the flush that held the
 // request failed (none of its views was applied: retrying is safe).
+import { floorToHour, HOUR_MS, pageProblem, parseMultiKey, parseTimestamp } from '@backend-rebase/page-views';
 import { HttpProblem, ProblemSchema, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
 import type { IncrementMetrics } from '../metrics.js';
 import { Closed, Overloaded, type GroupCommit, type HourlyViews } from '../page-views/group-commit.js';
-import { floorToHour, HOUR_MS, hourOfMultiKey, hourOfTimestamp } from '../page-views/utc-hour.js';
-import { Accepted, MAX_PAIRS, MultiViews, PAGE_MAX_LENGTH, SingleView } from './schemas.js';
+import { Accepted, MAX_PAIRS, MultiViews, SingleView } from './schemas.js';
 
 export interface PageViewRoutesOptions {
   groupCommit: GroupCommit;
@@ -48,8 +48,8 @@ export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = 
   };
   const single = async (body: SingleView) => {
     const now = Date.now();
-    const pageProblem = describePageProblem(body.page);
-    if (pageProblem) throw new HttpProblem(400, `body/page ${pageProblem}`);
+    const problem = pageProblem(body.page);
+    if (problem) throw new HttpProblem(400, `body/page ${problem}`);
     const hour = body.timestamp === undefined ? floorToHour(now) : timestampHour(body.timestamp, now);
     return commit([{ page: body.page, hour, views: 1 }]);
   };
@@ -80,15 +80,15 @@ export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = 
 };
 
 function timestampHour(timestamp: string, now: number): number {
-  const parsed = hourOfTimestamp(timestamp);
+  const parsed = parseTimestamp(timestamp);
   if (!parsed.ok) throw new HttpProblem(400, `body/timestamp ${parsed.reason}`);
-  if (parsed.instant > now + HOUR_MS) {
+  if (parsed.value > now + HOUR_MS) {
     throw new HttpProblem(
       400,
       `body/timestamp must be at most 1 hour in the future, got ${timestamp} (the server's time is ${new Date(now).toISOString()})`,
     );
   }
-  return parsed.hour;
+  return floorToHour(parsed.value);
 }
 
 function multiViews(body: MultiViews, now: number): HourlyViews[] {
@@ -105,30 +105,18 @@ function multiViews(body: MultiViews, now: number): HourlyViews[] {
   const latestHour = floorToHour(now + HOUR_MS);
   for (const [page, hours] of Object.entries(body)) {
     const field = `body[${quote(page)}]`;
-    const pageProblem = describePageProblem(page);
-    if (pageProblem) throw new HttpProblem(400, `${field}: the page ${pageProblem}`);
+    const problem = pageProblem(page);
+    if (problem) throw new HttpProblem(400, `${field}: the page ${problem}`);
     for (const [key, count] of Object.entries(hours)) {
-      const parsed = hourOfMultiKey(key);
+      const parsed = parseMultiKey(key);
       if (!parsed.ok) throw new HttpProblem(400, `${field}[${quote(key)}]: the key ${parsed.reason}`);
-      if (parsed.hour > latestHour) {
+      if (parsed.value > latestHour) {
         throw new HttpProblem(400, `${field}[${quote(key)}]: the hour must be at most 1 hour in the future`);
       }
-      views.push({ page, hour: parsed.hour, views: count });
+      views.push({ page, hour: parsed.value, views: count });
     }
   }
   return views;
-}
-
-// The whole page rule. The Page schema checks the length too (and documents the rule), but JSON Schema cannot
-// name a NUL or a lone surrogate in words, and for the keys of /page-views/multi it could only say "property
-// name must be valid". NUL cannot be stored in PostgreSQL text and a lone surrogate would be stored as U+FFFD:
-// either would count views under a page other than the one sent.
-function describePageProblem(page: string): string | null {
-  const length = [...page].length;
-  if (length === 0) return 'must not be empty';
-  if (length > PAGE_MAX_LENGTH) return `must be at most ${PAGE_MAX_LENGTH} characters, got ${length}`;
-  if (page.includes('\u0000') || /\p{Cs}/u.test(page)) return 'must not contain NUL or unpaired surrogates';
-  return null;
 }
 
 function quote(text: string): string {

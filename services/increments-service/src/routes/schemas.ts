@@ -1,9 +1,8 @@
 // The request and response shapes of the increments routes: one TypeBox source for validation, the handlers'
 // types and the OpenAPI description at /docs. What JSON Schema cannot say (a timestamp's calendar, the keys
 // of /page-views/multi, the pair limit) is checked by the handlers with messages of the same form.
+import { PAGE_MAX_LENGTH } from '@backend-rebase/page-views';
 import { Type, type Static } from '@backend-rebase/service-kit';
-
-export const PAGE_MAX_LENGTH = 200;
 export const MAX_PAIRS = 10_000;
 export const MAX_COUNT = 1_000_000;
 
