@@ -3,7 +3,7 @@
 import type { LoadTestResult } from './load-test.js';
 import type { Row } from './scenario.js';
 
-export type LoadMetric = 'req/s' | 'p50 ms' | 'p99 ms';
+export type LoadMetric = 'req/s' | 'p50 ms' | 'p95 ms' | 'p99 ms';
 
 export function loadRows(
   label: string,
@@ -13,6 +13,7 @@ export function loadRows(
   const values: Record<LoadMetric, (result: LoadTestResult) => number> = {
     'req/s': (result) => result.requestsPerSecond,
     'p50 ms': (result) => result.p50Ms,
+    'p95 ms': (result) => result.p95Ms,
     'p99 ms': (result) => result.p99Ms,
   };
   return metrics.map((metric) => ({

@@ -28,6 +28,8 @@ export interface LoadTestOptions {
   uniquePaths?: boolean;
   /** A body of its own for each request (autocannon only): writes then spread over many keys, as real ones do. */
   bodies?: () => string;
+  /** A path (with query) of its own for each request (autocannon only): reads spread over many keys. */
+  paths?: () => string;
   /** The load generator: autocannon (default), or wrk for large bodies (see wrk.ts; check wrkPath() first). */
   client?: 'autocannon' | 'wrk';
 }
@@ -37,6 +39,7 @@ export interface LoadTestResult {
   requestsPerSecond: number;
   p50Ms: number;
   p90Ms: number;
+  p95Ms: number;
   p99Ms: number;
   /** Responses that were not 2xx (they are not counted in requestsPerSecond nor in the latencies). */
   non2xx: number;
@@ -99,8 +102,17 @@ function uniquePathRequests(url: string): autocannon.Request[] {
   return [{ setupRequest: (request) => ({ ...request, path: `${basePath}-${next++}` }) }];
 }
 
-function bodyPerRequest(bodies: () => string): autocannon.Request[] {
-  return [{ setupRequest: (request) => ({ ...request, body: bodies() }) }];
+/** autocannon's per-request hook for `bodies` and `paths`. */
+function varyingRequests({ bodies, paths }: Pick<LoadTestOptions, 'bodies' | 'paths'>): autocannon.Request[] {
+  return [
+    {
+      setupRequest: (request) => ({
+        ...request,
+        ...(bodies ? { body: bodies() } : {}),
+        ...(paths ? { path: paths() } : {}),
+      }),
+    },
+  ];
 }
 
 function runOnce(options: Target, durationSeconds: number): Promise<RawRun> {
@@ -122,7 +134,7 @@ function runOnce(options: Target, durationSeconds: number): Promise<RawRun> {
         // measured duration either way.)
         sampleInt: 100,
         ...(options.uniquePaths ? { requests: uniquePathRequests(options.url) } : {}),
-        ...(options.bodies ? { requests: bodyPerRequest(options.bodies) } : {}),
+        ...(options.bodies || options.paths ? { requests: varyingRequests(options) } : {}),
       },
       (err: unknown, result: autocannon.Result) => {
         if (err) {
@@ -182,6 +194,7 @@ function summarize(target: Target, runs: RawRun[]): LoadTestResult {
     requestsPerSecond: ok / seconds,
     p50Ms: percentile(all, 50),
     p90Ms: percentile(all, 90),
+    p95Ms: percentile(all, 95),
     p99Ms: percentile(all, 99),
     non2xx,
     errors,
