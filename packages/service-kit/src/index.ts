@@ -3,6 +3,7 @@ export { createService, type ServiceOptions } from './create-service.js';
 export type { Service } from './service.js';
 export { runService, startupStep, type RunOptions, type ShutdownHook } from './run-service.js';
 export { answerUnavailableWhen } from './unavailable.js';
+export { addPoolMetrics, type CountedPool } from './pool-metrics.js';
 export { loadConfig, loadConfigOrExit, ConfigError, type LoadConfigOptions } from './config.js';
 export { Env, parseBytes, parseDuration } from './env-fields.js';
 export {

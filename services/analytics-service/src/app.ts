@@ -3,7 +3,7 @@
 // size and closes it — after the app, whose close waits for a refresh of the daily view in flight.
 import { pingDatabase } from '@backend-rebase/db';
 import type { Logger } from '@backend-rebase/logger';
-import { createService, type Service } from '@backend-rebase/service-kit';
+import { addPoolMetrics, createService, type Service } from '@backend-rebase/service-kit';
 import type pg from 'pg';
 import { loadDashboardAssets } from './dashboard/assets.js';
 import { addAnalyticsMetrics } from './metrics.js';
@@ -45,6 +45,7 @@ export async function buildApp(config: AppConfig, { logger, pool }: AppDeps): Pr
     // Ready while the database answers: a load balancer stops sending requests that could only get a 503.
     readiness: { database: () => pingDatabase(pool) },
   });
+  addPoolMetrics(app.metrics.registry, pool);
   const refresher = new ViewRefresher(pool, {
     logger,
     observer: addAnalyticsMetrics(app.metrics.registry),

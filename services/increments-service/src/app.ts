@@ -3,7 +3,7 @@
 // shutdown never drops an acknowledged or pending view.
 import { pingDatabase } from '@backend-rebase/db';
 import type { Logger } from '@backend-rebase/logger';
-import { createService, type Service } from '@backend-rebase/service-kit';
+import { addPoolMetrics, createService, type Service } from '@backend-rebase/service-kit';
 import type pg from 'pg';
 import { addIncrementMetrics } from './metrics.js';
 import { GroupCommit } from './page-views/group-commit.js';
@@ -54,6 +54,7 @@ export async function buildApp(config: AppConfig, { logger, pool }: AppDeps): Pr
     },
   });
   const metrics = addIncrementMetrics(app.metrics.registry, () => groupCommit.pendingKeys);
+  addPoolMetrics(app.metrics.registry, pool);
 
   await app.register(pageViewRoutes, { groupCommit, metrics });
   // preClose runs as shutdown begins: the requests still in flight are flushed at once instead of waiting for

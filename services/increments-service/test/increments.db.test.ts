@@ -128,6 +128,7 @@ describe('metrics', () => {
     expect(metrics).toMatch(/^increments_flushes_total\{outcome="committed"\} \d+/m);
     expect(metrics).toMatch(/^increments_batch_keys_count \d+/m);
     expect(metrics).toMatch(/^increments_flush_seconds_count \d+/m);
+    expect(metrics).toMatch(/^db_pool_waiting 0$/m);
   });
 });
 

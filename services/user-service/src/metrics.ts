@@ -1,8 +1,8 @@
 // The user service's own metrics, beside the kit's HTTP metrics on the app's registry: what happened to users,
-// and how busy the database pool is. The pool gauges are read when /metrics is scraped (collect), so they cost
-// nothing between scrapes; db_pool_waiting above zero means requests are queueing for a connection.
+// and how busy the database pool is (the kit's db_pool_* gauges).
 import type pg from 'pg';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { addPoolMetrics } from '@backend-rebase/service-kit';
+import { Counter, type Registry } from 'prom-client';
 import type { DeleteOutcome, UpsertOutcome } from './users/user-store.js';
 
 export interface UserMetrics {
@@ -24,18 +24,7 @@ export function addUserMetrics(registry: Registry, pool: pg.Pool): UserMetrics {
     registers,
   });
 
-  const poolGauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        this.set(read());
-      },
-    });
-  poolGauge('db_pool_total', 'Database connections the pool holds, busy or idle', () => pool.totalCount);
-  poolGauge('db_pool_idle', 'Database connections open and free', () => pool.idleCount);
-  poolGauge('db_pool_waiting', 'Queries waiting for a free database connection', () => pool.waitingCount);
+  addPoolMetrics(registry, pool);
 
   return {
     countUpsert(outcome) {
