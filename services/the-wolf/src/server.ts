@@ -1,0 +1,61 @@
+// The wolf's entry: `pnpm --filter the-wolf start`, or started by `pnpm start` with DATABASE_URL naming the
+// stack's PostgreSQL server. Reads the configuration, brings the analytics database up to date, then either
+// serves (probes, /metrics) with a pass every WOLF_INTERVAL_SECONDS until SIGTERM/SIGINT, or, with `--once`,
+// runs one pass and exits without listening.
+import { createPool, prepareServiceDatabase, redactPassword } from '@backend-rebase/db';
+import { closeLogger, createLogger } from '@backend-rebase/logger';
+import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
+import { buildApp } from './app.js';
+import { parseArgumentsOrExit } from './arguments.js';
+import { Config } from './config.js';
+import { runOnce } from './once.js';
+import { Wolf } from './retention/wolf.js';
+
+const { once } = parseArgumentsOrExit(process.argv.slice(2));
+// Before the logger: loading the configuration also loads .env, where LOGZIO_TOKEN may be.
+const config = loadConfigOrExit(Config);
+const logger = createLogger({ service: 'the-wolf' });
+
+const url = await startupStep(
+  logger,
+  'cannot prepare the analytics database',
+  prepareServiceDatabase({
+    database: 'analytics',
+    variable: 'ANALYTICS_DATABASE_URL',
+    databaseUrl: config.ANALYTICS_DATABASE_URL,
+    serverUrl: config.DATABASE_URL,
+    logger,
+  }),
+);
+
+const pool = createPool({
+  connectionString: url,
+  max: config.DB_POOL_SIZE,
+  applicationName: 'the-wolf',
+  logger,
+});
+const retention = { retentionHours: config.RETENTION_HOURS, batchSize: config.WOLF_BATCH_SIZE };
+
+if (once) {
+  const code = await runOnce(new Wolf({ pool, logger, ...retention }));
+  await pool.end();
+  await closeLogger(logger, 2_000);
+  process.exit(code);
+}
+
+const app = await buildApp(
+  { internalToken: config.INTERNAL_TOKEN, intervalSeconds: config.WOLF_INTERVAL_SECONDS, ...retention },
+  { logger, pool },
+);
+const address = await runService({
+  app,
+  port: config.PORT,
+  host: config.HOST,
+  logger,
+  onShutdown: [() => pool.end()],
+});
+logger.info(`the-wolf listening on ${address}`, {
+  database: redactPassword(url),
+  ...retention,
+  intervalSeconds: config.WOLF_INTERVAL_SECONDS,
+});
