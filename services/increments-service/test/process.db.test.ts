@@ -1,13 +1,14 @@
 // What the process guarantees when it dies or is stopped: an acknowledged view is committed before its answer
 // leaves, so it survives kill -9; SIGTERM answers and flushes every view it has taken in, then exits 0. A
 // database that cannot be reached gets 503, with nothing applied.
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import pg from 'pg';
 import type { TestDatabase } from '@backend-rebase/db/testing';
 import { findFreePort } from '@backend-rebase/net';
 import { createAnalyticsDatabase, postJson, startTestService } from './helpers/test-service.js';
-import { spawnService } from './helpers/spawn-service.js';
+import { startServiceProcess } from '@backend-rebase/service-kit/testing';
 
 let database: TestDatabase;
 let admin: pg.Pool;
@@ -44,7 +45,7 @@ describe('the increments process', () => {
             acknowledged += 1;
             if (acknowledged === 300) {
               killed = true;
-              service.process.kill('SIGKILL');
+              service.child.kill('SIGKILL');
             }
           }
         },
@@ -80,7 +81,7 @@ describe('the increments process', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(await viewsOf('stopping-%')).toBe(0);
-    service.process.kill('SIGTERM');
+    service.child.kill('SIGTERM');
     const results = await Promise.all(answers);
     expect(results.map((answer) => answer.status)).toEqual(Array(50).fill(200));
     expect(await service.exited).toBe(0);
@@ -108,3 +109,15 @@ describe('the increments process', () => {
     }
   });
 });
+
+/** src/server.ts as a real process on a port of its own, ready to serve. */
+async function spawnService(env: Record<string, string>) {
+  const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const service = startServiceProcess({
+    serviceDir: fileURLToPath(new URL('..', import.meta.url)),
+    env: { HOST: '127.0.0.1', PORT: String(port), ...env },
+  });
+  await service.ready(`${url}/ready`);
+  return { ...service, url };
+}

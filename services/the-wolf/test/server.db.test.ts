@@ -1,7 +1,9 @@
 // src/server.ts as a real process against a real database: `--once` removes the old buckets, logs how many and
 // exits 0 (1 when the pass fails) without listening; the long-running wolf passes right after it starts, serves
 // its metrics, and exits 0 on SIGTERM leaving no connection behind.
+import { fileURLToPath } from 'node:url';
 import { findFreePort } from '@backend-rebase/net';
+import { startServiceProcess } from '@backend-rebase/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { retentionCutoff } from '../src/retention/cutoff.js';
 import {
@@ -12,7 +14,6 @@ import {
   type Bucket,
   type BucketDatabase,
 } from './helpers/buckets.js';
-import { startWolf } from './helpers/wolf-process.js';
 
 // Starting a process with tsx takes seconds on a busy two-core machine: more than vitest's default 5 s allows.
 const PROCESS_TIMEOUT_MS = 30_000;
@@ -129,3 +130,8 @@ describe.concurrent('src/server.ts', () => {
     PROCESS_TIMEOUT_MS,
   );
 });
+
+/** src/server.ts as a real process, as `pnpm --filter the-wolf start` runs it. */
+function startWolf(args: string[], env: Record<string, string>) {
+  return startServiceProcess({ serviceDir: fileURLToPath(new URL('..', import.meta.url)), args, env });
+}

@@ -1,39 +1,16 @@
 // src/server.ts as a real process, as `pnpm --filter user-service start` runs it: it migrates its database,
 // serves, and on SIGTERM finishes and exits 0; without a database configured it says what to set and exits 1.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '@backend-rebase/net';
 import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
+import { startServiceProcess } from '@backend-rebase/service-kit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
 
 function startServer(env: Record<string, string>) {
-  const base = { ...process.env };
-  for (const name of ['DATABASE_URL', 'USERS_DATABASE_URL', 'LOGZIO_TOKEN', 'PORT']) delete base[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: serviceDir,
-    env: { ...base, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, output: () => output };
-}
-
-async function waitForReady(url: string, exited: Promise<unknown>): Promise<void> {
-  let stopped = false;
-  void exited.then(() => (stopped = true));
-  for (let attempt = 0; attempt < 200 && !stopped; attempt++) {
-    const response = await fetch(url).catch(() => null);
-    if (response?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${url} never became ready`);
+  return startServiceProcess({ serviceDir, env });
 }
 
 // Starting a process with tsx takes seconds on a busy two-core machine: more than vitest's default 5 s allows.
@@ -53,7 +30,7 @@ describe.concurrent('src/server.ts', () => {
       const port = await findFreePort();
       const server = startServer({ USERS_DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' });
       try {
-        await waitForReady(`http://127.0.0.1:${port}/ready`, server.exited);
+        await server.ready(`http://127.0.0.1:${port}/ready`);
         const response = await fetch(`http://127.0.0.1:${port}/users`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

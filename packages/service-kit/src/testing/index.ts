@@ -1,0 +1,2 @@
+// Test helpers: '@backend-rebase/service-kit/testing'.
+export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
