@@ -2,7 +2,7 @@
 // leaves, so it survives kill -9; SIGTERM answers and flushes every view it has taken in, then exits 0. A
 // database that cannot be reached gets 503, with nothing applied.
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import pg from 'pg';
 import type { TestDatabase } from '@backend-rebase/db/testing';
@@ -15,6 +15,11 @@ let admin: pg.Pool;
 beforeAll(async () => {
   database = await createAnalyticsDatabase('process');
   admin = new pg.Pool({ connectionString: database.url, max: 1 });
+});
+// A test that fails half-way must not leave its process running.
+const spawned: Array<{ child: { kill: (signal: NodeJS.Signals) => boolean } }> = [];
+afterEach(() => {
+  for (const { child } of spawned.splice(0)) child.kill('SIGKILL');
 });
 afterAll(async () => {
   await admin?.end();
@@ -118,6 +123,7 @@ async function spawnService(env: Record<string, string>) {
     serviceDir: fileURLToPath(new URL('..', import.meta.url)),
     env: { HOST: '127.0.0.1', PORT: String(port), ...env },
   });
+  spawned.push(service);
   await service.ready(`${url}/ready`);
   return { ...service, url };
 }
