@@ -43,6 +43,10 @@ export default defineConfig({
         items: [{ text: 'User service', link: '/user-service' }],
       },
       {
+        text: 'Analytics',
+        items: [{ text: 'Analytics project', link: '/analytics-project' }],
+      },
+      {
         text: 'Lessons',
         items: [
           { text: 'Overview', link: '/lessons' },
