@@ -26,10 +26,11 @@ export interface LoadTestOptions {
    * distinct resources, as real writers do, instead of overwriting one.
    */
   uniquePaths?: boolean;
-  /** A body of its own for each request (autocannon only): writes then spread over many keys, as real ones do. */
-  bodies?: () => string;
-  /** A path (with query) of its own for each request (autocannon only): reads spread over many keys. */
-  paths?: () => string;
+  /**
+   * Spread requests over many keys, as real traffic is: in each request, every occurrence of `token` (letters,
+   * digits and underscores) in the path and the body becomes a random integer from 0 to `below` - 1.
+   */
+  randomKey?: { token: string; below: number };
   /** The load generator: autocannon (default), or wrk for large bodies (see wrk.ts; check wrkPath() first). */
   client?: 'autocannon' | 'wrk';
 }
@@ -102,15 +103,24 @@ function uniquePathRequests(url: string): autocannon.Request[] {
   return [{ setupRequest: (request) => ({ ...request, path: `${basePath}-${next++}` }) }];
 }
 
-/** autocannon's per-request hook for `bodies` and `paths`. */
-function varyingRequests({ bodies, paths }: Pick<LoadTestOptions, 'bodies' | 'paths'>): autocannon.Request[] {
+/** autocannon's per-request hook for `randomKey`. */
+function randomKeyRequests(
+  { url, body }: Target,
+  { token, below }: { token: string; below: number },
+): autocannon.Request[] {
+  const { pathname, search } = new URL(url);
+  const path = pathname + search;
+  const text = body === undefined ? undefined : String(body);
   return [
     {
-      setupRequest: (request) => ({
-        ...request,
-        ...(bodies ? { body: bodies() } : {}),
-        ...(paths ? { path: paths() } : {}),
-      }),
+      setupRequest: (request) => {
+        const key = String(Math.floor(Math.random() * below));
+        return {
+          ...request,
+          path: path.replaceAll(token, key),
+          ...(text === undefined ? {} : { body: text.replaceAll(token, key) }),
+        };
+      },
     },
   ];
 }
@@ -134,7 +144,7 @@ function runOnce(options: Target, durationSeconds: number): Promise<RawRun> {
         // measured duration either way.)
         sampleInt: 100,
         ...(options.uniquePaths ? { requests: uniquePathRequests(options.url) } : {}),
-        ...(options.bodies || options.paths ? { requests: varyingRequests(options) } : {}),
+        ...(options.randomKey ? { requests: randomKeyRequests(options, options.randomKey) } : {}),
       },
       (err: unknown, result: autocannon.Result) => {
         if (err) {

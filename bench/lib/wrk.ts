@@ -42,6 +42,8 @@ export async function runWrk(target: Target, durationSeconds: number): Promise<R
       url.pathname + url.search,
       target.uniquePaths ? '1' : '0',
       bodyFile,
+      target.randomKey?.token ?? '',
+      String(target.randomKey?.below ?? 0),
       ...headers,
     ];
     const { stdout } = await promisify(execFile)(WRK, args, { maxBuffer: 1 << 22 });

@@ -7,7 +7,7 @@
 // differs (10 times the pages). Smoke mode uses 10k and 100k rows.
 import { join } from 'node:path';
 import { createPool } from '@backend-rebase/db';
-import { benchDatabase, defineScenario, loadRows, type ScenarioContext } from '../lib/index.js';
+import { benchDatabase, defineScenario, loadRows, wrkPath, type ScenarioContext } from '../lib/index.js';
 
 const CONNECTIONS = 32;
 const HOURS = 1000;
@@ -39,9 +39,10 @@ export default defineScenario({
 
 function reportsOf(base: string, pages: number) {
   return {
-    url: `${base}/report/page-0?now=${NOW}`,
+    url: `${base}/report/page-PAGE_NUMBER?now=${NOW}`,
+    randomKey: { token: 'PAGE_NUMBER', below: pages },
     connections: CONNECTIONS,
-    paths: () => `/report/page-${Math.floor(Math.random() * pages)}?now=${NOW}`,
+    client: wrkPath() ? ('wrk' as const) : ('autocannon' as const),
   };
 }
 
