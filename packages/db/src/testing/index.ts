@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { connectClient } from '../client.js';
-import { databaseUrl, ensureDatabase } from '../database.js';
+import { databaseUrl, ensureDatabase, migrationsDir } from '../database.js';
+import { migrate } from '../migrator.js';
 import { SERVER_URL_KEY } from './provided.js';
 
 export interface TestDatabase {
@@ -17,12 +18,30 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Call in `beforeAll`, and `drop()` in `afterAll`. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+/**
+ * Call in `beforeAll`, and `drop()` in `afterAll`. With `migrations`, the new database is brought up to date
+ * with migrations/<migrations> (`users`, `analytics`), as the service would at start-up.
+ */
+export async function createTestDatabase(
+  label: string,
+  { migrations }: { migrations?: string } = {},
+): Promise<TestDatabase> {
   const serverUrl = testServerUrl();
   const name = testDatabaseName(label);
   await ensureDatabase(serverUrl, name);
-  return { url: databaseUrl(serverUrl, name), serverUrl, name, drop: () => dropDatabase(serverUrl, name) };
+  const url = databaseUrl(serverUrl, name);
+  if (migrations) await migrate({ connectionString: url, directory: migrationsDir(migrations) });
+  return { url, serverUrl, name, drop: () => dropDatabase(serverUrl, name) };
+}
+
+/**
+ * The URL with its sessions in a time zone far from UTC (Pacific/Chatham, +13:45 or +12:45): a service's pool
+ * on it shows, in every test, that hours and days come out in UTC whatever the session's time zone.
+ */
+export function inFarTimeZone(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', '-c TimeZone=Pacific/Chatham');
+  return url.toString();
 }
 
 /** `t_<label>_<random>`, within PostgreSQL's 63 characters. */

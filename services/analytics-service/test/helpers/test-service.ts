@@ -1,8 +1,8 @@
 // One analytics service per test file, on a database of its own (created on the run's PostgreSQL server,
 // migrated with migrations/analytics): the app, its pool, the log lines it wrote, and SQL access to seed and
 // inspect the tables.
-import { createPool, migrate, migrationsDir } from '@backend-rebase/db';
-import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
+import { createPool } from '@backend-rebase/db';
+import { createTestDatabase, inFarTimeZone, type TestDatabase } from '@backend-rebase/db/testing';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import type { Service } from '@backend-rebase/service-kit';
 import pg from 'pg';
@@ -26,20 +26,11 @@ export interface TestServiceOptions extends AppConfig {
   poolSize?: number;
 }
 
-// The app's connections run in a time zone far from UTC (+13:45, +12:45 in winter), so every test also shows
-// that hours and days are UTC whatever the session's time zone.
-function inFarTimeZone(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', '-c TimeZone=Pacific/Chatham');
-  return url.toString();
-}
-
 export async function startTestService(
   label: string,
   options: TestServiceOptions = {},
 ): Promise<TestService> {
-  const database = await createTestDatabase(`analytics ${label}`);
-  await migrate({ connectionString: database.url, directory: migrationsDir('analytics') });
+  const database = await createTestDatabase(`analytics ${label}`, { migrations: 'analytics' });
   const { poolSize = 10, ...config } = options;
   const pool = createPool({ connectionString: inFarTimeZone(database.url), max: poolSize });
   const { logger, lines } = captureLogger('analytics-service');

@@ -1,7 +1,7 @@
 // One increments service per test file, on an analytics database of its own (created on the run's PostgreSQL
 // server, migrated with migrations/analytics), listening on a real port, with SQL access to the table.
-import { createPool, migrate, migrationsDir } from '@backend-rebase/db';
-import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
+import { createPool } from '@backend-rebase/db';
+import { createTestDatabase, inFarTimeZone, type TestDatabase } from '@backend-rebase/db/testing';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import type { Service } from '@backend-rebase/service-kit';
 import pg from 'pg';
@@ -25,8 +25,7 @@ export interface TestService {
 }
 
 export async function createAnalyticsDatabase(label: string): Promise<TestDatabase> {
-  const database = await createTestDatabase(`increments ${label}`);
-  await migrate({ connectionString: database.url, directory: migrationsDir('analytics') });
+  const database = await createTestDatabase(`increments ${label}`, { migrations: 'analytics' });
   return database;
 }
 
@@ -71,14 +70,6 @@ export async function startTestService(
       await database.drop();
     },
   };
-}
-
-// The app's connections run in a time zone far from UTC (+13:45), so every test also shows that hours are
-// UTC whatever the session's time zone.
-function inFarTimeZone(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', '-c TimeZone=Pacific/Chatham');
-  return url.toString();
 }
 
 export async function postJson(

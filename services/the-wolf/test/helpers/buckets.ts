@@ -1,6 +1,5 @@
 // One analytics database per test file (created on the run's PostgreSQL server, migrated with
 // migrations/analytics), with what the tests need to fill page_views_hourly and read it back in full.
-import { migrate, migrationsDir } from '@backend-rebase/db';
 import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
 import { HOUR_MS } from '@backend-rebase/page-views';
 import pg from 'pg';
@@ -27,8 +26,7 @@ export interface BucketDatabase {
 }
 
 export async function createBucketDatabase(label: string): Promise<BucketDatabase> {
-  const database = await createTestDatabase(`wolf ${label}`);
-  await migrate({ connectionString: database.url, directory: migrationsDir('analytics') });
+  const database = await createTestDatabase(`wolf ${label}`, { migrations: 'analytics' });
   const admin = new pg.Pool({ connectionString: database.url, max: 2 });
   const sql = async <T extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
     (await admin.query<T>(text, values)).rows;

@@ -1,7 +1,7 @@
 // One user service per test file, on a database of its own (created on the run's PostgreSQL server, migrated
 // with migrations/users): the app, its pool, the log lines it wrote, and SQL access to look at the table.
-import { createPool, migrate, migrationsDir } from '@backend-rebase/db';
-import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
+import { createPool } from '@backend-rebase/db';
+import { createTestDatabase, inFarTimeZone, type TestDatabase } from '@backend-rebase/db/testing';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import type { Service } from '@backend-rebase/service-kit';
 import pg from 'pg';
@@ -29,20 +29,11 @@ export interface TestServiceOptions extends AppConfig {
   poolSize?: number;
 }
 
-// The app's connections run in a time zone far from UTC (+13:45), so every test also shows that joined_at
-// leaves in UTC whatever the session's time zone.
-function inFarTimeZone(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', '-c TimeZone=Pacific/Chatham');
-  return url.toString();
-}
-
 export async function startTestService(
   label: string,
   options: TestServiceOptions = {},
 ): Promise<TestService> {
-  const database = await createTestDatabase(`users ${label}`);
-  await migrate({ connectionString: database.url, directory: migrationsDir('users') });
+  const database = await createTestDatabase(`users ${label}`, { migrations: 'users' });
   const { poolUrl = (db: TestDatabase) => db.url, poolSize = 10, ...config } = options;
   const pool = createPool({ connectionString: inFarTimeZone(await poolUrl(database)), max: poolSize });
   const { logger, lines } = captureLogger('user-service');
