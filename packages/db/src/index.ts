@@ -13,5 +13,6 @@ export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOpti
 export type { Logger } from './logger.js';
 export { migrate, type AppliedMigration, type MigrateOptions, type MigrateResult } from './migrator.js';
 export { createPool, pingDatabase, type PoolOptions } from './pool.js';
+export { queryRows, type TimedQuery } from './query.js';
 export { prepareServiceDatabase, type ServiceDatabaseOptions } from './service-database.js';
 export { isDatabaseUnavailable } from './unavailable.js';

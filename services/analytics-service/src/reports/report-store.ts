@@ -9,6 +9,7 @@
 //
 // The daily reports read the view and its refresh stamp in one statement, so they see one snapshot: the stamp
 // never claims a refresh whose data the statement did not read.
+import { queryRows } from '@backend-rebase/db';
 import type pg from 'pg';
 import { formatDay } from './day-range.js';
 import { HOUR_MS } from '@backend-rebase/page-views';
@@ -119,20 +120,11 @@ export class ReportStore {
     };
   }
 
-  // Named statements are prepared once per connection and then only executed.
-  private async query<Row extends pg.QueryResultRow>(
+  private query<Row extends pg.QueryResultRow>(
     name: string,
     text: string,
     values: unknown[],
   ): Promise<Row[]> {
-    // query_timeout is honoured by pg but missing from its types.
-    const config: pg.QueryConfig & { query_timeout: number } = {
-      name,
-      text,
-      values,
-      query_timeout: this.queryTimeoutMs,
-    };
-    const result = await this.pool.query<Row>(config);
-    return result.rows;
+    return queryRows<Row>(this.pool, { name, text, values, timeoutMs: this.queryTimeoutMs });
   }
 }

@@ -21,6 +21,7 @@
 //   - A claimed row that a writer updated just before the claim is locked in its new version, which the DELETE
 //     (reading the statement's snapshot) does not see: it stays for the next pass. So a batch may delete fewer
 //     rows than it claimed, and `claimed`, not `deleted`, tells whether more old rows are waiting.
+import { queryRows } from '@backend-rebase/db';
 import type pg from 'pg';
 
 /** Where the first batch of a pass starts: before any hour. */
@@ -62,13 +63,11 @@ export async function deleteBatch(
   client: pg.ClientBase,
   { from, cutoff, size }: BatchRange,
 ): Promise<BatchResult> {
-  // query_timeout is honoured by pg but missing from its types.
-  const query: pg.QueryConfig & { query_timeout: number } = {
+  const rows = await queryRows<{ claimed: number; deleted: number; last_hour: Date | null }>(client, {
     text: DELETE_BATCH,
     values: [from, cutoff, size],
-    query_timeout: BATCH_TIMEOUT_MS,
-  };
-  const { rows } = await client.query<{ claimed: number; deleted: number; last_hour: Date | null }>(query);
+    timeoutMs: BATCH_TIMEOUT_MS,
+  });
   const row = rows[0] ?? { claimed: 0, deleted: 0, last_hour: null };
   return { claimed: row.claimed, deleted: row.deleted, lastHour: row.last_hour };
 }

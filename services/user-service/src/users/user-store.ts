@@ -4,6 +4,7 @@
 //
 // Emails are matched with lower(email) = lower($1), the expression of the unique index, so lookups use it and
 // A@x.io and a@x.io are the same user. The stored spelling is the one the user was created with.
+import { queryRows } from '@backend-rebase/db';
 import type pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import type { PageKey } from './cursor.js';
@@ -143,22 +144,12 @@ export class UserStore {
     };
   }
 
-  // Named statements are prepared once per connection and then only executed: less parsing and planning on
-  // the server for queries that run thousands of times a second.
-  private async query<Row extends pg.QueryResultRow>(
+  private query<Row extends pg.QueryResultRow>(
     name: string,
     text: string,
     values: unknown[],
   ): Promise<Row[]> {
-    // query_timeout is honoured by pg but missing from its types.
-    const config: pg.QueryConfig & { query_timeout: number } = {
-      name,
-      text,
-      values,
-      query_timeout: this.queryTimeoutMs,
-    };
-    const result = await this.pool.query<Row>(config);
-    return result.rows;
+    return queryRows<Row>(this.pool, { name, text, values, timeoutMs: this.queryTimeoutMs });
   }
 }
 
