@@ -14,5 +14,10 @@ export type { Logger } from './logger.js';
 export { migrate, type AppliedMigration, type MigrateOptions, type MigrateResult } from './migrator.js';
 export { createPool, pingDatabase, type PoolOptions } from './pool.js';
 export { queryRows, type TimedQuery } from './query.js';
-export { prepareServiceDatabase, type ServiceDatabaseOptions } from './service-database.js';
+export {
+  openServiceDatabase,
+  prepareServiceDatabase,
+  type OpenServiceDatabaseOptions,
+  type ServiceDatabaseOptions,
+} from './service-database.js';
 export { isDatabaseUnavailable } from './unavailable.js';

@@ -6,6 +6,8 @@
 import { migrationsDir, prepareDatabase } from './database.js';
 import { silentLogger, type Logger } from './logger.js';
 import { migrate } from './migrator.js';
+import { createPool, type PoolOptions } from './pool.js';
+import type pg from 'pg';
 
 export interface ServiceDatabaseOptions {
   /** The database's name, and the folder of its migrations: `users`, `analytics`. */
@@ -38,4 +40,16 @@ export async function prepareServiceDatabase(options: ServiceDatabaseOptions): P
     );
   }
   return prepareDatabase({ serverUrl: options.serverUrl, database: options.database, logger });
+}
+
+export interface OpenServiceDatabaseOptions extends ServiceDatabaseOptions {
+  pool: Omit<PoolOptions, 'connectionString' | 'logger'>;
+}
+
+/** prepareServiceDatabase, then a pool on the database: what a service's entry file needs before it serves. */
+export async function openServiceDatabase(
+  options: OpenServiceDatabaseOptions,
+): Promise<{ url: string; pool: pg.Pool }> {
+  const url = await prepareServiceDatabase(options);
+  return { url, pool: createPool({ ...options.pool, connectionString: url, logger: options.logger }) };
 }

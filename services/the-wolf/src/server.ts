@@ -2,7 +2,8 @@
 // stack's PostgreSQL server. Reads the configuration, brings the analytics database up to date, then either
 // serves (probes, /metrics) with a pass every WOLF_INTERVAL_SECONDS until SIGTERM/SIGINT, or, with `--once`,
 // runs one pass and exits without listening.
-import { createPool, prepareServiceDatabase, redactPassword } from '@backend-rebase/db';
+import { openServiceDatabase, redactPassword } from '@backend-rebase/db';
+import { ANALYTICS_DATABASE } from '@backend-rebase/page-views';
 import { closeLogger, createLogger } from '@backend-rebase/logger';
 import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
@@ -16,24 +17,17 @@ const { once } = parseArgumentsOrExit(process.argv.slice(2));
 const config = loadConfigOrExit(Config);
 const logger = createLogger({ service: 'the-wolf' });
 
-const url = await startupStep(
+const { url, pool } = await startupStep(
   logger,
-  'cannot prepare the analytics database',
-  prepareServiceDatabase({
-    database: 'analytics',
-    variable: 'ANALYTICS_DATABASE_URL',
+  'cannot open the analytics database',
+  openServiceDatabase({
+    ...ANALYTICS_DATABASE,
     databaseUrl: config.ANALYTICS_DATABASE_URL,
     serverUrl: config.DATABASE_URL,
     logger,
+    pool: { max: config.DB_POOL_SIZE, applicationName: 'the-wolf' },
   }),
 );
-
-const pool = createPool({
-  connectionString: url,
-  max: config.DB_POOL_SIZE,
-  applicationName: 'the-wolf',
-  logger,
-});
 const retention = { retentionHours: config.RETENTION_HOURS, batchSize: config.WOLF_BATCH_SIZE };
 
 if (once) {

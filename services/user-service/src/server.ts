@@ -1,7 +1,7 @@
 // The user service's entry: `pnpm --filter user-service start`, or started by `pnpm start` with DATABASE_URL
 // naming the stack's PostgreSQL server. Reads the configuration, brings the database up to date, then serves
 // until SIGTERM/SIGINT, when it finishes in-flight requests and closes the pool.
-import { createPool, prepareServiceDatabase, redactPassword } from '@backend-rebase/db';
+import { openServiceDatabase, redactPassword } from '@backend-rebase/db';
 import { createLogger } from '@backend-rebase/logger';
 import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
@@ -11,24 +11,18 @@ import { Config } from './config.js';
 const config = loadConfigOrExit(Config);
 const logger = createLogger({ service: 'user-service' });
 
-const url = await startupStep(
+const { url, pool } = await startupStep(
   logger,
-  'cannot prepare the users database',
-  prepareServiceDatabase({
+  'cannot open the users database',
+  openServiceDatabase({
     database: 'users',
     variable: 'USERS_DATABASE_URL',
     databaseUrl: config.USERS_DATABASE_URL,
     serverUrl: config.DATABASE_URL,
     logger,
+    pool: { max: config.DB_POOL_SIZE, applicationName: 'user-service' },
   }),
 );
-
-const pool = createPool({
-  connectionString: url,
-  max: config.DB_POOL_SIZE,
-  applicationName: 'user-service',
-  logger,
-});
 const app = await buildApp({ internalToken: config.INTERNAL_TOKEN }, { logger, pool });
 const address = await runService({
   app,
