@@ -10,3 +10,4 @@ export { loadRows, type LoadMetric } from './load-rows.js';
 export { startBlobCluster, startBlobServer, type BlobServerOptions } from './blob-cluster.js';
 export { compareWorkloads, type OpsWorkload } from './workloads.js';
 export { benchDatabase } from './database.js';
+export { startDatabaseService, type DatabaseServiceOptions } from './database-service.js';

@@ -7,12 +7,12 @@
 //
 // The database is a fresh embedded PostgreSQL (fsync on, synchronous_commit on: a commit is a disk flush), or
 // `analytics_bench` on the server of DATABASE_URL.
-import { join } from 'node:path';
 import { createPool } from '@backend-rebase/db';
 import {
   benchDatabase,
   defineScenario,
   loadRows,
+  startDatabaseService,
   wrkPath,
   type Row,
   type ScenarioContext,
@@ -20,7 +20,6 @@ import {
 
 const CONNECTIONS = 200;
 const PAGES = 1000;
-const SERVICE_DIR = 'services/increments-service';
 
 export default defineScenario({
   name: 'increments',
@@ -28,9 +27,12 @@ export default defineScenario({
   baseline: 'the same route with one INSERT … ON CONFLICT per request (no group commit), same database.',
   async run(ctx) {
     const url = await benchDatabase(ctx, 'analytics', { migrations: 'analytics' });
-    const groupCommit = await startIncrements(ctx, 'increments-service', url, {});
-    const intervalOnly = await startIncrements(ctx, 'increments-interval-only', url, {
-      FLUSH_WHEN_IDLE: 'false',
+    const service = 'increments-service';
+    const groupCommit = await startDatabaseService(ctx, { service, env: { ANALYTICS_DATABASE_URL: url } });
+    const intervalOnly = await startDatabaseService(ctx, {
+      service,
+      name: 'increments-interval-only',
+      env: { ANALYTICS_DATABASE_URL: url, FLUSH_WHEN_IDLE: 'false' },
     });
     const perRequest = await startPerRequest(ctx, url);
 
@@ -70,35 +72,6 @@ function viewsTo(base: string, timestamp: string, client: 'wrk' | 'autocannon') 
     connections: CONNECTIONS,
     client,
   };
-}
-
-async function startIncrements(
-  ctx: ScenarioContext,
-  name: string,
-  url: string,
-  env: Record<string, string>,
-): Promise<string> {
-  const port = await ctx.freePort();
-  const base = `http://127.0.0.1:${port}`;
-  ctx.log(`starting ${name} on ${base}`);
-  await ctx.startProcess({
-    name,
-    script: join(SERVICE_DIR, 'src', 'server.ts'),
-    // Its own folder, where no .env can point it at another database or ship its logs.
-    cwd: join(ctx.rootDir, SERVICE_DIR),
-    env: {
-      ANALYTICS_DATABASE_URL: url,
-      DATABASE_URL: undefined,
-      LOGZIO_TOKEN: undefined,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    waitFor: `${base}/ready`,
-    waitTimeoutMs: 60_000,
-  });
-  return base;
 }
 
 async function startPerRequest(ctx: ScenarioContext, url: string): Promise<string> {

@@ -5,13 +5,18 @@
 //
 // Both tables have the same shape — pages × hours from 2025-01-01, 1,000 hours each — so only the row count
 // differs (10 times the pages). Smoke mode uses 10k and 100k rows.
-import { join } from 'node:path';
 import { createPool } from '@backend-rebase/db';
-import { benchDatabase, defineScenario, loadRows, wrkPath, type ScenarioContext } from '../lib/index.js';
+import {
+  benchDatabase,
+  defineScenario,
+  loadRows,
+  startDatabaseService,
+  wrkPath,
+  type ScenarioContext,
+} from '../lib/index.js';
 
 const CONNECTIONS = 32;
 const HOURS = 1000;
-const SERVICE_DIR = 'services/analytics-service';
 // In the middle of the filled hours, so every report has 24 hours of data.
 const NOW = '2025-01-21T12:30:00Z';
 
@@ -50,28 +55,12 @@ function reportsOf(base: string, pages: number) {
 async function reportService(ctx: ScenarioContext, name: string, rows: number): Promise<string> {
   const url = await benchDatabase(ctx, name, { migrations: 'analytics' });
   await fill(ctx, url, rows);
-  const port = await ctx.freePort();
-  const base = `http://127.0.0.1:${port}`;
-  ctx.log(`starting an analytics service on ${base} (${format(rows)} rows)`);
-  await ctx.startProcess({
+  return startDatabaseService(ctx, {
+    service: 'analytics-service',
     name: `analytics-service-${name}`,
-    script: join(SERVICE_DIR, 'src', 'server.ts'),
-    // Its own folder, where no .env can point it at another database or ship its logs.
-    cwd: join(ctx.rootDir, SERVICE_DIR),
-    env: {
-      ANALYTICS_DATABASE_URL: url,
-      DATABASE_URL: undefined,
-      LOGZIO_TOKEN: undefined,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      // The daily view plays no part in /report; refreshing it mid-measurement would only add noise.
-      MV_REFRESH_SECONDS: '86400',
-    },
-    waitFor: `${base}/ready`,
-    waitTimeoutMs: 120_000,
+    // The daily view plays no part in /report; refreshing it mid-measurement would only add noise.
+    env: { ANALYTICS_DATABASE_URL: url, LOG_LEVEL: 'warn', MV_REFRESH_SECONDS: '86400' },
   });
-  return base;
 }
 
 /** Fills page_views_hourly with `rows` rows (pages × HOURS), unless a kept database already holds them. */

@@ -12,11 +12,9 @@
 // waits for the previous one's row lock and commit, the hot-key worst case. Upserts of different users are
 // measured as well, as batches of 64 concurrent fetch() calls each naming another user, against batches of 64
 // GET /health; that gives requests/s but no latency percentiles.
-import { join } from 'node:path';
-import { benchDatabase, defineScenario, loadRows, type Row } from '../lib/index.js';
+import { benchDatabase, defineScenario, loadRows, startDatabaseService, type Row } from '../lib/index.js';
 
 const CONNECTIONS = 64;
-const SERVICE_DIR = 'services/user-service';
 
 export default defineScenario({
   name: 'users',
@@ -24,24 +22,9 @@ export default defineScenario({
   baseline: 'GET /health on the same service process (HTTP and the service kit, no database).',
   async run(ctx) {
     const url = await benchDatabase(ctx, 'users');
-    const port = await ctx.freePort();
-    const base = `http://127.0.0.1:${port}`;
-    ctx.log(`starting the user service on ${base}`);
-    await ctx.startProcess({
-      name: 'user-service',
-      script: join(SERVICE_DIR, 'src', 'server.ts'),
-      // Its own folder, where no .env can point it at another database or ship its logs.
-      cwd: join(ctx.rootDir, SERVICE_DIR),
-      env: {
-        USERS_DATABASE_URL: url,
-        DATABASE_URL: undefined,
-        LOGZIO_TOKEN: undefined,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-      },
-      waitFor: `${base}/ready`,
-      waitTimeoutMs: 60_000,
+    const base = await startDatabaseService(ctx, {
+      service: 'user-service',
+      env: { USERS_DATABASE_URL: url },
     });
 
     const users = ctx.smoke ? 200 : 10_000;
