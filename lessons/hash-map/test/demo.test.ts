@@ -26,8 +26,9 @@ async function demo(...args: string[]): Promise<Run> {
   }
 }
 
-// Each run starts a Node process with tsx: seconds on a busy machine.
-describe('the demo', { timeout: 60_000 }, () => {
+// Each run starts a Node process with tsx: seconds on a busy machine. The runs share nothing, so they go side
+// by side, and one's start-up does not wait for the last one's.
+describe.concurrent('the demo', { timeout: 60_000 }, () => {
   it.each([
     ['fnv1a', 'sequential'],
     ['md5', 'words'],
