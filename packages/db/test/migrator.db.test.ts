@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { flywayChecksum } from '../src/checksum.js';
 import { migrate, type MigrateResult } from '../src/migrator.js';
 import { createPool } from '../src/pool.js';
@@ -15,15 +15,18 @@ import { rows } from './helpers/sql.js';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/migrations/${name}`, import.meta.url));
 
-// Every test migrates a database of its own: the history table is the state under test.
-async function freshDatabase(label: string): Promise<TestDatabase> {
+type OnTestFinished = TestContext['onTestFinished'];
+
+// Every test migrates a database of its own: the history table is the state under test. (The tests run side by
+// side, so clean-up is registered through each test's own context: the global hook cannot tell them apart.)
+async function freshDatabase(label: string, onTestFinished: OnTestFinished): Promise<TestDatabase> {
   const database = await createTestDatabase(label);
   onTestFinished(() => database.drop());
   return database;
 }
 
 // A copy of a fixture directory that the test may edit.
-async function copyOf(name: string): Promise<string> {
+async function copyOf(name: string, onTestFinished: OnTestFinished): Promise<string> {
   const directory = await mkdtemp(join(tmpdir(), `migrations-${name}-`));
   onTestFinished(() => rm(directory, { recursive: true, force: true }));
   await cp(fixture(name), directory, { recursive: true });
@@ -46,9 +49,13 @@ const orderedScripts = [
   { version: '10', description: 'tenth', script: 'V10__tenth.sql' },
 ];
 
-describe('migrate', () => {
-  it('applies migrations in numeric version order and records each as Flyway does', async () => {
-    const database = await freshDatabase('migrator order');
+// Side by side: each test has a database of its own, and most of their time is waiting on the server (the race
+// tests sleep on purpose in a migration).
+describe.concurrent('migrate', () => {
+  it('applies migrations in numeric version order and records each as Flyway does', async ({
+    onTestFinished,
+  }) => {
+    const database = await freshDatabase('migrator order', onTestFinished);
 
     const result = await migrate({ connectionString: database.url, directory: fixture('ordering') });
 
@@ -78,8 +85,8 @@ describe('migrate', () => {
     expect(history).toEqual(expected);
   });
 
-  it("creates the history table with Flyway's exact layout", async () => {
-    const database = await freshDatabase('migrator layout');
+  it("creates the history table with Flyway's exact layout", async ({ onTestFinished }) => {
+    const database = await freshDatabase('migrator layout', onTestFinished);
 
     await migrate({ connectionString: database.url, directory: fixture('ordering') });
 
@@ -131,8 +138,8 @@ describe('migrate', () => {
     ]);
   });
 
-  it('applies nothing when run again, and records installedBy', async () => {
-    const database = await freshDatabase('migrator rerun');
+  it('applies nothing when run again, and records installedBy', async ({ onTestFinished }) => {
+    const database = await freshDatabase('migrator rerun', onTestFinished);
     const options = {
       connectionString: database.url,
       directory: fixture('ordering'),
@@ -147,9 +154,9 @@ describe('migrate', () => {
     expect(await historyCount(database.url)).toBe(5);
   });
 
-  it('refuses to run, applying nothing, when an applied migration was edited', async () => {
-    const database = await freshDatabase('migrator edited');
-    const directory = await copyOf('ordering');
+  it('refuses to run, applying nothing, when an applied migration was edited', async ({ onTestFinished }) => {
+    const database = await freshDatabase('migrator edited', onTestFinished);
+    const directory = await copyOf('ordering', onTestFinished);
     await migrate({ connectionString: database.url, directory });
     const before = flywayChecksum(await readFile(join(directory, 'V2__second.sql')));
 
@@ -172,9 +179,11 @@ describe('migrate', () => {
     expect(await rows(database.url, "SELECT to_regclass('added_later') AS table")).toEqual([{ table: null }]);
   });
 
-  it('rolls a failing migration back entirely, names it, and keeps the ones before it', async () => {
-    const database = await freshDatabase('migrator failing');
-    const directory = await copyOf('failing');
+  it('rolls a failing migration back entirely, names it, and keeps the ones before it', async ({
+    onTestFinished,
+  }) => {
+    const database = await freshDatabase('migrator failing', onTestFinished);
+    const directory = await copyOf('failing', onTestFinished);
 
     await expect(migrate({ connectionString: database.url, directory })).rejects.toThrow(
       'Migration V2__broken.sql failed at line 4: relation "missing_table" does not exist',
@@ -191,8 +200,10 @@ describe('migrate', () => {
     expect(result.applied.map((m) => m.script)).toEqual(['V2__broken.sql']);
   });
 
-  it('applies each migration exactly once when two migrators start at the same time', async () => {
-    const database = await freshDatabase('migrator race');
+  it('applies each migration exactly once when two migrators start at the same time', async ({
+    onTestFinished,
+  }) => {
+    const database = await freshDatabase('migrator race', onTestFinished);
     const pool = createPool({ connectionString: database.url, max: 2 });
     onTestFinished(() => pool.end());
     const directory = fixture('concurrent');
@@ -203,12 +214,19 @@ describe('migrate', () => {
     ]);
 
     await expectAppliedOnce(database, results);
-    const advisoryLocks = await rows(database.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory'");
+    // In this database only: the other tests, running alongside, take and release the lock in theirs.
+    const advisoryLocks = await rows(
+      database.url,
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
     expect(advisoryLocks).toEqual([]);
   });
 
-  it('applies each migration exactly once when two processes migrate at the same time', async () => {
-    const database = await freshDatabase('migrator processes');
+  it('applies each migration exactly once when two processes migrate at the same time', async ({
+    onTestFinished,
+  }) => {
+    const database = await freshDatabase('migrator processes', onTestFinished);
     const script = fileURLToPath(new URL('helpers/migrate-process.ts', import.meta.url));
     const run = async () => {
       const args = ['--import', 'tsx', script, database.url, fixture('concurrent')];
@@ -219,18 +237,20 @@ describe('migrate', () => {
     await expectAppliedOnce(database, await Promise.all([run(), run()]));
   });
 
-  it('treats a missing directory as no migrations', async () => {
-    const database = await freshDatabase('migrator missing dir');
+  it('treats a missing directory as no migrations', async ({ onTestFinished }) => {
+    const database = await freshDatabase('migrator missing dir', onTestFinished);
 
     const result = await migrate({ connectionString: database.url, directory: fixture('does-not-exist') });
 
     expect(result).toEqual({ applied: [], current: null });
   });
 
-  it('only warns when the database has versions newer than every local migration', async () => {
-    const database = await freshDatabase('migrator older build');
+  it('only warns when the database has versions newer than every local migration', async ({
+    onTestFinished,
+  }) => {
+    const database = await freshDatabase('migrator older build', onTestFinished);
     await migrate({ connectionString: database.url, directory: fixture('ordering') });
-    const olderBuild = await copyOf('ordering');
+    const olderBuild = await copyOf('ordering', onTestFinished);
     await rm(join(olderBuild, 'V10__tenth.sql'));
     const logger = recordingLogger();
 

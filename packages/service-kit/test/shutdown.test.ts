@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { connect, type AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { buildApp } from './fixtures/app.js';
 import { captureLogger } from '@backend-rebase/logger/testing';
 
@@ -62,18 +62,36 @@ function tryConnect(port: number): Promise<'connected' | 'refused'> {
   });
 }
 
-let running: ServerProcess | undefined;
-let sideServer: Server | undefined;
+/** The fixture service as a child process, killed when the test ends (cleaned up per test: they run together). */
+function startServer(onTestFinished: TestContext['onTestFinished'], env?: Record<string, string>) {
+  const running = new ServerProcess(env);
+  onTestFinished(() => {
+    running.child.kill('SIGKILL');
+  });
+  return running;
+}
 
-afterEach(() => {
-  running?.child.kill('SIGKILL');
-  sideServer?.close();
-  running = sideServer = undefined;
-});
+/** An HTTP server of the test's own on a free port, closed when the test ends. */
+async function startSideServer(
+  onTestFinished: TestContext['onTestFinished'],
+  handler?: Parameters<typeof createServer>[1],
+): Promise<Server> {
+  const server = handler === undefined ? createServer() : createServer(handler);
+  onTestFinished(() => {
+    server.close();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
 
-describe('runService', () => {
-  it('on SIGTERM finishes in-flight requests, refuses new connections and exits 0', async () => {
-    running = new ServerProcess();
+// Each case starts a process of its own (Node and tsx take a second or more of CPU to start) and waits on it:
+// side by side, their waits overlap.
+describe.concurrent('runService', () => {
+  it('on SIGTERM finishes in-flight requests, refuses new connections and exits 0', async ({
+    onTestFinished,
+  }) => {
+    const running = startServer(onTestFinished);
     const base = await running.url();
     const port = Number(new URL(base).port);
 
@@ -102,13 +120,11 @@ describe('runService', () => {
     ]);
   }, 20_000);
 
-  it('exits 1 with a clear message when the port is taken', async () => {
-    sideServer = createServer();
-    sideServer.listen(0, '127.0.0.1');
-    await once(sideServer, 'listening');
+  it('exits 1 with a clear message when the port is taken', async ({ onTestFinished }) => {
+    const sideServer = await startSideServer(onTestFinished);
     const { port } = sideServer.address() as AddressInfo;
 
-    running = new ServerProcess({ PORT: String(port) });
+    const running = startServer(onTestFinished, { PORT: String(port) });
 
     expect(await running.exited).toBe(1);
     const failure = running.lines.find((line) => line.level === 'error');
@@ -117,8 +133,8 @@ describe('runService', () => {
     );
   }, 20_000);
 
-  it('exits 1 naming the variable when the config is invalid', async () => {
-    running = new ServerProcess({ PORT: 'eighty' });
+  it('exits 1 naming the variable when the config is invalid', async ({ onTestFinished }) => {
+    const running = startServer(onTestFinished, { PORT: 'eighty' });
 
     expect(await running.exited).toBe(1);
     expect(running.stderr).toContain('PORT must be an integer from 0 to 65535, got "eighty"');
@@ -127,13 +143,13 @@ describe('runService', () => {
 });
 
 describe('draining', () => {
-  it('once shutdown has begun, /ready fails and other requests get 503 with Connection: close', async () => {
+  it('once shutdown has begun, /ready fails and other requests get 503 with Connection: close', async ({
+    onTestFinished,
+  }) => {
     const app = await buildApp({ logger: captureLogger().logger });
     await app.ready();
     // A second door into the same router, still open after app.close() has closed the app's own server.
-    sideServer = createServer((req, res) => app.routing(req, res));
-    sideServer.listen(0, '127.0.0.1');
-    await once(sideServer, 'listening');
+    const sideServer = await startSideServer(onTestFinished, (req, res) => app.routing(req, res));
     const base = `http://127.0.0.1:${(sideServer.address() as AddressInfo).port}`;
 
     await app.close();
