@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  firstDifference,
   removeDir,
   scratchDir,
   startBlobServer,
@@ -85,7 +86,8 @@ describe('storing and reading blobs', () => {
 
     const exact = await put('exactly-max', body);
     expect(exact.status).toBe(201);
-    expect(new Uint8Array(await (await fetch(url('exactly-max'))).arrayBuffer())).toEqual(body);
+    const stored = new Uint8Array(await (await fetch(url('exactly-max'))).arrayBuffer());
+    expect(firstDifference(stored, body)).toBe(-1);
 
     const over = await put('one-over', new Uint8Array(body.length + 1));
     expect(over.status).toBe(413);

@@ -61,6 +61,18 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/**
+ * The offset of the first byte where `actual` and `expected` differ, or -1 when they are equal. For large bodies,
+ * `expect(firstDifference(a, b)).toBe(-1)`: toEqual compares a Buffer element by element, about a second per
+ * 300 KB, where this is one memcmp, and a failure still says where the bytes part.
+ */
+export function firstDifference(actual: Uint8Array, expected: Uint8Array): number {
+  if (Buffer.compare(actual, expected) === 0) return -1;
+  const length = Math.min(actual.length, expected.length);
+  for (let offset = 0; offset < length; offset += 1) if (actual[offset] !== expected[offset]) return offset;
+  return length; // one is a prefix of the other
+}
+
 export interface RawResponse {
   status: number;
   headers: Record<string, string>;
