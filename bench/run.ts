@@ -21,13 +21,20 @@ import { isScenario, rate, ScenarioSkipped, type Row, type Scenario } from './li
 const USAGE = `usage: pnpm bench [scenario …] [--smoke] [--list] [--duration <seconds>]
 
   scenario          names from bench/scenarios/ (default: every scenario)
-  --smoke           about 1 s per measurement, results to bench/results/<scenario>.smoke.json
+  --smoke           about 1 s per measurement, two scenarios at a time,
+                    results to bench/results/<scenario>.smoke.json
   --list            print the scenarios and exit
   --duration <s>    seconds per measurement (default 10, or 1 with --smoke)
   --help            this text`;
 
 const SMOKE_SECONDS = 1;
 const DEFAULT_SECONDS = 10;
+/**
+ * Scenarios run at once with --smoke. A smoke run only checks that each scenario still runs, and most of its
+ * time is processes starting and loads of a fixed length, which two scenarios can share the machine for; a real
+ * run takes them one at a time, so that no measurement shares the machine with another.
+ */
+const SMOKE_PARALLEL = 2;
 const scenariosDir = join(rootDir, 'bench', 'scenarios');
 
 class UsageError extends Error {}
@@ -111,14 +118,15 @@ function checkRows(rows: unknown): Row[] {
 
 type Outcome = { name: string; status: 'ok' | 'skipped' | 'failed'; detail?: string };
 
-let current: HarnessContext | undefined;
+/** The scenarios running now (more than one only with --smoke). */
+const running = new Set<HarnessContext>();
 let interrupted = false;
 
 function onSignal(signal: NodeJS.Signals) {
   if (interrupted) process.exit(130); // second Ctrl-C: give up on clean-up
   interrupted = true;
-  process.stderr.write(`\n${signal}: stopping what the scenario started…\n`);
-  void (current?.cleanup() ?? Promise.resolve([])).finally(() => process.exit(130));
+  process.stderr.write(`\n${signal}: stopping what the scenarios started…\n`);
+  void Promise.all([...running].map((harness) => harness.cleanup())).finally(() => process.exit(130));
 }
 
 async function runScenario(name: string, smoke: boolean, durationSeconds: number): Promise<Outcome> {
@@ -135,7 +143,7 @@ async function runScenario(name: string, smoke: boolean, durationSeconds: number
   }
   process.stderr.write(`\n▶ ${name}: ${scenario.description}${smoke ? ' (smoke)' : ''}\n`);
   const harness = createContext({ scenario: name, smoke, durationSeconds });
-  current = harness;
+  running.add(harness);
   let outcome: Outcome;
   let rows: Row[] | undefined;
   try {
@@ -153,7 +161,7 @@ async function runScenario(name: string, smoke: boolean, durationSeconds: number
   }
   // Every path reaches this point (the catch above takes everything): clean up what the scenario started.
   const cleanupErrors = await harness.cleanup();
-  current = undefined;
+  running.delete(harness);
   if (cleanupErrors.length > 0) {
     const detail = `clean-up failed: ${cleanupErrors.map((error) => error.message).join('; ')}`;
     process.stderr.write(`  [${name}] ${detail}\n`);
@@ -216,13 +224,20 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // In the order given, at most `parallel` at a time; the outcomes keep that order for the summary.
+  const parallel = args.smoke ? SMOKE_PARALLEL : 1;
   const outcomes: Outcome[] = [];
-  for (const name of names) {
-    const outcome = await runScenario(name, args.smoke, args.durationSeconds);
-    if (outcome.status === 'skipped') process.stdout.write(`\n### ${name}\n\nskipped: ${outcome.detail}\n`);
-    if (outcome.status === 'failed') process.stderr.write(`\n✗ ${name} failed:\n${outcome.detail}\n`);
-    outcomes.push(outcome);
-  }
+  let next = 0;
+  const lane = async () => {
+    for (let index = next++; index < names.length; index = next++) {
+      const name = names[index] as string;
+      const outcome = await runScenario(name, args.smoke, args.durationSeconds);
+      if (outcome.status === 'skipped') process.stdout.write(`\n### ${name}\n\nskipped: ${outcome.detail}\n`);
+      if (outcome.status === 'failed') process.stderr.write(`\n✗ ${name} failed:\n${outcome.detail}\n`);
+      outcomes[index] = outcome;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, names.length) }, lane));
 
   process.stdout.write('\nsummary:\n');
   for (const { name, status, detail } of outcomes) {

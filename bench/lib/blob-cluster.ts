@@ -45,13 +45,19 @@ export async function startBlobServer(
 export async function startBlobCluster(ctx: ScenarioContext): Promise<{ balancer: string; blobs: string }> {
   const port = await ctx.freePort();
   const balancer = `http://127.0.0.1:${port}`;
-  await ctx.startProcess({
+  const loadBalancer = await ctx.startProcess({
     name: 'load-balancer',
     script: 'services/load-balancer/src/server.ts',
     env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     waitFor: `${balancer}/health`,
   });
   const blobs = await startBlobServer(ctx, { name: 'bench-1', loadBalancerUrl: balancer });
+  // Clean-up runs newest first, which would stop the blob server while the balancer still holds its pooled
+  // keep-alive connections to it. After proxied load, the blob server's graceful shutdown does not finish while
+  // they stay open (by hand it ran into its own 10 s shutdown timeout), so every scenario on a cluster waited
+  // out the 5 s grace and then killed it. Stopping the balancer first closes those connections and the blob
+  // server exits at once; stop() is idempotent, so the balancer's own clean-up step then has nothing to do.
+  ctx.onCleanup(() => loadBalancer.stop());
   await ctx.waitForHttp(`${balancer}/ready`, { status: 200 });
   return { balancer, blobs };
 }

@@ -122,10 +122,13 @@ async function measureMemory(ctx: ScenarioContext): Promise<Row[]> {
     }
     return peak;
   };
-  // A 10 MiB transfer takes a while on a loaded machine: smoke runs get a few seconds to finish some.
+  // A 10 MiB transfer takes a while on a loaded machine: smoke runs get a few seconds to finish some, and fewer
+  // transfers at a time, since another scenario may share the machine (pnpm bench --smoke runs two at once): 32
+  // uploads of 10 MiB at once could then finish none in those seconds, and the smoke would show nothing.
   const duration = ctx.smoke ? 3 : Math.min(ctx.durationSeconds, 10);
+  const connections = ctx.smoke ? 8 : CONNECTIONS;
   ctx.log(
-    `PUT and GET of 10 MiB blobs, ${CONNECTIONS} connections, ${duration} s each; idle RSS ${idle.toFixed(0)} MiB`,
+    `PUT and GET of 10 MiB blobs, ${connections} connections, ${duration} s each; idle RSS ${idle.toFixed(0)} MiB`,
   );
   const putPeak = await peakDuring(() =>
     ctx.loadTest({
@@ -133,7 +136,7 @@ async function measureMemory(ctx: ScenarioContext): Promise<Row[]> {
       method: 'PUT',
       body,
       uniquePaths: true,
-      connections: CONNECTIONS,
+      connections,
       durationSeconds: duration,
       timeoutSeconds: 60,
     }),
@@ -141,7 +144,7 @@ async function measureMemory(ctx: ScenarioContext): Promise<Row[]> {
   const getPeak = await peakDuring(() =>
     ctx.loadTest({
       url: `${base}/blobs/large`,
-      connections: CONNECTIONS,
+      connections,
       durationSeconds: duration,
       timeoutSeconds: 60,
     }),
