@@ -1,4 +1,5 @@
 // What the analytics service reads from the environment (and .env), validated once at start-up.
+import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
 import { Env, Type, type Static } from '@backend-rebase/service-kit';
 
 export const DEFAULT_POOL_SIZE = 8;
@@ -6,10 +7,7 @@ export const DEFAULT_POOL_SIZE = 8;
 export const Config = Type.Object({
   PORT: Env.port(3200),
   HOST: Env.host('127.0.0.1'),
-  /** A PostgreSQL server: the service uses (and creates) its database `analytics` there. */
-  DATABASE_URL: Type.Optional(Env.url()),
-  /** The analytics database itself; wins over DATABASE_URL. */
-  ANALYTICS_DATABASE_URL: Type.Optional(Env.url()),
+  ...AnalyticsDatabaseConfig,
   DB_POOL_SIZE: Type.Integer({
     minimum: 1,
     maximum: 100,

@@ -2,8 +2,8 @@
 // DATABASE_URL naming the stack's PostgreSQL server. Reads the configuration, brings the database up to date,
 // then serves (refreshing the daily view at once and every MV_REFRESH_SECONDS) until SIGTERM/SIGINT, when it
 // finishes in-flight requests and any refresh under way, and closes the pool.
-import { openServiceDatabase, redactPassword } from '@backend-rebase/db';
-import { ANALYTICS_DATABASE } from '@backend-rebase/page-views';
+import { redactPassword } from '@backend-rebase/db';
+import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { createLogger } from '@backend-rebase/logger';
 import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
@@ -16,13 +16,7 @@ const logger = createLogger({ service: 'analytics-service' });
 const { url, pool } = await startupStep(
   logger,
   'cannot open the analytics database',
-  openServiceDatabase({
-    ...ANALYTICS_DATABASE,
-    databaseUrl: config.ANALYTICS_DATABASE_URL,
-    serverUrl: config.DATABASE_URL,
-    logger,
-    pool: { max: config.DB_POOL_SIZE, applicationName: 'analytics-service' },
-  }),
+  openAnalyticsDatabase(config, logger, { max: config.DB_POOL_SIZE, applicationName: 'analytics-service' }),
 );
 const app = await buildApp(
   { internalToken: config.INTERNAL_TOKEN, refreshIntervalMs: config.MV_REFRESH_SECONDS * 1000 },

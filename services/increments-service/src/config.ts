@@ -1,13 +1,11 @@
 // What the increments service reads from the environment (and .env), validated once at start-up.
+import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
 import { Env, Type, type Static } from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
   PORT: Env.port(3201),
   HOST: Env.host('127.0.0.1'),
-  /** A PostgreSQL server: the service uses (and creates) its database `analytics` there. */
-  DATABASE_URL: Type.Optional(Env.url()),
-  /** The analytics database itself; wins over DATABASE_URL. */
-  ANALYTICS_DATABASE_URL: Type.Optional(Env.url()),
+  ...AnalyticsDatabaseConfig,
   /** A flush starts once this many (page, hour) keys are pending… */
   FLUSH_MAX_KEYS: Env.integer(1000, { minimum: 1, maximum: 100_000 }),
   /** …or this long after the first pending view, whichever comes first. */

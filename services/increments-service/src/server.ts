@@ -2,8 +2,8 @@
 // DATABASE_URL naming the stack's PostgreSQL server. Brings the analytics database up to date, then serves
 // until SIGTERM/SIGINT: stops accepting, answers in-flight requests once their flush commits, flushes whatever
 // is still pending, closes the pool, exits 0.
-import { openServiceDatabase, redactPassword } from '@backend-rebase/db';
-import { ANALYTICS_DATABASE } from '@backend-rebase/page-views';
+import { redactPassword } from '@backend-rebase/db';
+import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { createLogger } from '@backend-rebase/logger';
 import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
@@ -16,16 +16,10 @@ const logger = createLogger({ service: 'increments-service' });
 const { url, pool } = await startupStep(
   logger,
   'cannot open the analytics database',
-  openServiceDatabase({
-    ...ANALYTICS_DATABASE,
-    databaseUrl: config.ANALYTICS_DATABASE_URL,
-    serverUrl: config.DATABASE_URL,
-    logger,
-    pool: {
-      max: config.DB_POOL_SIZE,
-      applicationName: 'increments-service',
-      statementTimeoutMs: config.FLUSH_TIMEOUT_MS,
-    },
+  openAnalyticsDatabase(config, logger, {
+    max: config.DB_POOL_SIZE,
+    applicationName: 'increments-service',
+    statementTimeoutMs: config.FLUSH_TIMEOUT_MS,
   }),
 );
 const app = await buildApp(

@@ -1,13 +1,11 @@
 // What the wolf reads from the environment (and .env), validated once at start-up.
+import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
 import { Env, Type, type Static } from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
   PORT: Env.port(3202),
   HOST: Env.host('127.0.0.1'),
-  /** A PostgreSQL server: the wolf uses (and creates) its database `analytics` there. */
-  DATABASE_URL: Type.Optional(Env.url()),
-  /** The analytics database itself; wins over DATABASE_URL. */
-  ANALYTICS_DATABASE_URL: Type.Optional(Env.url()),
+  ...AnalyticsDatabaseConfig,
   /** Buckets whose hour starts more than this many hours before the current hour are deleted. The bound keeps
    * the cutoff a valid date (a million hours is over a century). */
   RETENTION_HOURS: Env.integer(720, { minimum: 1, maximum: 1_000_000 }),

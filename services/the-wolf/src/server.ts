@@ -2,8 +2,8 @@
 // stack's PostgreSQL server. Reads the configuration, brings the analytics database up to date, then either
 // serves (probes, /metrics) with a pass every WOLF_INTERVAL_SECONDS until SIGTERM/SIGINT, or, with `--once`,
 // runs one pass and exits without listening.
-import { openServiceDatabase, redactPassword } from '@backend-rebase/db';
-import { ANALYTICS_DATABASE } from '@backend-rebase/page-views';
+import { redactPassword } from '@backend-rebase/db';
+import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { closeLogger, createLogger } from '@backend-rebase/logger';
 import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
@@ -20,13 +20,7 @@ const logger = createLogger({ service: 'the-wolf' });
 const { url, pool } = await startupStep(
   logger,
   'cannot open the analytics database',
-  openServiceDatabase({
-    ...ANALYTICS_DATABASE,
-    databaseUrl: config.ANALYTICS_DATABASE_URL,
-    serverUrl: config.DATABASE_URL,
-    logger,
-    pool: { max: config.DB_POOL_SIZE, applicationName: 'the-wolf' },
-  }),
+  openAnalyticsDatabase(config, logger, { max: config.DB_POOL_SIZE, applicationName: 'the-wolf' }),
 );
 const retention = { retentionHours: config.RETENTION_HOURS, batchSize: config.WOLF_BATCH_SIZE };
 
