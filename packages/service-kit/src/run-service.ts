@@ -17,6 +17,8 @@ export interface RunOptions {
   onShutdown?: ShutdownHook[];
   /** default 10 s */
   shutdownTimeoutMs?: number;
+  /** What the service runs with (database, pool size, intervals), logged once with the address it listens on. */
+  settings?: Record<string, unknown>;
 }
 
 /** Resolves with the address once listening; from then on the process ends only through a signal. */
@@ -27,6 +29,7 @@ export async function runService({
   logger,
   onShutdown = [],
   shutdownTimeoutMs = 10_000,
+  settings,
 }: RunOptions): Promise<string> {
   let address: string;
   try {
@@ -35,6 +38,7 @@ export async function runService({
     logger.error(listenFailure(error, host, port), { err: error });
     return exit(logger, 1);
   }
+  if (settings) logger.info(`listening on ${address}`, settings);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

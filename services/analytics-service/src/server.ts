@@ -22,15 +22,15 @@ const app = await buildApp(
   { internalToken: config.INTERNAL_TOKEN, refreshIntervalMs: config.MV_REFRESH_SECONDS * 1000 },
   { logger, pool },
 );
-const address = await runService({
+await runService({
   app,
   port: config.PORT,
   host: config.HOST,
   logger,
   onShutdown: [() => pool.end()],
-});
-logger.info(`analytics-service listening on ${address}`, {
-  database: redactPassword(url),
-  poolSize: config.DB_POOL_SIZE,
-  refreshSeconds: config.MV_REFRESH_SECONDS,
+  settings: {
+    database: redactPassword(url),
+    poolSize: config.DB_POOL_SIZE,
+    refreshSeconds: config.MV_REFRESH_SECONDS,
+  },
 });

@@ -33,16 +33,16 @@ const app = await buildApp(
   },
   { logger, pool },
 );
-const address = await runService({
+await runService({
   app,
   port: config.PORT,
   host: config.HOST,
   logger,
   onShutdown: [() => pool.end()],
-});
-logger.info(`increments-service listening on ${address}`, {
-  database: redactPassword(url),
-  flushMaxKeys: config.FLUSH_MAX_KEYS,
-  flushIntervalMs: config.FLUSH_INTERVAL_MS,
-  flushWhenIdle: config.FLUSH_WHEN_IDLE,
+  settings: {
+    database: redactPassword(url),
+    flushMaxKeys: config.FLUSH_MAX_KEYS,
+    flushIntervalMs: config.FLUSH_INTERVAL_MS,
+    flushWhenIdle: config.FLUSH_WHEN_IDLE,
+  },
 });

@@ -35,15 +35,15 @@ const app = await buildApp(
   { internalToken: config.INTERNAL_TOKEN, intervalSeconds: config.WOLF_INTERVAL_SECONDS, ...retention },
   { logger, pool },
 );
-const address = await runService({
+await runService({
   app,
   port: config.PORT,
   host: config.HOST,
   logger,
   onShutdown: [() => pool.end()],
-});
-logger.info(`the-wolf listening on ${address}`, {
-  database: redactPassword(url),
-  ...retention,
-  intervalSeconds: config.WOLF_INTERVAL_SECONDS,
+  settings: {
+    database: redactPassword(url),
+    ...retention,
+    intervalSeconds: config.WOLF_INTERVAL_SECONDS,
+  },
 });

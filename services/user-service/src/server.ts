@@ -24,14 +24,14 @@ const { url, pool } = await startupStep(
   }),
 );
 const app = await buildApp({ internalToken: config.INTERNAL_TOKEN }, { logger, pool });
-const address = await runService({
+await runService({
   app,
   port: config.PORT,
   host: config.HOST,
   logger,
   onShutdown: [() => pool.end()],
-});
-logger.info(`user-service listening on ${address}`, {
-  database: redactPassword(url),
-  poolSize: config.DB_POOL_SIZE,
+  settings: {
+    database: redactPassword(url),
+    poolSize: config.DB_POOL_SIZE,
+  },
 });
