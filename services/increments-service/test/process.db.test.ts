@@ -4,35 +4,29 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
-import pg from 'pg';
 import type { TestDatabase } from '@backend-rebase/db/testing';
 import { findFreePort } from '@backend-rebase/net';
 import { createAnalyticsDatabase, postJson, startTestService } from './helpers/test-service.js';
 import { startServiceProcess } from '@backend-rebase/service-kit/testing';
 
 let database: TestDatabase;
-let admin: pg.Pool;
 beforeAll(async () => {
   database = await createAnalyticsDatabase('process');
-  admin = new pg.Pool({ connectionString: database.url, max: 1 });
 });
 // A test that fails half-way must not leave its process running.
 const spawned: Array<{ child: { kill: (signal: NodeJS.Signals) => boolean } }> = [];
 afterEach(() => {
   for (const { child } of spawned.splice(0)) child.kill('SIGKILL');
 });
-afterAll(async () => {
-  await admin?.end();
-  await database?.drop();
-});
+afterAll(() => database?.drop());
 
 /** Views of the pages matching a LIKE pattern. */
 async function viewsOf(page: string): Promise<number> {
-  const result = await admin.query<{ views: string | null }>(
+  const [row] = await database.sql<{ views: string | null }>(
     'SELECT sum(views) AS views FROM page_views_hourly WHERE page LIKE $1',
     [page],
   );
-  return Number(result.rows[0]?.views ?? 0);
+  return Number(row?.views ?? 0);
 }
 
 describe('the increments process', () => {

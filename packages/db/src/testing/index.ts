@@ -14,6 +14,11 @@ export interface TestDatabase {
   /** URL of the server's `postgres` database, for creating more. */
   serverUrl: string;
   name: string;
+  /**
+   * A query on connections of the test's own, outside any pool the code under test uses: to seed tables and to
+   * look at what the code wrote.
+   */
+  sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
   /** Drops the database, disconnecting whoever is still connected. */
   drop(): Promise<void>;
 }
@@ -31,7 +36,20 @@ export async function createTestDatabase(
   await ensureDatabase(serverUrl, name);
   const url = databaseUrl(serverUrl, name);
   if (migrations) await migrate({ connectionString: url, directory: migrationsDir(migrations) });
-  return { url, serverUrl, name, drop: () => dropDatabase(serverUrl, name) };
+  let admin: pg.Pool | undefined;
+  return {
+    url,
+    serverUrl,
+    name,
+    async sql<T extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      admin ??= new pg.Pool({ connectionString: url, max: 2 });
+      return (await admin.query<T>(text, values)).rows;
+    },
+    async drop() {
+      await admin?.end();
+      await dropDatabase(serverUrl, name);
+    },
+  };
 }
 
 /**

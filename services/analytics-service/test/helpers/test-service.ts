@@ -5,7 +5,7 @@ import { createPool } from '@backend-rebase/db';
 import { createTestDatabase, inFarTimeZone, type TestDatabase } from '@backend-rebase/db/testing';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import type { Service } from '@backend-rebase/service-kit';
-import pg from 'pg';
+import type pg from 'pg';
 import { buildApp, type AppConfig } from '../../src/app.js';
 
 export interface TestService {
@@ -36,18 +36,15 @@ export async function startTestService(
   const { logger, lines } = captureLogger('analytics-service');
   const app = await buildApp(config, { logger, pool });
 
-  const admin = new pg.Pool({ connectionString: database.url, max: 3 });
   return {
     app,
     pool,
     database,
     lines,
-    async sql<T extends pg.QueryResultRow>(text: string, values?: unknown[]) {
-      return (await admin.query<T>(text, values)).rows;
-    },
+    sql: (text, values) => database.sql(text, values),
     async close() {
       await app.close();
-      await Promise.all([pool.end(), admin.end()]);
+      await pool.end();
       await database.drop();
     },
   };

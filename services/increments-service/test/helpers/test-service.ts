@@ -4,7 +4,7 @@ import { createPool } from '@backend-rebase/db';
 import { createTestDatabase, inFarTimeZone, type TestDatabase } from '@backend-rebase/db/testing';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import type { Service } from '@backend-rebase/service-kit';
-import pg from 'pg';
+import type pg from 'pg';
 import { Pool, type Dispatcher } from 'undici';
 import { buildApp, type AppConfig } from '../../src/app.js';
 
@@ -24,9 +24,8 @@ export interface TestService {
   close: () => Promise<void>;
 }
 
-export async function createAnalyticsDatabase(label: string): Promise<TestDatabase> {
-  const database = await createTestDatabase(`increments ${label}`, { migrations: 'analytics' });
-  return database;
+export function createAnalyticsDatabase(label: string): Promise<TestDatabase> {
+  return createTestDatabase(`increments ${label}`, { migrations: 'analytics' });
 }
 
 export async function startTestService(
@@ -44,9 +43,7 @@ export async function startTestService(
   const app = await buildApp(appConfig, { logger, pool });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const client = new Pool(url, { connections: 256 });
-  const admin = new pg.Pool({ connectionString: database.url, max: 2 });
-  const sql = async <T extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
-    (await admin.query<T>(text, values)).rows;
+  const sql = database.sql.bind(database);
 
   return {
     app,
@@ -66,7 +63,7 @@ export async function startTestService(
     async close() {
       await client.close();
       await app.close();
-      await Promise.all([pool.end(), admin.end()]);
+      await pool.end();
       await database.drop();
     },
   };

@@ -2,7 +2,7 @@
 // migrations/analytics), with what the tests need to fill page_views_hourly and read it back in full.
 import { createTestDatabase, type TestDatabase } from '@backend-rebase/db/testing';
 import { HOUR_MS } from '@backend-rebase/page-views';
-import pg from 'pg';
+import type pg from 'pg';
 
 export interface Bucket {
   page: string;
@@ -27,9 +27,7 @@ export interface BucketDatabase {
 
 export async function createBucketDatabase(label: string): Promise<BucketDatabase> {
   const database = await createTestDatabase(`wolf ${label}`, { migrations: 'analytics' });
-  const admin = new pg.Pool({ connectionString: database.url, max: 2 });
-  const sql = async <T extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
-    (await admin.query<T>(text, values)).rows;
+  const sql = database.sql.bind(database);
   return {
     database,
     sql,
@@ -49,10 +47,7 @@ export async function createBucketDatabase(label: string): Promise<BucketDatabas
         rows.map((row) => ({ page: row.page, hour: row.hour.toISOString(), views: Number(row.views) })),
       );
     },
-    async close() {
-      await admin.end();
-      await database.drop();
-    },
+    close: () => database.drop(),
   };
 }
 
