@@ -82,9 +82,24 @@ function testServerUrl(): string {
   return url;
 }
 
+// pg's Pool.end() resolves before its sockets have closed. A FORCE drop at that moment terminates those closing
+// sessions, and the server's "terminating connection" (57P01) reaches a client that no longer listens for
+// errors: an uncaught exception that fails the run. So the drop first gives such sessions a moment to leave;
+// FORCE is for the ones that would not (a pool a failed test never ended).
+const LEAVE_WAIT_MS = 1_000;
+
 async function dropDatabase(serverUrl: string, name: string): Promise<void> {
   const client = await connectClient(serverUrl);
   try {
+    const deadline = Date.now() + LEAVE_WAIT_MS;
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ sessions: number }>(
+        'SELECT count(*)::int AS sessions FROM pg_stat_activity WHERE datname = $1',
+        [name],
+      );
+      if (rows[0]?.sessions === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
   } finally {
     await client.end();
