@@ -1,22 +1,14 @@
-// The ring's guarantees (src/hash-ring.ts): the golden table, the quality numbers of
-// shared/spec/load-balancer.md over 100,000 seeded random ids, and properties checked against a naive model.
+// The ring's guarantees (src/hash-ring.ts): the golden table, the quality numbers the
+// balancer promises (docs/load-balancer.md) over 100,000 seeded random ids, and properties checked against a naive model.
 // The 100,000 positions are hashed once and shared by every quality test, so the file runs in well under a second.
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Mulberry32 } from '@backend-rebase/seeded-random';
 import { HashRing, ringPosition } from '../src/index.js';
+import { ringGoldenTable } from '../src/testing/index.js';
 
-interface GoldenTable {
-  nodes: string[];
-  pointsPerNode: number;
-  cases: Array<{ id: string; hash: number; owners: string[] }>;
-}
-
-const golden = JSON.parse(
-  readFileSync(new URL('../../../../shared/test-vectors/ring-ketama.json', import.meta.url), 'utf8'),
-) as GoldenTable;
+const golden = ringGoldenTable;
 
 const KEYS = 100_000;
 const names = (count: number) => Array.from({ length: count }, (_, i) => `blob-${i + 1}`);

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { flywayChecksum } from '../src/checksum.js';
 
-// Pinned by running Flyway itself; `shared/` sits beside the repository, here and in CI.
-const vectorsUrl = new URL('../../../../shared/test-vectors/flyway-checksums.json', import.meta.url);
+// Pinned by running Flyway itself on each file's exact bytes; `about` in the JSON says how Flyway computes them.
+const vectorsUrl = new URL('./fixtures/flyway-checksums.json', import.meta.url);
 const { cases } = JSON.parse(readFileSync(vectorsUrl, 'utf8')) as {
   cases: Array<{ name: string; content_base64: string; checksum: number }>;
 };

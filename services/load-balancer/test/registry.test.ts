@@ -1,8 +1,8 @@
 // The registry and ring endpoints, in process: validation of every malformed registration, re-registration,
 // removal, the /internal guard, the course-mode window, and the ring as GET /internal/ring[/:id] shows it.
 // Nodes that must be healthy are stand-ins (startRecordingNode); nodes that must not are closed ports.
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ringGoldenTable } from '@backend-rebase/data-structures/testing';
 import { REGISTRATION_CLOSED } from '../src/app.js';
 import {
   freePort,
@@ -275,9 +275,7 @@ describe('readiness and /blobs without nodes', () => {
 });
 
 describe('GET /internal/ring', () => {
-  const golden = JSON.parse(
-    readFileSync(new URL('../../../../shared/test-vectors/ring-ketama.json', import.meta.url), 'utf8'),
-  ) as { nodes: string[]; cases: Array<{ id: string; hash: number; owners: string[] }> };
+  const golden = ringGoldenTable;
 
   it("places ids as the golden table does, and reports each node's share", async () => {
     const { app } = await start();
