@@ -1,4 +1,4 @@
-// Blob ids (shared/spec/blob-server.md, "Ids"): 1..MAX_ID_LENGTH characters of `A-Z a-z 0-9 . _ -`, neither `.`
+// Blob ids (docs/blob-service.md): 1..MAX_ID_LENGTH characters of `A-Z a-z 0-9 . _ -`, neither `.`
 // nor `..`. So an id is always a single, harmless file name and a single path segment: no separator, no NUL,
 // no way out of a data folder or into another path, however the request encoded it (the router has already
 // decoded `%2F` to `/`, which fails here). The blob server checks the length against its MAX_ID_LENGTH; a

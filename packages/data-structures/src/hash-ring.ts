@@ -1,9 +1,9 @@
-// A consistent-hash ring in the ketama layout (shared/spec/load-balancer.md, "The ring").
+// A consistent-hash ring in the ketama layout (docs/load-balancer.md).
 //
 // What it guarantees:
 // - Placement is a pure function of (the set of node names, points per node): the same names give the same
 //   owners for every key, whatever order they were added in, on every machine. The golden table
-//   shared/test-vectors/ring-ketama.json pins it down.
+//   src/testing/ring-ketama.json pins it down.
 // - Each node owns `pointsPerNode` points: for i in 0..pointsPerNode/4-1, md5("<name>-<i>") read as four
 //   little-endian uint32 values. Hashing the *name*, not the address, means a node that moves keeps its keys.
 // - A key sits at the first four bytes of md5(key) as a little-endian uint32, and its owners are the first

@@ -1,4 +1,4 @@
-// The database the three analytics services share (shared/spec/analytics.md): `ANALYTICS_DATABASE_URL` names
+// The database the three analytics services share (docs/analytics-project.md): `ANALYTICS_DATABASE_URL` names
 // it, or else `DATABASE_URL` names a server on which the database `analytics` is created. One definition of
 // those two variables and of opening the database, so the services cannot drift apart on either.
 import { openServiceDatabase, type Logger, type PoolOptions } from '@backend-rebase/db';

@@ -1,5 +1,5 @@
 // The app every service starts from: a Fastify instance with the TypeBox type provider and the conventions of
-// shared/spec/README.md already wired — request ids, problem+json errors, /health and /ready, /metrics, the
+// docs/operations.md already wired — request ids, problem+json errors, /health and /ready, /metrics, the
 // OpenAPI docs at /docs and the /internal/ guard. It does not listen (see runService), so tests use inject()
 // or listen on port 0. Add routes to the returned app, or register route plugins on it; both show up in /docs.
 import type { Logger } from '@backend-rebase/logger';

@@ -1,4 +1,4 @@
-// @backend-rebase/service-kit: what every service shares (the conventions of shared/spec/README.md).
+// @backend-rebase/service-kit: what every service shares (the conventions of docs/operations.md).
 export { createService, type ServiceOptions } from './create-service.js';
 export type { Service } from './service.js';
 export { runService, startupStep, type RunOptions, type ShutdownHook } from './run-service.js';

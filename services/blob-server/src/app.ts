@@ -1,5 +1,5 @@
 // The blob server as a Fastify app: opens (warms up) the store under DATA_DIR, then serves the contract of
-// shared/spec/blob-server.md on the service kit. It does not listen; server.ts does.
+// docs/blob-service.md on the service kit. It does not listen; server.ts does.
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';

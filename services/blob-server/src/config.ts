@@ -1,4 +1,4 @@
-// The blob server's settings, from the environment (and .env), with the defaults of shared/spec/blob-server.md.
+// The blob server's settings, from the environment (and .env), with the defaults of docs/blob-service.md.
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { Env, Type, loadConfigOrExit, type StaticDecode } from '@backend-rebase/service-kit';

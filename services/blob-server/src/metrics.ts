@@ -1,4 +1,4 @@
-// The blob server's own metrics (shared/spec/blob-server.md), beside the kit's HTTP metrics. The gauges are
+// The blob server's own metrics (docs/blob-service.md), beside the kit's HTTP metrics. The gauges are
 // read from the store when Prometheus scrapes, so they can never drift from what the store holds.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BlobStore } from './storage/blob-store.js';

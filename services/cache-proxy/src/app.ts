@@ -1,4 +1,4 @@
-// The cache proxy as a Fastify app (shared/spec/cache-proxy.md) on the service kit: /blobs/:id through the cache,
+// The cache proxy as a Fastify app (docs/cache-proxy.md) on the service kit: /blobs/:id through the cache,
 // PURGE, /internal/cache and the cache metrics. It does not listen; server.ts does. Closing the app closes the
 // upstream connection pool. /ready passes when upstream's /ready does, so start-up order does not matter.
 import type { Logger } from '@backend-rebase/logger';

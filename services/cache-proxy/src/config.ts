@@ -1,4 +1,4 @@
-// The cache proxy's settings, from the environment (and .env), with the defaults of shared/spec/cache-proxy.md.
+// The cache proxy's settings, from the environment (and .env), with the defaults of docs/cache-proxy.md.
 // UPSTREAM_TIMEOUT_MS and UPSTREAM_CONNECTIONS are not in the contract; they mirror the load balancer's.
 import { Env, Type, loadConfigOrExit, type StaticDecode } from '@backend-rebase/service-kit';
 

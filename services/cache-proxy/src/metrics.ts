@@ -1,4 +1,4 @@
-// The cache's metrics (shared/spec/cache-proxy.md, "Metrics"), beside the kit's HTTP metrics. Every value is read
+// The cache's metrics (docs/cache-proxy.md), beside the kit's HTTP metrics. Every value is read
 // from the cache when Prometheus scrapes, so the metrics and GET /internal/cache can never disagree.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CacheStats, ResponseCache } from './cache/response-cache.js';

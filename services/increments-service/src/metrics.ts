@@ -1,4 +1,4 @@
-// The increments service's own metrics (shared/spec/analytics.md), beside the kit's HTTP metrics. Views count
+// The increments service's own metrics (docs/analytics-project.md), beside the kit's HTTP metrics. Views count
 // once committed, so increments_accepted_total never includes views a failed flush dropped.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 

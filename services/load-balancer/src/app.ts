@@ -1,5 +1,5 @@
 // The load balancer as a Fastify app: the node registry, the ring, the health checks and the /blobs proxy of
-// shared/spec/load-balancer.md on the service kit. It does not listen; server.ts does. Closing the app stops the
+// docs/load-balancer.md on the service kit. It does not listen; server.ts does. Closing the app stops the
 // health checks and closes the upstream connection pools.
 import type { Logger } from '@backend-rebase/logger';
 import { createService, type Service } from '@backend-rebase/service-kit';

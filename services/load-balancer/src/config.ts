@@ -1,5 +1,5 @@
 // The load balancer's settings, from the environment (and .env), with the defaults of
-// shared/spec/load-balancer.md. Durations ending in _MS are plain milliseconds, as the contract names them.
+// docs/load-balancer.md. Durations ending in _MS are plain milliseconds, as the contract names them.
 import { Env, Type, loadConfigOrExit, type StaticDecode } from '@backend-rebase/service-kit';
 
 export const LoadBalancerSettings = Type.Object({

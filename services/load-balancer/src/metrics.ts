@@ -1,4 +1,4 @@
-// The balancer's own metrics (shared/spec/load-balancer.md, "Metrics"), beside the kit's HTTP metrics.
+// The balancer's own metrics (docs/load-balancer.md), beside the kit's HTTP metrics.
 // lb_node_healthy is read from the registry when Prometheus scrapes, so it can never drift from it, and a node
 // that leaves stops being reported. lb_rebalance_copied_total stays 0 until the rebalancer exists.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';

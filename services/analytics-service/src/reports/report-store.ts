@@ -62,18 +62,21 @@ export const TOP_SQL = `
   ) AS top ON true`;
 
 export interface ReportStoreOptions {
-  /** A query without an answer after this long fails (and its connection is discarded); default 5000 ms. */
-  queryTimeoutMs?: number;
+  /**
+   * A query without an answer after this long fails (and its connection is discarded); default the pool's, a
+   * margin above the statement_timeout the server enforces (see createPool).
+   */
+  queryTimeoutMs?: number | undefined;
 }
 
 export class ReportStore {
-  private readonly queryTimeoutMs: number;
+  private readonly queryTimeoutMs: number | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     options: ReportStoreOptions = {},
   ) {
-    this.queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
+    this.queryTimeoutMs = options.queryTimeoutMs;
   }
 
   /** Views of the page in each of `hours` (consecutive hour starts, ascending), 0 where none are stored. */

@@ -1,4 +1,4 @@
-// The report endpoints of shared/spec/analytics.md. The handlers translate between HTTP and the store:
+// The report endpoints of docs/analytics-project.md. The handlers translate between HTTP and the store:
 // parameters are validated by the schemas (plus the earliest-date and range rules, which need arithmetic),
 // hours and days are computed in reports/hour-window.ts and reports/day-range.ts, SQL is in
 // reports/report-store.ts.

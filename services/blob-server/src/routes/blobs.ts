@@ -1,4 +1,4 @@
-// /blobs/:id — the public API of shared/spec/blob-server.md. Everything a write can be refused for is checked
+// /blobs/:id — the public API of docs/blob-service.md. Everything a write can be refused for is checked
 // from the request line and headers, in the contract's order (id, Content-Length, stored headers, size, quota),
 // before the body is read; the body is then streamed to the store, never held whole in memory. Reads stream
 // the record from one open file, so a concurrent replacement never mixes two versions.

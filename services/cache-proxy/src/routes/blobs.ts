@@ -1,4 +1,4 @@
-// /blobs/:id — the blob API of shared/spec/blob-server.md, through the cache (proxy/read-through.ts decides where
+// /blobs/:id — the blob API of docs/blob-service.md, through the cache (proxy/read-through.ts decides where
 // each answer comes from), and PURGE /blobs/:id, which evicts one id and is guarded like /internal/*.
 //
 // The id goes upstream percent-encoded, so it is always exactly one path segment there; whether it is a valid id

@@ -1,4 +1,4 @@
-// The endpoints of shared/spec/analytics.md (increments service). The handlers turn a request into hourly views,
+// The endpoints of docs/analytics-project.md (increments service). The handlers turn a request into hourly views,
 // hand them to the group commit and answer once they are committed: 200 {accepted}, 400 naming the field for bad
 // input (before anything is queued, so a rejected request changes nothing), 503 when the flush that held the
 // request failed (none of its views was applied: retrying is safe).

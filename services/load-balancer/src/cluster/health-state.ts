@@ -1,4 +1,4 @@
-// The health state machine of one node (shared/spec/load-balancer.md, "Health"), as a pure function so the
+// The health state machine of one node (docs/load-balancer.md), as a pure function so the
 // rules can be read, and tested, without timers or sockets:
 //   - 3 consecutive failed checks mark a healthy node unhealthy, so one lost packet does not take it out;
 //   - 2 consecutive passing checks mark an unhealthy node healthy again, so a flapping node is not trusted

@@ -1,4 +1,4 @@
-// What a node may register as (shared/spec/load-balancer.md, "Node registry"). The schema checks the shapes
+// What a node may register as (docs/load-balancer.md). The schema checks the shapes
 // (name pattern, port range, types); the host needs rules a pattern states badly, so they live here and give
 // their own message. A host is a DNS name (labels of letters, digits and `-`, dot-separated, up to 253
 // characters) or an IP literal; never an unspecified address (0.0.0.0, ::), which a node can listen on but

@@ -1,4 +1,4 @@
-// The balancer's version stamps for X-Blob-Version (shared/spec/load-balancer.md, "Replication"): the wall clock
+// The balancer's version stamps for X-Blob-Version (docs/load-balancer.md): the wall clock
 // in microseconds, made strictly increasing, so two writes through this balancer are never stamped alike and a
 // later write always carries the higher version even if the system clock steps back. The values stay below
 // 2^53 (until the year 2255), so they are exact as JavaScript numbers and as the blob server parses them.

@@ -1,4 +1,4 @@
-// /blobs/:id — the blob API of shared/spec/blob-server.md, proxied to the node the ring names (proxy/blob-proxy.ts
+// /blobs/:id — the blob API of docs/blob-service.md, proxied to the node the ring names (proxy/blob-proxy.ts
 // decides whom to ask). Every method and header of the contract passes through; other methods are 405 (the
 // kit's not-found handler, with an Allow header). Bodies stay streams: the scope's only content-type parser
 // hands the request stream over unread, whatever its type.

@@ -1,4 +1,4 @@
-// The node registry over HTTP (shared/spec/load-balancer.md, "Node registry"): POST /internal/nodes to join or
+// The node registry over HTTP (docs/load-balancer.md): POST /internal/nodes to join or
 // move, GET to list, DELETE /internal/nodes/:name to leave. The kit guards /internal/* (INTERNAL_TOKEN, or
 // loopback only).
 //

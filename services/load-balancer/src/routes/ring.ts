@@ -1,4 +1,4 @@
-// The ring, for people and scripts (shared/spec/load-balancer.md): each node's share of the hash space, and
+// The ring, for people and scripts (docs/load-balancer.md): each node's share of the hash space, and
 // where one id lives: its position, its owners whatever their health, and who would serve it right now.
 import { Type, type FastifyPluginCallbackTypebox } from '@backend-rebase/service-kit';
 import type { NodeRegistry } from '../cluster/node-registry.js';

@@ -1,4 +1,4 @@
-// The endpoints of shared/spec/users.md. The handlers translate between HTTP and the store: validation is in
+// The endpoints of docs/user-service.md. The handlers translate between HTTP and the store: validation is in
 // the schemas (plus the full-name rule, which needs trimming first), SQL is in users/user-store.ts. Each outcome
 // is one log event (user.created, user.reactivated, user.updated, user.soft_deleted, user.delete_noop) on the
 // request's logger, so it carries the request id; emails in events are masked on purpose.
