@@ -12,7 +12,15 @@ export {
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';
 export type { Logger } from './logger.js';
 export { migrate, type AppliedMigration, type MigrateOptions, type MigrateResult } from './migrator.js';
-export { createPool, pingDatabase, type PoolOptions } from './pool.js';
+export {
+  clientTimeoutMs,
+  createPool,
+  CLIENT_TIMEOUT_MARGIN_MS,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  pingDatabase,
+  type PoolOptions,
+} from './pool.js';
 export { queryRows, type TimedQuery } from './query.js';
 export {
   openServiceDatabase,

@@ -88,18 +88,21 @@ const NEXT_PAGE = `
   LIMIT $1`;
 
 export interface UserStoreOptions {
-  /** A query without an answer after this long fails (and its connection is discarded); default 5000 ms. */
-  queryTimeoutMs?: number;
+  /**
+   * A query without an answer after this long fails (and its connection is discarded); default the pool's, a
+   * margin above the statement_timeout the server enforces (see createPool).
+   */
+  queryTimeoutMs?: number | undefined;
 }
 
 export class UserStore {
-  private readonly queryTimeoutMs: number;
+  private readonly queryTimeoutMs: number | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     options: UserStoreOptions = {},
   ) {
-    this.queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
+    this.queryTimeoutMs = options.queryTimeoutMs;
   }
 
   async upsert(email: string, fullName: string): Promise<{ user: User; outcome: UpsertOutcome }> {
