@@ -2,7 +2,7 @@
 // is back the same app serves again without a restart. The app reaches PostgreSQL through a TCP proxy that the
 // test takes down (cutting every connection; new ones are refused, as with a stopped server) and brings back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TcpProxy } from './helpers/tcp-proxy.js';
+import { TcpProxy } from '@backend-rebase/db/testing';
 import { json, startTestService, type TestService } from './helpers/test-service.js';
 
 let service: TestService;
