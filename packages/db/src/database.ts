@@ -1,8 +1,9 @@
 // A service's database on a PostgreSQL server: created when missing (safely, however many services start at
-// once), then migrated. What a service calls at start-up is `prepareDatabase`.
+// once) in UTF-8, checked to be UTF-8, then migrated. What a service calls at start-up is `prepareDatabase`.
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { connectClient } from './client.js';
+import { assertUtf8Database } from './encoding.js';
 import { silentLogger, type Logger } from './logger.js';
 import { migrate } from './migrator.js';
 
@@ -33,7 +34,9 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<b
     // Looking first means a user without the CREATEDB privilege can start against an existing database.
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (existing.rowCount) return false;
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    // template0, because template1 may be in another encoding (a server initialised under LC_ALL=C is
+    // SQL_ASCII) and only template0 may be copied into a different one. The locale is the server's default.
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} ENCODING 'UTF8' TEMPLATE template0`);
     return true;
   } catch (error) {
     if (createdConcurrently(error)) return false;
@@ -64,7 +67,7 @@ export interface PrepareDatabaseOptions {
   logger?: Logger;
 }
 
-/** Creates the database when missing and applies its migrations; returns its URL. */
+/** Creates the database when missing, checks that it is UTF-8, and applies its migrations; returns its URL. */
 export async function prepareDatabase(options: PrepareDatabaseOptions): Promise<string> {
   const logger = options.logger ?? silentLogger;
   if (await ensureDatabase(options.serverUrl, options.database)) {
@@ -73,6 +76,7 @@ export async function prepareDatabase(options: PrepareDatabaseOptions): Promise<
   const url = databaseUrl(options.serverUrl, options.database);
   const directory = options.migrationsDir ?? migrationsDir(options.database);
   try {
+    await assertUtf8Database(url);
     await migrate({ connectionString: url, directory, logger });
   } catch (error) {
     // Services migrate several databases whose scripts share names (V1__init.sql): say which one failed.

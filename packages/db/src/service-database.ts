@@ -4,6 +4,7 @@
 // the database is created when missing. Several services may share one database and start at once: creating
 // and migrating are both safe to race.
 import { migrationsDir, prepareDatabase } from './database.js';
+import { assertUtf8Database } from './encoding.js';
 import { silentLogger, type Logger } from './logger.js';
 import { migrate } from './migrator.js';
 import { createPool, type PoolOptions } from './pool.js';
@@ -21,10 +22,14 @@ export interface ServiceDatabaseOptions {
   logger?: Logger;
 }
 
-/** Creates the database when it may (only on a server URL) and applies its migrations; returns its URL. */
+/**
+ * Creates the database when it may (only on a server URL), refuses one that is not UTF-8, and applies its
+ * migrations; returns its URL.
+ */
 export async function prepareServiceDatabase(options: ServiceDatabaseOptions): Promise<string> {
   const logger = options.logger ?? silentLogger;
   if (options.databaseUrl) {
+    await assertUtf8Database(options.databaseUrl);
     await migrate({
       connectionString: options.databaseUrl,
       directory: migrationsDir(options.database),

@@ -7,6 +7,7 @@ import {
   migrationsDir,
   prepareDatabase,
 } from '../src/database.js';
+import { prepareServiceDatabase } from '../src/service-database.js';
 import { testDatabaseName } from '../src/testing/index.js';
 import { rows } from './helpers/sql.js';
 
@@ -74,6 +75,47 @@ describe('prepareDatabase', () => {
     await expect(prepareDatabase({ serverUrl, database, migrationsDir: fixture('failing') })).rejects.toThrow(
       `database ${database}: Migration V2__broken.sql failed`,
     );
+  });
+});
+
+describe('the encoding of a database', () => {
+  it('is UTF-8 for every database the project creates, and for the test server', async () => {
+    const name = newName('utf8');
+    await ensureDatabase(serverUrl, name);
+    expect(await rows(databaseUrl(serverUrl, name), 'SHOW server_encoding')).toEqual([
+      { server_encoding: 'UTF8' },
+    ]);
+    // The global setup's embedded server is initialised in UTF-8 whatever the locale (CI runs this under LC_ALL=C).
+    if (!process.env.TEST_DATABASE_URL) {
+      expect(await rows(serverUrl, 'SHOW server_encoding')).toEqual([{ server_encoding: 'UTF8' }]);
+    }
+  });
+
+  it('refuses a database in another encoding, with one message that says what to do', async () => {
+    const name = newName('sql ascii');
+    // What a server initialised under LC_ALL=C gives every database by default.
+    await rows(
+      serverUrl,
+      `CREATE DATABASE ${name} ENCODING 'SQL_ASCII' LOCALE_PROVIDER libc LOCALE 'C' TEMPLATE template0`,
+    );
+    const url = databaseUrl(serverUrl, name);
+    const message =
+      "the database is in the SQL_ASCII encoding, not UTF8, so text outside ASCII would be stored wrong: recreate it with CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0";
+
+    await expect(
+      prepareServiceDatabase({ database: 'users', variable: 'USERS_DATABASE_URL', databaseUrl: url }),
+    ).rejects.toThrow(message);
+    await expect(
+      prepareDatabase({
+        serverUrl,
+        database: name,
+        migrationsDir: fileURLToPath(new URL('fixtures/migrations/ordering', import.meta.url)),
+      }),
+    ).rejects.toThrow(`database ${name}: ${message}`);
+    // Refused before any migration ran.
+    expect(await rows(url, "SELECT to_regclass('flyway_schema_history')::text AS history")).toEqual([
+      { history: null },
+    ]);
   });
 });
 
