@@ -1,13 +1,13 @@
 // The increments service as a Fastify app that does not listen: server.ts runs it, tests inject requests or
 // listen on port 0. The pool is handed in; the group commit is made here and flushed by `app.close()`, so a
 // shutdown never drops an acknowledged or pending view.
-import { pingDatabase } from '@backend-rebase/db';
+import { clientTimeoutMs, DEFAULT_STATEMENT_TIMEOUT_MS, pingDatabase } from '@backend-rebase/db';
 import type { Logger } from '@backend-rebase/logger';
 import { addPoolMetrics, createService, type Service } from '@backend-rebase/service-kit';
 import type pg from 'pg';
 import { addIncrementMetrics } from './metrics.js';
 import { GroupCommit } from './page-views/group-commit.js';
-import { addHourlyViews } from './page-views/hourly-store.js';
+import { addHourlyViews, flushOutcome } from './page-views/hourly-store.js';
 import { pageViewRoutes } from './routes/page-views.js';
 
 // 10,000 pairs of 200-character pages with their keys and counts are about 2.4 MB of JSON.
@@ -22,6 +22,11 @@ export interface AppConfig {
   maxPendingKeys?: number;
   /** flushes that may run at once; at most the pool's size */
   maxConcurrentFlushes?: number;
+  /**
+   * FLUSH_TIMEOUT_MS, the pool's statement_timeout: a flush's transaction gets a client-side deadline a margin
+   * above it, so the server, not the client, ends a slow flush (and its views are surely not counted).
+   */
+  flushTimeoutMs?: number;
 }
 
 export interface AppDeps {
@@ -39,8 +44,9 @@ export async function buildApp(config: AppConfig, { logger, pool }: AppDeps): Pr
     readiness: { database: () => pingDatabase(pool) },
   });
 
+  const flushDeadlineMs = clientTimeoutMs(config.flushTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS);
   const groupCommit: GroupCommit = new GroupCommit({
-    write: (rows) => addHourlyViews(pool, rows),
+    write: (rows) => addHourlyViews(pool, rows, flushDeadlineMs),
     maxKeys: config.flushMaxKeys ?? 1000,
     intervalMs: config.flushIntervalMs ?? 20,
     flushWhenIdle: config.flushWhenIdle ?? true,
@@ -49,7 +55,11 @@ export async function buildApp(config: AppConfig, { logger, pool }: AppDeps): Pr
     onFlush: (flush) => {
       metrics.flushed(flush);
       if (flush.error !== undefined) {
-        logger.error('flush failed; its requests are answered 503', { keys: flush.keys, err: flush.error });
+        logger.error('flush failed; its requests are answered 503', {
+          keys: flush.keys,
+          outcome: flushOutcome(flush.error),
+          err: flush.error,
+        });
       }
     },
   });

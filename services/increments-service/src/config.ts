@@ -1,6 +1,15 @@
-// What the increments service reads from the environment (and .env), validated once at start-up.
+// What the increments service reads from the environment (and .env), validated once at start-up, and the
+// shutdown budget that follows from it: a SIGTERM must never cut a flush short (see shutdownBudgetMs).
+import { CLIENT_TIMEOUT_MARGIN_MS } from '@backend-rebase/db';
 import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
-import { Env, Type, type Static } from '@backend-rebase/service-kit';
+import {
+  ConfigError,
+  Env,
+  loadConfig,
+  Type,
+  type LoadConfigOptions,
+  type Static,
+} from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
   PORT: Env.port(3201),
@@ -16,9 +25,54 @@ export const Config = Type.Object({
   MAX_PENDING_KEYS: Env.integer(200_000, { minimum: 1 }),
   /** Connections, and so flushes that may run at once. */
   DB_POOL_SIZE: Env.integer(4, { minimum: 1, maximum: 100 }),
-  /** A flush running longer is cancelled by the server (nothing applied) and its requests get 503. */
-  FLUSH_TIMEOUT_MS: Env.integer(10_000, { minimum: 100 }),
+  /** The server cancels a flush's statement that runs longer (statement_timeout): nothing applied, 503. */
+  FLUSH_TIMEOUT_MS: Env.integer(3_000, { minimum: 100, maximum: 600_000 }),
+  /** The server fails a flush that waits longer for a row lock (lock_timeout): nothing applied, 503. */
+  DB_LOCK_TIMEOUT_MS: Env.integer(2_000, { minimum: 1, maximum: 600_000 }),
+  /** Opening a connection (or waiting for a free one) fails after this long: nothing applied, 503. */
+  DB_CONNECT_TIMEOUT_MS: Env.integer(2_000, { minimum: 100, maximum: 600_000 }),
+  /** How long SIGTERM may take before the process gives up and exits 1; unset: the shortest safe budget. */
+  SHUTDOWN_TIMEOUT_MS: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'an integer of at least 1 (milliseconds)' }),
+  ),
   INTERNAL_TOKEN: Env.optionalString(),
 });
 
-export type Config = Static<typeof Config>;
+export type Config = Static<typeof Config> & { SHUTDOWN_TIMEOUT_MS: number };
+
+/** Time for what a shutdown does besides flushing: closing the listener, the pool, the log. */
+const SHUTDOWN_OVERHEAD_MS = 1_000;
+
+/**
+ * The longest a shutdown can spend flushing. One flush takes at most DB_CONNECT_TIMEOUT_MS to get a connection
+ * plus its client-side deadline (FLUSH_TIMEOUT_MS and the margin above it). The views still pending when the
+ * signal comes may have to wait for a flush slot, behind flushes that have just started: two flushes, one after
+ * the other.
+ */
+export function shutdownBudgetMs(config: Pick<Config, 'DB_CONNECT_TIMEOUT_MS' | 'FLUSH_TIMEOUT_MS'>): number {
+  const flush = config.DB_CONNECT_TIMEOUT_MS + config.FLUSH_TIMEOUT_MS + CLIENT_TIMEOUT_MARGIN_MS;
+  return 2 * flush + SHUTDOWN_OVERHEAD_MS;
+}
+
+/** loadConfig, and the rules between variables: throws a ConfigError naming each one broken. */
+export function loadIncrementsConfig(options?: LoadConfigOptions): Config {
+  const config = loadConfig(Config, options);
+  const problems: string[] = [];
+  if (config.DB_LOCK_TIMEOUT_MS > config.FLUSH_TIMEOUT_MS) {
+    problems.push(
+      `DB_LOCK_TIMEOUT_MS (${config.DB_LOCK_TIMEOUT_MS}) must not exceed FLUSH_TIMEOUT_MS (${config.FLUSH_TIMEOUT_MS}): ` +
+        'the statement would be cancelled before the lock wait could time out',
+    );
+  }
+  const budget = shutdownBudgetMs(config);
+  if (config.SHUTDOWN_TIMEOUT_MS !== undefined && config.SHUTDOWN_TIMEOUT_MS < budget) {
+    problems.push(
+      `SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS}) must be at least ${budget}: ` +
+        `2 × (DB_CONNECT_TIMEOUT_MS ${config.DB_CONNECT_TIMEOUT_MS} + FLUSH_TIMEOUT_MS ${config.FLUSH_TIMEOUT_MS} ` +
+        `+ ${CLIENT_TIMEOUT_MARGIN_MS}) + ${SHUTDOWN_OVERHEAD_MS}, so a SIGTERM never exits in the middle of a flush; ` +
+        'leave it unset for exactly that',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config, SHUTDOWN_TIMEOUT_MS: config.SHUTDOWN_TIMEOUT_MS ?? budget };
+}

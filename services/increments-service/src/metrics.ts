@@ -1,6 +1,7 @@
 // The increments service's own metrics (docs/analytics-project.md), beside the kit's HTTP metrics. Views count
 // once committed, so increments_accepted_total never includes views a failed flush dropped.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { flushOutcome } from './page-views/hourly-store.js';
 
 export interface IncrementMetrics {
   flushed(flush: { keys: number; seconds: number; error?: unknown }): void;
@@ -16,7 +17,7 @@ export function addIncrementMetrics(registry: Registry, pendingKeys: () => numbe
   });
   const flushes = new Counter({
     name: 'increments_flushes_total',
-    help: 'Flushes (one INSERT … ON CONFLICT each), by outcome',
+    help: 'Flushes (one INSERT … ON CONFLICT each) by outcome: committed, not-counted, unknown',
     labelNames: ['outcome'],
     registers,
   });
@@ -43,7 +44,7 @@ export function addIncrementMetrics(registry: Registry, pendingKeys: () => numbe
 
   return {
     flushed({ keys, seconds, error }) {
-      flushes.inc({ outcome: error === undefined ? 'committed' : 'failed' });
+      flushes.inc({ outcome: error === undefined ? 'committed' : flushOutcome(error) });
       if (error !== undefined) return;
       batchKeys.observe(keys);
       flushSeconds.observe(seconds);

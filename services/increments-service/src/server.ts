@@ -1,16 +1,17 @@
 // The increments service's entry: `pnpm --filter increments-service start`, or started by `pnpm start` with
 // DATABASE_URL naming the stack's PostgreSQL server. Brings the analytics database up to date, then serves
 // until SIGTERM/SIGINT: stops accepting, answers in-flight requests once their flush commits, flushes whatever
-// is still pending, closes the pool, exits 0.
+// is still pending, closes the pool, exits 0 — within SHUTDOWN_TIMEOUT_MS, which is never shorter than the
+// longest flush can take (config.ts), so the process does not exit in the middle of one.
 import { redactPassword } from '@backend-rebase/db';
 import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { createLogger } from '@backend-rebase/logger';
-import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
+import { ConfigError, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
-import { Config } from './config.js';
+import { loadIncrementsConfig, type Config } from './config.js';
 
 // Before the logger: loading the configuration also loads .env, where LOGZIO_TOKEN may be.
-const config = loadConfigOrExit(Config);
+const config = loadConfigOrExit();
 const logger = createLogger({ service: 'increments-service' });
 
 const { url, pool } = await startupStep(
@@ -20,6 +21,8 @@ const { url, pool } = await startupStep(
     max: config.DB_POOL_SIZE,
     applicationName: 'increments-service',
     statementTimeoutMs: config.FLUSH_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
   }),
 );
 const app = await buildApp(
@@ -30,6 +33,7 @@ const app = await buildApp(
     flushWhenIdle: config.FLUSH_WHEN_IDLE,
     maxPendingKeys: config.MAX_PENDING_KEYS,
     maxConcurrentFlushes: config.DB_POOL_SIZE,
+    flushTimeoutMs: config.FLUSH_TIMEOUT_MS,
   },
   { logger, pool },
 );
@@ -39,10 +43,26 @@ await runService({
   host: config.HOST,
   logger,
   onShutdown: [() => pool.end()],
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   settings: {
     database: redactPassword(url),
     flushMaxKeys: config.FLUSH_MAX_KEYS,
     flushIntervalMs: config.FLUSH_INTERVAL_MS,
     flushWhenIdle: config.FLUSH_WHEN_IDLE,
+    flushTimeoutMs: config.FLUSH_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   },
 });
+
+/** A configuration error is a message and exit 1, not a stack trace: it is not a bug. */
+function loadConfigOrExit(): Config {
+  try {
+    return loadIncrementsConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}

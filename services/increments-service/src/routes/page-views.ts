@@ -1,12 +1,14 @@
 // The endpoints of docs/analytics-project.md (increments service). The handlers turn a request into hourly views,
 // hand them to the group commit and answer once they are committed: 200 {accepted}, 400 naming the field for bad
-// input (before anything is queued, so a rejected request changes nothing), 503 when the flush that held the
-// request failed (none of its views was applied: retrying is safe).
+// input (before anything is queued, so a rejected request changes nothing), 503 when the views were refused or
+// the flush that held them failed, with `outcome` saying whether they were surely not counted (retrying is safe)
+// or might have been (the connection was lost while COMMIT was in flight: retrying may count them twice).
 import { floorToHour, HOUR_MS, pageProblem, parseMultiKey, parseTimestamp } from '@backend-rebase/page-views';
 import { HttpProblem, ProblemSchema, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
 import type { IncrementMetrics } from '../metrics.js';
 import { Closed, Overloaded, type GroupCommit, type HourlyViews } from '../page-views/group-commit.js';
-import { Accepted, MAX_PAIRS, MultiViews, SingleView } from './schemas.js';
+import { flushOutcome } from '../page-views/hourly-store.js';
+import { Accepted, MAX_PAIRS, MultiViews, NotCommitted, SingleView } from './schemas.js';
 
 export interface PageViewRoutesOptions {
   groupCommit: GroupCommit;
@@ -14,7 +16,7 @@ export interface PageViewRoutesOptions {
 }
 
 const TAGS = ['page views'];
-const response = { 200: Accepted, 400: ProblemSchema, 415: ProblemSchema, 503: ProblemSchema };
+const response = { 200: Accepted, 400: ProblemSchema, 415: ProblemSchema, 503: NotCommitted };
 
 export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = (
   scope,
@@ -124,9 +126,25 @@ function quote(text: string): string {
 }
 
 function unavailable(error: unknown): HttpProblem {
-  const detail =
-    error instanceof Overloaded || error instanceof Closed
-      ? `the views were not counted: ${error.message}; retry shortly`
-      : 'the views were not counted: the analytics database failed to commit them; retrying is safe';
-  return Object.assign(new HttpProblem(503, detail), { cause: error });
+  // Refused before anything was sent: the service is shutting down, or too much is waiting already.
+  if (error instanceof Overloaded || error instanceof Closed) {
+    return problem503('not-counted', `the views were not counted: ${error.message}; retry shortly`, error);
+  }
+  if (flushOutcome(error) === 'not-counted') {
+    return problem503(
+      'not-counted',
+      'the views were not counted: the analytics database did not commit them; retrying is safe',
+      error,
+    );
+  }
+  return problem503(
+    'unknown',
+    'the views may or may not have been counted: the connection to the analytics database failed while it ' +
+      'was committing them; retrying may count them twice',
+    error,
+  );
+}
+
+function problem503(outcome: 'not-counted' | 'unknown', detail: string, cause: unknown): HttpProblem {
+  return Object.assign(new HttpProblem(503, detail, { outcome }), { cause });
 }

@@ -47,3 +47,19 @@ export const Accepted = Type.Object(
   { accepted: Type.Integer({ description: 'views added, all committed' }) },
   { additionalProperties: false },
 );
+
+/** The 503: a problem that says whether the request's views were counted (see hourly-store.ts). */
+export const NotCommitted = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    outcome: Type.Union([Type.Literal('not-counted'), Type.Literal('unknown')], {
+      description:
+        'not-counted: none of the views was applied, retrying is safe. unknown: the database may have ' +
+        'committed them just before the connection failed; retrying may count them twice',
+    }),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details, with the outcome for the views' },
+);

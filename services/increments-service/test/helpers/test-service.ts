@@ -30,14 +30,21 @@ export function createAnalyticsDatabase(label: string): Promise<TestDatabase> {
 
 export async function startTestService(
   label: string,
-  config: AppConfig & { poolUrl?: string } = {},
+  config: AppConfig & {
+    /** where the pool connects instead of the database, e.g. a TcpProxy in front of it */
+    poolUrl?: (database: TestDatabase) => string | Promise<string>;
+    lockTimeoutMs?: number;
+  } = {},
 ): Promise<TestService> {
   const database = await createAnalyticsDatabase(label);
-  const { poolUrl = database.url, ...appConfig } = config;
+  const { poolUrl, lockTimeoutMs, ...appConfig } = config;
+  // As server.ts opens it: the flush timeout is the server's statement_timeout.
   const pool = createPool({
-    connectionString: inFarTimeZone(poolUrl),
+    connectionString: inFarTimeZone(poolUrl ? await poolUrl(database) : database.url),
     max: 4,
     connectionTimeoutMillis: 2_000,
+    ...(appConfig.flushTimeoutMs === undefined ? {} : { statementTimeoutMs: appConfig.flushTimeoutMs }),
+    ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
   });
   const { logger, lines } = captureLogger('increments-service');
   const app = await buildApp(appConfig, { logger, pool });

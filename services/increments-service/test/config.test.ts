@@ -1,0 +1,35 @@
+// The rules between the increments service's variables: the shutdown budget outlasts the longest flush, and
+// the lock timeout fits inside the statement timeout.
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@backend-rebase/service-kit';
+import { loadIncrementsConfig } from '../src/config.js';
+
+const load = (env: Record<string, string>) => loadIncrementsConfig({ env, dotenvPath: '/nonexistent/.env' });
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('the increments configuration', () => {
+  it('derives the shutdown budget from the flush and connect timeouts when it is unset', () => {
+    // 2 × (connect 2000 + flush 3000 + margin 1000) + 1000
+    expect(load({}).SHUTDOWN_TIMEOUT_MS).toBe(13_000);
+    expect(load({ FLUSH_TIMEOUT_MS: '10000', DB_CONNECT_TIMEOUT_MS: '5000' }).SHUTDOWN_TIMEOUT_MS).toBe(
+      33_000,
+    );
+    expect(load({ SHUTDOWN_TIMEOUT_MS: '60000' }).SHUTDOWN_TIMEOUT_MS).toBe(60_000);
+  });
+
+  it('refuses a shutdown budget a flush could outlast, and a lock timeout above the statement timeout', () => {
+    expect(problems({ SHUTDOWN_TIMEOUT_MS: '12999', DB_LOCK_TIMEOUT_MS: '4000' })).toEqual([
+      expect.stringMatching(/^DB_LOCK_TIMEOUT_MS \(4000\) must not exceed FLUSH_TIMEOUT_MS \(3000\)/),
+      expect.stringMatching(/^SHUTDOWN_TIMEOUT_MS \(12999\) must be at least 13000/),
+    ]);
+  });
+});
