@@ -21,8 +21,10 @@ const MAX_PATH_PARAMETER_LENGTH = 2_400;
 export interface AppConfig {
   /** INTERNAL_TOKEN; unset = /internal/* serves loopback clients only */
   internalToken?: string;
-  /** a query without an answer after this long fails with 503; default 5000 ms */
+  /** a query without an answer after this long fails with 503; default the pool's (see createPool) */
   queryTimeoutMs?: number;
+  /** MV_REFRESH_TIMEOUT_MS: the server cancels a refresh of page_views_daily that runs longer */
+  refreshTimeoutMs?: number;
   /**
    * Refresh page_views_daily when the app is ready and then every this many ms (MV_REFRESH_SECONDS);
    * unset = only on POST /internal/refresh.
@@ -49,6 +51,7 @@ export async function buildApp(config: AppConfig, { logger, pool }: AppDeps): Pr
   const refresher = new ViewRefresher(pool, {
     logger,
     observer: addAnalyticsMetrics(app.metrics.registry),
+    ...(config.refreshTimeoutMs === undefined ? {} : { timeoutMs: config.refreshTimeoutMs }),
   });
   const { refreshIntervalMs } = config;
   if (refreshIntervalMs !== undefined) {

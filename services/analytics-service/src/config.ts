@@ -1,6 +1,8 @@
 // What the analytics service reads from the environment (and .env), validated once at start-up.
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '@backend-rebase/db';
 import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
 import { Env, Type, type Static } from '@backend-rebase/service-kit';
+import { DEFAULT_REFRESH_TIMEOUT_MS } from './reports/view-refresher.js';
 
 export const DEFAULT_POOL_SIZE = 8;
 
@@ -16,6 +18,12 @@ export const Config = Type.Object({
   }),
   /** Seconds from the start of one refresh of page_views_daily to the start of the next. */
   MV_REFRESH_SECONDS: Env.integer(60, { minimum: 1, maximum: 86_400 }),
+  /** The server cancels a refresh of page_views_daily that runs longer (it is rolled back; the next one retries). */
+  MV_REFRESH_TIMEOUT_MS: Env.integer(DEFAULT_REFRESH_TIMEOUT_MS, { minimum: 100, maximum: 3_600_000 }),
+  /** The server cancels a report's statement that runs longer (statement_timeout): 503. */
+  DB_STATEMENT_TIMEOUT_MS: Env.integer(DEFAULT_STATEMENT_TIMEOUT_MS, { minimum: 100, maximum: 600_000 }),
+  /** The server fails a statement that waits longer for a lock (lock_timeout). */
+  DB_LOCK_TIMEOUT_MS: Env.integer(DEFAULT_LOCK_TIMEOUT_MS, { minimum: 1, maximum: 600_000 }),
   INTERNAL_TOKEN: Env.optionalString(),
 });
 

@@ -16,10 +16,19 @@ const logger = createLogger({ service: 'analytics-service' });
 const { url, pool } = await startupStep(
   logger,
   'cannot open the analytics database',
-  openAnalyticsDatabase(config, logger, { max: config.DB_POOL_SIZE, applicationName: 'analytics-service' }),
+  openAnalyticsDatabase(config, logger, {
+    max: config.DB_POOL_SIZE,
+    applicationName: 'analytics-service',
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+  }),
 );
 const app = await buildApp(
-  { internalToken: config.INTERNAL_TOKEN, refreshIntervalMs: config.MV_REFRESH_SECONDS * 1000 },
+  {
+    internalToken: config.INTERNAL_TOKEN,
+    refreshIntervalMs: config.MV_REFRESH_SECONDS * 1000,
+    refreshTimeoutMs: config.MV_REFRESH_TIMEOUT_MS,
+  },
   { logger, pool },
 );
 await runService({
@@ -32,5 +41,8 @@ await runService({
     database: redactPassword(url),
     poolSize: config.DB_POOL_SIZE,
     refreshSeconds: config.MV_REFRESH_SECONDS,
+    refreshTimeoutMs: config.MV_REFRESH_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
   },
 });

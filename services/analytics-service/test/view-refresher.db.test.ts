@@ -1,6 +1,9 @@
 // The refresh of page_views_daily: readers are never blocked by it, two refreshes never run at once (in one
 // process or across instances), a refresh asked for while one is running gets one of its own, the timer
-// refreshes at start-up and then periodically, and stopping waits for the refresh in flight.
+// refreshes at start-up and then periodically, stopping waits for the refresh in flight, and a refresh has a
+// time limit of its own, enforced by the server.
+import { createPool } from '@backend-rebase/db';
+import { inFarTimeZone } from '@backend-rebase/db/testing';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -37,8 +40,13 @@ function counting(): RefreshObserver & { counts: Record<string, number> } {
   };
 }
 
-function refresherOf(observer?: RefreshObserver): ViewRefresher {
-  return new ViewRefresher(service.pool, { logger: captureLogger().logger, observer });
+function refresherOf(observer?: RefreshObserver, options: { pool?: pg.Pool; timeoutMs?: number } = {}) {
+  const { pool = service.pool, timeoutMs } = options;
+  return new ViewRefresher(pool, {
+    logger: captureLogger().logger,
+    observer,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
 }
 
 /** Resolves once a REFRESH of the view is waiting for a lock, holding the view's own (readers still read). */
@@ -150,6 +158,49 @@ describe('a refresh under way', () => {
     await stopping;
     expect(await running).toMatchObject({ refreshed: true });
     await expect(refresher.refresh()).rejects.toThrow('stopped');
+  });
+});
+
+describe("a refresh's time limit", () => {
+  it('has the server cancel a refresh that runs longer (57014), with nothing stamped', async () => {
+    await service.sql('TRUNCATE page_views_daily_refresh');
+    await holdRefreshMidway();
+    const observer = counting();
+    // The pool's statement and lock timeouts (5 s, 2 s) are longer: this is the refresh's own limit.
+    await expect(refresherOf(observer, { timeoutMs: 300 }).refresh()).rejects.toMatchObject({
+      code: '57014',
+    });
+    await blocker.query('ROLLBACK');
+    expect(observer.counts).toEqual({ refreshed: 0, skipped: 0, failed: 1 });
+    expect(await service.sql('SELECT refreshed_at FROM page_views_daily_refresh')).toEqual([]);
+    // The lock went with the session: the next refresh runs.
+    expect(await refresherOf(observer).refresh()).toMatchObject({ refreshed: true });
+  });
+
+  it("may run longer than the pool's statement_timeout, which it leaves in place", async () => {
+    const pool = createPool({
+      connectionString: inFarTimeZone(service.database.url),
+      max: 1,
+      statementTimeoutMs: 200,
+      lockTimeoutMs: 10_000,
+    });
+    try {
+      await holdRefreshMidway();
+      const refreshing = refresherOf(undefined, { pool, timeoutMs: 10_000 }).refresh();
+      await refreshIsWaiting();
+      // Held for longer than the pool's 200 ms: only the refresh's own limit lets it go on. (This wait can only
+      // make the test fail, never pass by luck.)
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await blocker.query('ROLLBACK');
+      expect(await refreshing).toMatchObject({ refreshed: true });
+
+      const { rows } = await pool.query<{ limit: string }>(
+        "SELECT current_setting('statement_timeout') AS limit",
+      );
+      expect(rows).toEqual([{ limit: '200ms' }]);
+    } finally {
+      await pool.end();
+    }
   });
 });
 
