@@ -5,7 +5,7 @@
 // cost of yielding), but the process stays responsive: a timer or a request waits at most one slice (about a
 // millisecond) instead of the whole run. "Async" buys responsiveness, not throughput.
 //
-//   node --import tsx src/async.ts FILE
+//   pnpm lesson:primes:async FILE
 import { createReadStream } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';

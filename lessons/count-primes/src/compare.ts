@@ -1,7 +1,7 @@
 // Runs sync.ts, async.ts and worker.ts on FILE, one after the other, each as its own child process (so each
 // peak RSS is its own), and prints a table. Fails if a program fails or the counts disagree.
 //
-//   node --import tsx src/compare.ts FILE [--threads N]
+//   pnpm lesson:primes:compare FILE [--threads N]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, runProgram, threadsOption } from './cli.js';
@@ -13,10 +13,13 @@ interface Result {
   peakRssMiB: number;
 }
 
-/** Runs one program with tsx; its progress bar and errors go to our stderr, its report is parsed. */
+/**
+ * Runs one program as `pnpm lesson:primes:<program>` does: its compiled sibling in dist/ with bare node. Its
+ * progress bar and errors go to our stderr, its report is parsed.
+ */
 async function run(program: string, args: readonly string[]): Promise<Result> {
-  const script = fileURLToPath(new URL(`./${program}.ts`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const script = fileURLToPath(new URL(`./${program}.js`, import.meta.url));
+  const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';

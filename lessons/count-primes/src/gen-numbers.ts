@@ -1,6 +1,6 @@
 // Writes COUNT random integers from 0 to MAX (MAX ≤ 2^53 − 1), one per line, reproducibly from SEED:
 //
-//   node --import tsx src/gen-numbers.ts --count 50000000 --max 9007199254740991 --seed 1 --out numbers.txt
+//   pnpm lesson:gen-numbers --count 50000000 --max 9007199254740991 --seed 1 --out numbers.txt
 //
 // Randomness: sfc32 (Chris Doty-Humphrey's "small fast counter", 128 bits of state, passes PractRand), seeded
 // with the seed's low and high 32 bits. Math.random is no use here: it cannot be seeded, and V8's gives only

@@ -2,7 +2,7 @@
 // correct program, and the baseline the others are measured against. Memory stays at one block whatever the
 // file's size. While it runs, the event loop does not turn at all (nothing else in this process could run).
 //
-//   node --import tsx src/sync.ts FILE
+//   pnpm lesson:primes:sync FILE
 import { closeSync, openSync, readSync } from 'node:fs';
 import { printReport, progressBar, parseCommandLine, runProgram } from './cli.js';
 import { PrimeCounter } from './prime-counter.js';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-const script = fileURLToPath(new URL('../src/gen-numbers.ts', import.meta.url));
+const script = fileURLToPath(new URL('../dist/gen-numbers.js', import.meta.url));
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gen-numbers-'));
@@ -16,11 +16,11 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function generate(out: string, count: number, max: number, seed: number): Promise<string> {
   const file = join(dir, out);
   const args = ['--count', String(count), '--max', String(max), '--seed', String(seed), '--out', file];
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...args]);
+  await promisify(execFile)(process.execPath, [script, ...args]);
   return readFile(file, 'latin1');
 }
 
-// Each case waits on child processes (Node and tsx take a second or more of CPU to start): side by side, the
+// Each case waits on child processes (Node can take a second or more to start on a busy machine): side by side, the
 // waits overlap and both cores are used.
 describe.concurrent('gen-numbers', { timeout: 30_000 }, () => {
   test('the same seed gives the same bytes; another seed does not', async () => {

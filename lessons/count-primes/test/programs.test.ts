@@ -1,4 +1,4 @@
-// The three programs, run as a user runs them (child processes under tsx), on files with known answers.
+// The three programs, run as a user runs them (compiled, child processes of bare node), on files with known answers.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -51,9 +51,9 @@ interface Run {
 }
 
 function run(program: string, args: string[]): Promise<Run> {
-  const script = fileURLToPath(new URL(`../src/${program}.ts`, import.meta.url));
+  const script = fileURLToPath(new URL(`../dist/${program}.js`, import.meta.url));
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, ...args], (error, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       resolve({ code, stdout, stderr });
     });
@@ -66,11 +66,11 @@ function primesOf(result: Run): number {
   return Number(/^primes: (\d+)$/m.exec(result.stdout)?.[1]);
 }
 
-// Each case starts Node and tsx (and the worker threads' own tsx) at least once: give them time on a busy machine.
+// Each case starts Node (and its worker threads) at least once: give them time on a busy machine.
 const SLOW = { timeout: 60_000 };
 
 // Every case below is a process of its own on a file of its own: they run side by side, so that one waiting for
-// its Node and tsx to start does not hold the others back.
+// its Node to start does not hold the others back.
 describe.concurrent('on 1..1,000,000', SLOW, () => {
   test.each([
     ['sync', []],

@@ -12,8 +12,8 @@ beforeAll(async () => {
   dir = await scratchDir();
 });
 
-// The cases in each block run side by side: most of them wait on a child process (Node and tsx take a second or
-// more of CPU to start), and each writes only files named after itself.
+// The cases in each block run side by side: most of them wait on a child process (Node can take a second to
+// start on a busy machine), and each writes only files named after itself.
 describe.concurrent('sort CLI', () => {
   it('rejects bad arguments with exit code 2 and a message naming the problem', async () => {
     const input = join(dir, 'small');
@@ -30,7 +30,7 @@ describe.concurrent('sort CLI', () => {
       [['--input', input, '--output', out, '--memory', '1MiB', '--fast'], /Unknown option '--fast'/],
       [['--input', input, '--memory', '1MiB'], /--output is required/],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCli('sort-cli.ts', args)));
+    const results = await Promise.all(cases.map(([args]) => runCli('lesson:sort', args)));
     results.forEach((result, i) => {
       expect(result.stderr).toMatch(cases[i]?.[1] as RegExp);
       expect(result.code).toBe(2);
@@ -42,7 +42,7 @@ describe.concurrent('sort CLI', () => {
     const input = join(dir, 'three');
     await writeFile(input, 'b\nc\na');
     const output = join(dir, 'three.sorted');
-    const result = await runCli('sort-cli.ts', ['--input', input, '--output', output, '--memory', '1MiB']);
+    const result = await runCli('lesson:sort', ['--input', input, '--output', output, '--memory', '1MiB']);
     expect(result.code).toBe(0);
     expect(await readFile(output, 'utf8')).toBe('a\nb\nc\n');
     expect(result.stderr).toMatch(/sorted 3 lines .* wrote 3/);
@@ -55,7 +55,7 @@ describe.concurrent('sort CLI', () => {
     const parent = join(dir, 'interrupted');
     await mkdir(parent);
     const output = join(dir, 'big.sorted');
-    const { child, done } = startCli('sort-cli.ts', [
+    const { child, done } = startCli('lesson:sort', [
       ...['--input', input, '--output', output, '--memory', '1MiB', '--tmp', parent],
     ]);
     // Wait until runs are being written, so that there is something to clean up.
@@ -93,9 +93,9 @@ describe.concurrent('gen-lines CLI', () => {
     ];
     const [a, b, c] = ['a', 'b', 'c'].map((name) => join(dir, `gen-${name}`)) as [string, string, string];
     const results = await Promise.all([
-      runCli('gen-lines.ts', args(42, a)),
-      runCli('gen-lines.ts', args(42, b)),
-      runCli('gen-lines.ts', args(43, c)),
+      runCli('lesson:gen-lines', args(42, a)),
+      runCli('lesson:gen-lines', args(42, b)),
+      runCli('lesson:gen-lines', args(43, c)),
     ]);
     expect(results.map((result) => result.code)).toEqual([0, 0, 0]);
     const [bytesA, bytesB, bytesC] = await Promise.all([a, b, c].map((path) => readFile(path)));
@@ -104,7 +104,7 @@ describe.concurrent('gen-lines CLI', () => {
   });
 
   it('rejects a bad ratio with exit code 2', async () => {
-    const result = await runCli('gen-lines.ts', [
+    const result = await runCli('lesson:gen-lines', [
       '--lines',
       '5',
       '--max-length',
@@ -129,7 +129,7 @@ describe.concurrent('gen-lines CLI', () => {
       ['--out', join(dir, 'y')],
     ]);
     args.set(flag[0] as string, flag[1] as string);
-    const result = await runCli('gen-lines.ts', [...args].flat());
+    const result = await runCli('lesson:gen-lines', [...args].flat());
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
@@ -178,7 +178,7 @@ describe.concurrent('generateLines', () => {
     await generateLines({ lines: 30_000, maxLength: 60, duplicates: 0.5, seed: 11, out: input });
     const ours = join(dir, 'gen-for-cli.ours');
     const theirs = join(dir, 'gen-for-cli.theirs');
-    const result = await runCli('sort-cli.ts', [
+    const result = await runCli('lesson:sort', [
       '--input',
       input,
       '--output',

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,9 +33,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one of the lesson's CLIs the way `pnpm lesson:*` does: node with the tsx loader. */
-export function startCli(script: 'sort-cli.ts' | 'gen-lines.ts', args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(lessonDir, 'src', script), ...args], {
+/**
+ * The arguments of the node that `pnpm <script>` runs, from the root package.json: its scripts build the lesson,
+ * then run `node <compiled program>` (test/global-setup.ts has built it). Whatever that last command becomes, the
+ * tests run it.
+ */
+export function lessonCommand(script: 'lesson:sort' | 'lesson:gen-lines'): string[] {
+  const manifest = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = (manifest.scripts[script] ?? '').split('&&').at(-1)!.trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`pnpm ${script} no longer ends with a node command`);
+  return args;
+}
+
+/** Runs one of the lesson's CLIs as `pnpm <script>` does. */
+export function startCli(script: 'lesson:sort' | 'lesson:gen-lines', args: string[]) {
+  const child = spawn(process.execPath, [...lessonCommand(script), ...args], {
     cwd: rootDir,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -46,6 +61,6 @@ export function startCli(script: 'sort-cli.ts' | 'gen-lines.ts', args: string[])
   return { child, done };
 }
 
-export function runCli(script: 'sort-cli.ts' | 'gen-lines.ts', args: string[]): Promise<CliResult> {
+export function runCli(script: 'lesson:sort' | 'lesson:gen-lines', args: string[]): Promise<CliResult> {
   return startCli(script, args).done;
 }

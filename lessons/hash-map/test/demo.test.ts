@@ -16,7 +16,7 @@ async function demo(...args: string[]): Promise<Run> {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'lessons/hash-map/src/demo.ts', ...args],
+      ['lessons/hash-map/dist/demo.js', ...args],
       { cwd: rootDir },
     );
     return { code: 0, stdout, stderr };
@@ -26,7 +26,7 @@ async function demo(...args: string[]): Promise<Run> {
   }
 }
 
-// Each run starts a Node process with tsx: seconds on a busy machine. The runs share nothing, so they go side
+// Each run starts a Node process: seconds on a busy machine. The runs share nothing, so they go side
 // by side, and one's start-up does not wait for the last one's.
 describe.concurrent('the demo', { timeout: 60_000 }, () => {
   it.each([
