@@ -11,3 +11,10 @@ export { startBlobCluster, startBlobServer, type BlobServerOptions } from './blo
 export { compareWorkloads, type OpsWorkload } from './workloads.js';
 export { benchDatabase } from './database.js';
 export { startDatabaseService, type DatabaseServiceOptions } from './database-service.js';
+export {
+  buildLesson,
+  reportedPeakRssMiB,
+  runLessonProgram,
+  runTimed,
+  type MeasuredRun,
+} from './measured-run.js';
