@@ -24,16 +24,18 @@ export function isLoopback(ip: string): boolean {
   return loopback.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
 }
 
+/** Whether the guard covers a route: its template is under /internal/, or it declares `config.internal`. */
+export function isInternalRoute(template: string, declaredInternal: boolean): boolean {
+  return template === '/internal' || template.startsWith('/internal/') || declaredInternal;
+}
+
 export function guardInternalRoutes(app: Service, token: string | undefined): void {
   const expected = token ? sha256(token) : undefined;
 
   app.addHook('onRequest', (request, reply, done) => {
-    const route = request.routeOptions.url ?? '';
-    const internal =
-      route === '/internal' ||
-      route.startsWith('/internal/') ||
-      request.routeOptions.config.internal === true;
-    if (!internal) return done();
+    if (!isInternalRoute(request.routeOptions.url ?? '', request.routeOptions.config.internal === true)) {
+      return done();
+    }
 
     if (expected) {
       const presented = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];

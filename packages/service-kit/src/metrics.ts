@@ -5,6 +5,7 @@
 // grow the label set without bound. Scrapes of /metrics count like any other request.
 // Services add their own metrics to `app.metrics.registry`.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Type } from 'typebox';
 import type { Service } from './service.js';
 
 declare module 'fastify' {
@@ -46,7 +47,15 @@ export function addMetrics(app: Service): void {
 
   app.get(
     '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        produces: ['text/plain'],
+        // Documentation only: a text body is sent as it is, never through a serializer.
+        response: { 200: Type.String({ description: 'the Prometheus text exposition format' }) },
+      },
+    },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
 }

@@ -3,9 +3,13 @@ import type { Service } from '../src/index.js';
 import { buildApp } from './fixtures/app.js';
 import { captureLogger } from '@backend-rebase/logger/testing';
 
+interface Operation {
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { description: string; content?: Record<string, unknown> }>;
+}
 interface OpenApi {
   info: { title: string; version: string };
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+  paths: Record<string, Record<string, Operation>>;
 }
 
 let app: Service;
@@ -33,6 +37,26 @@ describe('OpenAPI docs', () => {
       required: ['name', 'email'],
       properties: { email: { type: 'string', format: 'email' } },
     });
+  });
+
+  it('describes problem responses as application/problem+json', async () => {
+    const spec = (await app.inject({ url: '/docs/json' })).json<OpenApi>();
+    const notFound = spec.paths['/items/{id}']?.get?.responses['404'];
+
+    expect(notFound?.description).toBe('Not Found: RFC 9457 problem details');
+    expect(Object.keys(notFound?.content ?? {})).toEqual(['application/problem+json']);
+    expect(Object.keys(spec.paths['/items/{id}']?.get?.responses['200']?.content ?? {})).toEqual([
+      'application/json',
+    ]);
+  });
+
+  it("lists the guard's 401 and 403 on guarded routes only", async () => {
+    const spec = (await app.inject({ url: '/docs/json' })).json<OpenApi>();
+    const statuses = (url: string, method: string) => Object.keys(spec.paths[url]?.[method]?.responses ?? {});
+
+    expect(statuses('/internal/stats', 'get')).toEqual(expect.arrayContaining(['401', '403']));
+    expect(statuses('/items/{id}/cache', 'delete')).toEqual(expect.arrayContaining(['401', '403']));
+    expect(statuses('/items/{id}', 'get')).not.toContain('401');
   });
 
   it('serves the Swagger UI at /docs', async () => {
