@@ -1,7 +1,7 @@
 // GET /dashboard and its files (dashboard/assets.ts). The page gets a Content-Security-Policy that allows
 // nothing but this origin's own scripts, styles, images and JSON endpoints, so even an injected tag could not
 // run inline code or reach another host. Every file answers a matching If-None-Match with 304.
-import type { FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
+import { Type, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Asset } from '../dashboard/assets.js';
 
@@ -31,6 +31,11 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
               tags: ['dashboard'],
               summary: "Charts of a page's hourly views over the last 24 hours and of today's top pages",
               produces: ['text/html'],
+              // Documentation only: the page is sent as it is, never through a serializer.
+              response: {
+                200: Type.String({ description: 'the dashboard page' }),
+                304: Type.Null({ description: 'the page is unchanged (If-None-Match); no body' }),
+              },
             }
           : { hide: true },
       },

@@ -50,6 +50,28 @@ const WriteResult = Type.Object(
   { additionalProperties: false },
 );
 
+// What a read answers with, for the OpenAPI description: the bytes, sent with the Content-Type and x-rebase-*
+// headers they were stored with, and these headers.
+const ReadHeaders = {
+  etag: Type.String({ description: 'the quoted hex MD5 of the body' }),
+  'last-modified': Type.String({ description: 'when this version was stored (HTTP date)' }),
+  [VERSION_HEADER]: Type.String({ description: 'the version of the last write (an integer)' }),
+  'accept-ranges': Type.String({ description: 'always `bytes`' }),
+};
+const blobBody = (description: string) => ({
+  description,
+  headers: ReadHeaders,
+  content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } },
+});
+const READ_RESPONSES = {
+  200: blobBody('the blob, with its stored Content-Type and x-rebase-* headers'),
+  206: blobBody('the requested byte range (Content-Range names it)'),
+  304: Type.Null({ description: 'not modified (If-None-Match or If-Modified-Since); no body' }),
+  400: ProblemSchema,
+  404: ProblemSchema,
+  416: ProblemSchema,
+};
+
 const WRITE_ERRORS = {
   400: ProblemSchema,
   411: ProblemSchema,
@@ -181,10 +203,17 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     tags: ['blobs'],
     summary,
     params: Params,
-    response: { 404: ProblemSchema, 416: ProblemSchema },
+    response: READ_RESPONSES,
   });
   app.get('/blobs/:id', { schema: readSchema('Read a blob'), exposeHeadRoute: false }, read(true));
-  app.head('/blobs/:id', { schema: readSchema("Read a blob's headers") }, read(false));
+  app.head(
+    '/blobs/:id',
+    {
+      schema: readSchema("Read a blob's headers: what GET answers, without the body"),
+      config: { swagger: { exposeHeadRoute: true } },
+    },
+    read(false),
+  );
 
   app.delete(
     '/blobs/:id',
@@ -193,7 +222,11 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
         tags: ['blobs'],
         summary: 'Delete a blob',
         params: Params,
-        response: { 204: Type.Null({ description: 'deleted, or nothing to delete' }), 412: ProblemSchema },
+        response: {
+          204: Type.Null({ description: 'deleted, or nothing to delete' }),
+          400: ProblemSchema,
+          412: ProblemSchema,
+        },
       },
     },
     async (request, reply) => {

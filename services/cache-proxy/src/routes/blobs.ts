@@ -8,7 +8,9 @@ import type { Readable } from 'node:stream';
 import {
   acceptRawBodies,
   HttpProblem,
+  ProblemSchema,
   REQUEST_ID_HEADER,
+  Type,
   type FastifyPluginCallbackTypebox,
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -24,6 +26,70 @@ export interface BlobRoutesOptions {
 
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
+
+// For the OpenAPI description: upstream's answer is relayed as it is (status, headers, body), from memory on a
+// hit; reads add the cache's headers. The proxy's own answers are the problems when upstream gives none.
+const CacheHeaders = {
+  'x-cache': Type.String({ description: '`HIT`, `MISS` or `BYPASS`' }),
+  'cache-status': Type.String({ description: 'RFC 9211: `rebase-cache; hit`, or `rebase-cache; fwd=…`' }),
+  age: Type.String({ description: 'seconds since the cached copy arrived (hits only)' }),
+};
+const blobBytes = (description: string) => ({
+  description,
+  headers: CacheHeaders,
+  content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } },
+});
+const READ = {
+  200: blobBytes("the blob with upstream's headers (ETag, X-Blob-Version, stored headers)"),
+  206: blobBytes('the requested byte range (ranges always go upstream)'),
+  304: Type.Null({ description: 'not modified; no body' }),
+  400: ProblemSchema,
+  404: ProblemSchema,
+  416: ProblemSchema,
+  502: ProblemSchema,
+  503: ProblemSchema,
+  504: ProblemSchema,
+};
+const writeResult = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: Type.Object({}, { description: '{id, size, etag}' }) } },
+});
+const WRITE = {
+  200: writeResult('replaced'),
+  201: writeResult('created'),
+  400: ProblemSchema,
+  411: ProblemSchema,
+  412: ProblemSchema,
+  413: ProblemSchema,
+  431: ProblemSchema,
+  502: ProblemSchema,
+  503: ProblemSchema,
+  504: ProblemSchema,
+  507: ProblemSchema,
+};
+const DESCRIBED: Record<Method, { summary: string; response: object }> = {
+  GET: {
+    summary: 'Read a blob: from memory on a hit, else from upstream (one request per id)',
+    response: READ,
+  },
+  HEAD: { summary: "Read a blob's headers: from memory on a hit, else from upstream", response: READ },
+  PUT: {
+    summary: 'Store a blob upstream; the cached copy is dropped once upstream answers',
+    response: WRITE,
+  },
+  POST: { summary: 'Store a blob, the same as PUT', response: WRITE },
+  DELETE: {
+    summary: 'Delete a blob upstream; the cached copy is dropped once upstream answers',
+    response: {
+      204: Type.Null({ description: 'deleted, or nothing to delete' }),
+      400: ProblemSchema,
+      412: ProblemSchema,
+      502: ProblemSchema,
+      503: ProblemSchema,
+      504: ProblemSchema,
+    },
+  },
+};
 
 const IdParams = {
   type: 'object',
@@ -60,18 +126,17 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     await relay(answer, request, reply, now);
   };
 
-  app.route({
-    method: [...METHODS],
-    url: '/blobs/:id',
-    exposeHeadRoute: false,
-    schema: {
-      tags: ['blobs'],
-      summary:
-        'Any blob request: GET and HEAD through the cache, writes passed through (they invalidate the id)',
-      params: IdParams,
-    },
-    handler: (request, reply) => handle(request, reply, request.params.id),
-  });
+  // One route per method, so each has its own description; they share the handler.
+  for (const method of METHODS) {
+    app.route({
+      method,
+      url: '/blobs/:id',
+      exposeHeadRoute: false,
+      config: { swagger: { exposeHeadRoute: true } },
+      schema: { tags: ['blobs'], ...DESCRIBED[method], params: IdParams },
+      handler: (request, reply) => handle(request, reply, request.params.id),
+    });
+  }
 
   app.route({
     method: 'PURGE',
@@ -81,7 +146,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       tags: ['cache'],
       summary: 'Evicts one id from the cache (internal: INTERNAL_TOKEN bearer, or loopback when unset)',
       params: IdParams,
-      response: { 204: { type: 'null', description: 'evicted (also when it was not cached)' } },
+      response: { 204: Type.Null({ description: 'evicted (also when it was not cached)' }) },
     },
     handler: async (request, reply) => {
       readThrough.invalidate(request.params.id);
