@@ -28,4 +28,5 @@ export {
   type OpenServiceDatabaseOptions,
   type ServiceDatabaseOptions,
 } from './service-database.js';
+export { describePortOwner } from './port-owner.js';
 export { isDatabaseUnavailable } from './unavailable.js';

@@ -1,10 +1,17 @@
-// `pnpm start`: the whole stack as local processes. Starts PostgreSQL (embedded unless DATABASE_URL names a
-// server), applies every migrations/<db> folder, starts each service that exists, waits for every /ready,
-// prints where everything is, and on Ctrl-C stops the services, then the database, leaving no process behind.
+// `pnpm start`: the whole stack as local processes (launch.ts runs it). Starts PostgreSQL (embedded unless
+// DATABASE_URL names a server), applies every migrations/<db> folder, starts each service that exists, waits for
+// every /ready, prints where everything is, and on SIGTERM (Ctrl-C) stops the services, then the database,
+// leaving no process behind, even when the signal comes while the database is still being created or started.
 import { mkdirSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prepareDatabase, redactPassword, startEmbeddedPostgres } from '@backend-rebase/db';
+import {
+  prepareDatabase,
+  redactPassword,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type Logger,
+} from '@backend-rebase/db';
 import { loadStackConfig } from './config.js';
 import { planStack, type ProcessSpec } from './manifest.js';
 import { takenPorts } from './ports.js';
@@ -27,21 +34,37 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+// What the embedded server has to say (an earlier run's server stopped, how long initdb took), on our console.
+const consoleLogger: Logger = {
+  info: (message, meta) => say(withMeta(message, meta)),
+  warn: (message, meta) => say(withMeta(message, meta)),
+  error: (message, meta) => say(withMeta(message, meta)),
+};
+
+function withMeta(message: string, meta?: object): string {
+  return meta ? `${message} ${JSON.stringify(meta)}` : message;
+}
+
 const services: ServiceProcess[] = [];
-let database: { serverUrl: string; stop(): Promise<void> } | null = null;
+// Aborted by a stop that comes while the embedded server is still being created or started.
+const startup = new AbortController();
+let database: Promise<EmbeddedPostgres> | null = null;
 let stopping = false;
 
 async function stopEverything(exitCode: number): Promise<never> {
   stopping = true;
   say('stopping…');
+  startup.abort();
   await Promise.all(
     [...services].reverse().map(async (service) => {
       const code = await service.stop(stopGraceMs);
       if (code !== 0 && code !== null) say(`${service.name} exited with code ${code}`);
     }),
   );
-  if (database) {
-    await database.stop().catch((error: unknown) => say(`stopping PostgreSQL: ${String(error)}`));
+  // A start that was aborted has stopped whatever it had started by the time it rejects.
+  const running = await database?.catch(() => null);
+  if (running) {
+    await running.stop().catch((error: unknown) => say(`stopping PostgreSQL: ${String(error)}`));
   }
   say('stopped');
   process.exit(exitCode);
@@ -63,13 +86,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(): Promise<void> {
   const plan = planStack(repoRoot, config);
-  // Every port is checked before anything starts, the embedded database's included.
-  const wanted = plan.map(({ name, port }) => ({ name, port }));
-  if (!config.DATABASE_URL) wanted.push({ name: 'embedded PostgreSQL', port: config.EMBEDDED_PG_PORT });
-  const taken = await takenPorts(wanted);
+  // Every service's port is checked before anything starts. The embedded database checks its own, once it
+  // has stopped a server an earlier, killed run may have left on it.
+  const taken = await takenPorts(plan.map(({ name, port }) => ({ name, port })));
   if (taken.length > 0) {
     fail(
-      `port ${taken.join(', ')} is already in use. Stop whatever holds it (is the stack already running?) ` +
+      `${taken.join('; ')}. Stop whatever holds it (is the stack already running?) ` +
         'or move the service with its port variable (see .env.example).',
     );
   }
@@ -83,14 +105,17 @@ async function main(): Promise<void> {
       `starting embedded PostgreSQL on port ${config.EMBEDDED_PG_PORT} ` +
         `(data in ${path.relative(repoRoot, dataDir)}/postgres)`,
     );
-    database = await startEmbeddedPostgres({
+    database = startEmbeddedPostgres({
       dataDir: path.join(dataDir, 'postgres'),
       port: config.EMBEDDED_PG_PORT,
+      logger: consoleLogger,
+      signal: startup.signal,
     });
-    serverUrl = database.serverUrl;
+    serverUrl = (await database).serverUrl;
   }
 
   for (const name of migrationFolders()) {
+    if (stopping) return;
     await prepareDatabase({
       serverUrl,
       database: name,
@@ -99,6 +124,8 @@ async function main(): Promise<void> {
     say(`database "${name}" is migrated`);
   }
 
+  // A stop that came meanwhile has already looked at the list of services: none may start after it.
+  if (stopping) return;
   for (const spec of plan) {
     services.push(
       new ServiceProcess({

@@ -1,6 +1,6 @@
 // Runs start-services.sh the way a user does, against a scratch repository root (STACK_ROOT) whose services
 // are the fixtures in this folder, and watches its output.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,16 +68,40 @@ export class RunningStack {
     this.child.kill('SIGINT');
   }
 
+  /** SIGTERM to start-services.sh, as a process manager would stop it. */
+  terminate(): void {
+    this.child.kill('SIGTERM');
+  }
+
+  /** The process start-services.sh became (it execs the launcher), and the stack's process, its child. */
+  processes(): { launcher: number; stack: number } {
+    const launcher = this.child.pid!;
+    const table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
+    const stack = table
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).map(Number))
+      .find(([, parent]) => parent === launcher)?.[0];
+    if (stack === undefined) throw new Error(`process ${launcher} has no child (yet)`);
+    return { launcher, stack };
+  }
+
   kill(): void {
     this.child.kill('SIGKILL');
   }
 }
 
+/** Every live process whose command line names the folder (initdb, `postgres -D <folder>`), zombies aside. */
+export function processesOn(folder: string): string[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  return table.split('\n').filter((line) => line.includes(folder) && !/^\s*\d+\s+Z/.test(line));
+}
+
+/** Whether the process exists and has not exited (an exited one nobody has reaped yet is a zombie). */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return state !== '' && !state.startsWith('Z');
   } catch {
-    return false;
+    return false; // ps exits 1 when there is no such process
   }
 }

@@ -5,7 +5,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPortFree } from '@backend-rebase/net';
-import { freePort, isAlive, RunningStack, scratchRoot, type ScratchRoot } from './run-stack.js';
+import { freePort, isAlive, processesOn, RunningStack, scratchRoot, type ScratchRoot } from './run-stack.js';
 
 let scratch: ScratchRoot;
 
@@ -52,6 +52,85 @@ describe.concurrent('start-services.sh without DATABASE_URL', () => {
     expect(await isPortFree(databasePort)).toBe(true);
   });
 });
+
+// One after the other: each starts (and creates) a database cluster of its own, which is most of its time.
+describe('start-services.sh after a stack that did not stop cleanly', () => {
+  it('stops the PostgreSQL a stack killed with kill -9 left running, and starts', async () => {
+    const killed = await scratchRoot();
+    const [servicePort, databasePort] = [await freePort(), await freePort()];
+    const env = {
+      STACK_ROOT: killed.root,
+      STACK_DATA_DIR: killed.dataDir,
+      STACK_LOG_DIR: killed.logDir,
+      DATABASE_URL: undefined,
+      EMBEDDED_PG_PORT: String(databasePort),
+      USER_SERVICE_PORT: String(servicePort),
+    };
+    const first = new RunningStack(env);
+    let second: RunningStack | undefined;
+    try {
+      await first.waitFor('[stack] ready', 90_000);
+      const leftover = await postmasterPid(killed.dataDir);
+      // The stack first, so that it cannot hear of its launcher's death and stop cleanly.
+      const { launcher, stack } = first.processes();
+      process.kill(stack, 'SIGKILL');
+      process.kill(launcher, 'SIGKILL');
+      await first.exited;
+      // Its service notices and stops itself; its database cannot.
+      await expect.poll(() => isPortFree(servicePort), { timeout: 20_000 }).toBe(true);
+      expect(isAlive(leftover)).toBe(true);
+
+      second = new RunningStack(env);
+      await second.waitFor('[stack] ready', 90_000);
+      expect(second.output).toContain(
+        `stopping the embedded PostgreSQL an earlier run left running {"pid":${leftover}`,
+      );
+      expect(isAlive(leftover)).toBe(false);
+      const running = await postmasterPid(killed.dataDir);
+      expect(running).not.toBe(leftover);
+      expect((await fetch(`http://127.0.0.1:${servicePort}/ready`)).status).toBe(200);
+
+      second.interrupt();
+      expect(await second.exited).toBe(0);
+      expect(isAlive(running)).toBe(false);
+    } finally {
+      first.kill();
+      second?.kill();
+      await rm(killed.root, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('leaves no PostgreSQL behind when stopped while it creates the database cluster', async () => {
+    const fresh = await scratchRoot();
+    const stack = new RunningStack({
+      STACK_ROOT: fresh.root,
+      STACK_DATA_DIR: fresh.dataDir,
+      STACK_LOG_DIR: fresh.logDir,
+      DATABASE_URL: undefined,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      USER_SERVICE_PORT: String(await freePort()),
+    });
+    const postgresDir = path.join(fresh.dataDir, 'postgres');
+    try {
+      // initdb is running on the new cluster's folder.
+      await expect
+        .poll(() => processesOn(postgresDir).length, { timeout: 30_000, interval: 50 })
+        .toBeGreaterThan(0);
+      stack.terminate();
+      expect(await stack.exited).toBe(0);
+    } finally {
+      stack.kill();
+    }
+    expect(stack.output).toContain('[stack] stopped');
+    expect(stack.output).not.toContain('[stack] ready');
+    expect(processesOn(postgresDir)).toEqual([]);
+    await rm(fresh.root, { recursive: true, force: true });
+  });
+});
+
+async function postmasterPid(dataDir: string): Promise<number> {
+  return Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+}
 
 describe.concurrent('start-services.sh with a DATABASE_URL that nothing answers', () => {
   it('gives up when a service does not get ready in time, saying why, and stops everything', async () => {

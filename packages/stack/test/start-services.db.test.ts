@@ -88,7 +88,7 @@ describe.concurrent('start-services.sh with DATABASE_URL', () => {
     expect(stack.output).toContain('[user-service] {');
   });
 
-  it('refuses to start, naming the port, when a port is taken', async () => {
+  it('refuses to start, naming the port and the program that holds it, when a port is taken', async () => {
     const port = await freePort();
     const { createServer } = await import('node:net');
     const squatter = createServer();
@@ -96,7 +96,10 @@ describe.concurrent('start-services.sh with DATABASE_URL', () => {
     try {
       const stack = new RunningStack(stackEnv(port));
       expect(await stack.exited).toBe(1);
-      expect(stack.output).toContain(`port ${port} (user-service) is already in use`);
+      // The squatter is this test's own process: the message names it.
+      expect(stack.output).toContain(
+        `port ${port} (user-service) is already in use by process ${process.pid} (`,
+      );
       expect(stack.output).not.toContain('[stack] ready');
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
