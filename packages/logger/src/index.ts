@@ -8,5 +8,6 @@ export {
   type LogFn,
   type ChildOptions,
 } from './pino-adapter.js';
-export { maskEmail, maskEmails } from './mask-email.js';
+export { maskEmail, maskEmails, mayHoldEmail } from './mask-email.js';
+export { maskQuery, maskUrl, maskUrlComponent } from './mask-url.js';
 export { serializeError, type SerializedError } from './json-line.js';

@@ -1,8 +1,8 @@
 // The shape of every log entry, for stdout and Logz.io alike: one JSON object per line, starting with timestamp,
 // level, service and message so lines read well in a terminal, followed by the metadata.
 //   - Error objects in the metadata become plain objects with their stack (JSON.stringify would give `{}`).
-//   - Every string, however deep, passes through maskEmails: no entry carries a full email address, not even
-//     one inside a request URL that nobody thought to mask.
+//   - Every string, however deep, and every key passes through maskEmails: no entry carries an email address's
+//     local part, not even one inside an error message or a URL that nobody thought to mask.
 //   - Circular metadata cannot break a line.
 import winston from 'winston';
 import { maskEmails } from './mask-email.js';
@@ -39,7 +39,13 @@ const errorsAsObjects = winston.format((info) => {
 const emailsMasked = winston.format((info) => {
   for (const [key, value] of Object.entries(info)) {
     const masked = maskStrings(value, []);
-    if (masked !== value) info[key] = masked;
+    const maskedKey = maskEmails(key);
+    if (maskedKey !== key) {
+      delete info[key];
+      info[maskedKey] = masked;
+    } else if (masked !== value) {
+      info[key] = masked;
+    }
   }
   return info;
 });
@@ -59,17 +65,22 @@ export const jsonLine = winston.format.combine(
 );
 
 /**
- * Plain objects and arrays with their strings masked; other objects (Date, Buffer) are kept as they are. A value
- * is copied only when something inside it changes, so the usual entry, with no address in it, allocates nothing.
+ * The value with its strings, object keys included, masked, as JSON will write it: an object with toJSON (a Date,
+ * a URL) by what toJSON returns, any other object by its own enumerable properties. A value is copied only when
+ * something inside it changes, so the usual entry, with no address in it, allocates nothing.
  */
 function maskStrings(value: unknown, ancestors: object[]): unknown {
   if (typeof value === 'string') return maskEmails(value);
   if (typeof value !== 'object' || value === null) return value;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return value;
   if (ancestors.includes(value)) return '[Circular]';
 
   const inside = [...ancestors, value];
+  const { toJSON } = value as { toJSON?: unknown };
+  if (typeof toJSON === 'function') {
+    const json: unknown = toJSON.call(value);
+    const masked = maskStrings(json, inside);
+    return masked === json ? value : masked;
+  }
   if (Array.isArray(value)) {
     const items = value as unknown[];
     let copy: unknown[] | undefined;
@@ -82,7 +93,14 @@ function maskStrings(value: unknown, ancestors: object[]): unknown {
   let copy: Record<string, unknown> | undefined;
   for (const [key, item] of Object.entries(value)) {
     const masked = maskStrings(item, inside);
-    if (masked !== item) (copy ??= { ...value })[key] = masked;
+    const maskedKey = maskEmails(key);
+    if (maskedKey !== key) {
+      copy ??= { ...value };
+      delete copy[key];
+      copy[maskedKey] = masked;
+    } else if (masked !== item) {
+      (copy ??= { ...value })[key] = masked;
+    }
   }
   return copy ?? value;
 }

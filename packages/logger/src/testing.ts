@@ -24,8 +24,8 @@ export interface CapturedLogger {
   lines: () => Record<string, unknown>[];
 }
 
-/** A logger (no Logz.io, level info) whose lines the test reads back with `lines()`. */
-export function captureLogger(service = 'fixture'): CapturedLogger {
+/** A logger (no Logz.io, level info unless given) whose lines the test reads back with `lines()`. */
+export function captureLogger(service = 'fixture', level = 'info'): CapturedLogger {
   const { stream, records } = captureLines();
-  return { logger: createLogger({ service, env: {}, stream }), lines: records };
+  return { logger: createLogger({ service, level, env: {}, stream }), lines: records };
 }

@@ -88,8 +88,30 @@ describe('email masking', () => {
     expect(text).not.toMatch(/jane|doe|bob@/);
     expect(records()[0]).toMatchObject({
       message: 'user j***@example.com signed up',
-      req: { url: '/users/j***%40example.com', nested: [{ to: 'Bob <b***@mail.example.org>' }] },
+      req: { url: '/users/j***%40example.com', nested: [{ to: 'Bob <***@mail.example.org>' }] },
       err: { message: 'duplicate key: j***@example.com' },
+    });
+  });
+
+  it('masks keys, and objects by what JSON writes of them: toJSON, or their own properties', async () => {
+    const { stream, records } = captureLines();
+    const logger = createLogger({ service: 's', env: {}, stream });
+    class Failure {
+      constructor(readonly detail: string) {}
+    }
+
+    logger.info('odd shapes', {
+      'jane@example.com': 'as a key',
+      link: new URL('http://example.org/users/jane.doe%40example.com'),
+      failure: new Failure('Key (email)=(jane.doe@example.com) already exists.'),
+    });
+    await closeLogger(logger);
+
+    expect(JSON.stringify(records())).not.toMatch(/jane/);
+    expect(records()[0]).toMatchObject({
+      'j***@example.com': 'as a key',
+      link: 'http://example.org/users/j***%40example.com',
+      failure: { detail: 'Key (email)=(j***@example.com) already exists.' },
     });
   });
 
@@ -97,12 +119,13 @@ describe('email masking', () => {
     const { stream, records } = captureLines();
     const logger = createLogger({ service: 's', env: {}, stream });
 
-    logger.info('installed @backend-rebase/logger and pkg@1.2.3', { at: new Date(0) });
+    logger.info('installed @backend-rebase/logger at 100%', { at: new Date(0), ratio: '3 @ 5%' });
     await closeLogger(logger);
 
     expect(records()[0]).toMatchObject({
-      message: 'installed @backend-rebase/logger and pkg@1.2.3',
+      message: 'installed @backend-rebase/logger at 100%',
       at: '1970-01-01T00:00:00.000Z',
+      ratio: '3 @ 5%',
     });
   });
 });
