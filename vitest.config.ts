@@ -7,6 +7,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['./packages/db/src/testing/global-setup.ts'],
-    projects: ['packages/*/vitest.config.ts', 'services/*/vitest.config.ts', 'lessons/*/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'services/*/vitest.config.ts',
+      'lessons/*/vitest.config.ts',
+      'docs/openapi/vitest.config.ts',
+    ],
   },
 });
