@@ -1,13 +1,21 @@
-// One log line per request, once its response has gone out: method, URL, status code and time, with the
-// request id that every line of the request carries. Fastify's default is two lines (on arrival and on
+// One log line per request, once its response has gone out: method, where it went, status code and time, with
+// the request id that every line of the request carries. Fastify's default is two lines (on arrival and on
 // completion), which doubles what logging costs on every request for little more information: a request that
 // never completes still shows up in the error and shutdown logs.
+//
+// Where the request went is the route template and its parameter values (`route: "/users/:email"`, `params:
+// {"email": "j***@example.com"}`) and the query string, never the raw URL: a parameter or query value that holds
+// an email address, in any URL encoding, is logged decoded and masked (@backend-rebase/logger's maskUrlComponent).
+// A request that matched no route logs its URL, each part masked the same way. A URL without an at-sign in any
+// encoding, nearly every one, costs one scan for it and no other work.
 //
 // Successful probes (/health, /ready, /metrics) are logged at debug: a load balancer's health checks and a
 // Prometheus scrape would otherwise fill the log with a line every few seconds that says nothing. A failing
 // probe (a 503 from /ready) is logged like any other request. A route that takes high-volume traffic whose
 // successes say nothing one by one (page-view beacons, thousands a second) declares `config: { quietSuccess:
 // true }` for the same treatment: a line each would become the service's main work, and the metrics count them.
+import { maskQuery, maskUrl, maskUrlComponent, mayHoldEmail } from '@backend-rebase/logger';
+import type { FastifyRequest } from 'fastify';
 import type { Service } from './service.js';
 
 declare module 'fastify' {
@@ -21,19 +29,38 @@ const PROBES = new Set(['/health', '/ready', '/metrics']);
 
 export function logEachRequest(app: Service): void {
   app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
     const quiet =
       reply.statusCode < 400 &&
-      (request.routeOptions.config.quietSuccess === true || PROBES.has(request.routeOptions.url ?? ''));
-    (quiet ? request.log.debug : request.log.info).call(
-      request.log,
-      {
-        method: request.method,
-        url: request.url,
-        statusCode: reply.statusCode,
-        responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      'request completed',
-    );
+      (request.routeOptions.config.quietSuccess === true || PROBES.has(route ?? ''));
+    const line = whereItWent(request, route);
+    line.statusCode = reply.statusCode;
+    line.responseTimeMs = Math.round(reply.elapsedTime * 100) / 100;
+    (quiet ? request.log.debug : request.log.info).call(request.log, line, 'request completed');
     done();
   });
+}
+
+function whereItWent(request: FastifyRequest, route: string | undefined): Record<string, unknown> {
+  const { url } = request;
+  const masking = mayHoldEmail(url);
+  if (route === undefined) return { method: request.method, url: masking ? maskUrl(url) : url };
+
+  const line: Record<string, unknown> = { method: request.method, route };
+  const params = request.params as Record<string, unknown>;
+  if (route.includes(':') || route.includes('*')) line.params = masking ? maskParams(params) : params;
+  const question = url.indexOf('?');
+  if (question !== -1) {
+    const query = url.slice(question + 1);
+    line.query = masking ? maskQuery(query) : query;
+  }
+  return line;
+}
+
+function maskParams(params: Record<string, unknown>): Record<string, unknown> {
+  const masked: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    masked[name] = typeof value === 'string' ? maskUrlComponent(value) : value;
+  }
+  return masked;
 }
