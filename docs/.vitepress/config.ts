@@ -60,6 +60,7 @@ export default defineConfig({
         items: [
           { text: 'Operations', link: '/operations' },
           { text: 'Benchmarks', link: '/benchmarks' },
+          { text: 'API reference', link: '/api' },
         ],
       },
     ],
