@@ -27,6 +27,8 @@ export interface TestServiceOptions extends AppConfig {
   /** Where the app's pool connects instead of the test database (e.g. through a proxy). */
   poolUrl?: (database: TestDatabase) => string | Promise<string>;
   poolSize?: number;
+  /** The level of the captured log; default info. */
+  logLevel?: string;
 }
 
 export async function startTestService(
@@ -34,9 +36,9 @@ export async function startTestService(
   options: TestServiceOptions = {},
 ): Promise<TestService> {
   const database = await createTestDatabase(`users ${label}`, { migrations: 'users' });
-  const { poolUrl = (db: TestDatabase) => db.url, poolSize = 10, ...config } = options;
+  const { poolUrl = (db: TestDatabase) => db.url, poolSize = 10, logLevel, ...config } = options;
   const pool = createPool({ connectionString: inFarTimeZone(await poolUrl(database)), max: poolSize });
-  const { logger, lines } = captureLogger('user-service');
+  const { logger, lines } = captureLogger('user-service', logLevel);
   const app = await buildApp(config, { logger, pool });
 
   return {
