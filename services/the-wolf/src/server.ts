@@ -20,7 +20,12 @@ const logger = createLogger({ service: 'the-wolf' });
 const { url, pool } = await startupStep(
   logger,
   'cannot open the analytics database',
-  openAnalyticsDatabase(config, logger, { max: config.DB_POOL_SIZE, applicationName: 'the-wolf' }),
+  openAnalyticsDatabase(config, logger, {
+    max: config.DB_POOL_SIZE,
+    applicationName: 'the-wolf',
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+  }),
 );
 const retention = { retentionHours: config.RETENTION_HOURS, batchSize: config.WOLF_BATCH_SIZE };
 
@@ -45,5 +50,7 @@ await runService({
     database: redactPassword(url),
     ...retention,
     intervalSeconds: config.WOLF_INTERVAL_SECONDS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
   },
 });

@@ -36,6 +36,8 @@ describe('configuration', () => {
       WOLF_BATCH_SIZE: 5000,
       WOLF_INTERVAL_SECONDS: 300,
       DB_POOL_SIZE: 2,
+      DB_STATEMENT_TIMEOUT_MS: 5000,
+      DB_LOCK_TIMEOUT_MS: 2000,
     });
   });
 

@@ -20,7 +20,12 @@ const { url, pool } = await startupStep(
     databaseUrl: config.USERS_DATABASE_URL,
     serverUrl: config.DATABASE_URL,
     logger,
-    pool: { max: config.DB_POOL_SIZE, applicationName: 'user-service' },
+    pool: {
+      max: config.DB_POOL_SIZE,
+      applicationName: 'user-service',
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    },
   }),
 );
 const app = await buildApp({ internalToken: config.INTERNAL_TOKEN }, { logger, pool });
@@ -33,5 +38,7 @@ await runService({
   settings: {
     database: redactPassword(url),
     poolSize: config.DB_POOL_SIZE,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
   },
 });
