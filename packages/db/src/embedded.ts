@@ -251,7 +251,7 @@ async function clusterFolder(dataDir: string, user: SystemUser | undefined, logg
     await rmdir(dataDir);
   }
   const clusters = await rootOwnedFolder(join(tmpdir(), 'backend-rebase-postgres-clusters'));
-  const cluster = await mkdtemp(join(clusters, `${basename(dirname(dataDir))}-`));
+  const cluster = await mkdtemp(join(clusters, 'cluster-'));
   await chown(cluster, user.uid, user.gid);
   await symlink(cluster, dataDir);
   logger.info(`the "${user.name}" user cannot reach ${dirname(dataDir)}: the cluster lives in ${cluster}`, {
