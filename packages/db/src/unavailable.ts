@@ -22,6 +22,8 @@ const SQLSTATES = new Set([
   '57P03', // cannot_connect_now: the server is starting up or recovering
   '53300', // too_many_connections
   '3D000', // invalid_catalog_name: the database is gone
+  '57014', // query_canceled: our statement_timeout ran out (see pool.ts); the statement was rolled back
+  '55P03', // lock_not_available: our lock_timeout ran out waiting for another session's lock
 ]);
 const CONNECTION_EXCEPTION = /^08[0-9A-Z]{3}$/; // SQLSTATE class 08
 

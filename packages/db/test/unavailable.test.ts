@@ -15,6 +15,11 @@ describe('isDatabaseUnavailable', () => {
     ['a server starting up (57P03)', withCode('57P03')],
     ['a connection exception (08006)', withCode('08006')],
     ['too many connections (53300)', withCode('53300')],
+    [
+      'a statement past statement_timeout (57014)',
+      withCode('57014', 'canceling statement due to statement timeout'),
+    ],
+    ['a lock wait past lock_timeout (55P03)', withCode('55P03', 'canceling statement due to lock timeout')],
     ['a connection cut mid-query', new Error('Connection terminated unexpectedly')],
     ['the pool timing out', new Error('timeout exceeded when trying to connect')],
     ['a query without an answer', new Error('Query read timeout')],
