@@ -1,11 +1,15 @@
 // The committed OpenAPI documents are the code's: each is generated again here and compared with its file, so a
 // route or schema changed without `pnpm docs:openapi` fails. And each document is complete enough to be the
 // reference: every operation has a summary, a tag and a declared response, and every error it lists is
-// problem+json.
-import { readFile } from 'node:fs/promises';
+// problem+json. VitePress checks links between pages but not links to files, so the links to the documents
+// are checked here.
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { documentPath, documentText, SERVICES } from './documents.js';
+
+const DOCS_DIR = fileURLToPath(new URL('../', import.meta.url));
 
 interface Operation {
   summary?: string;
@@ -55,5 +59,27 @@ describe.each(SERVICES)('the OpenAPI document of %s', (service) => {
     }
 
     expect(gaps).toEqual([]);
+  });
+});
+
+describe('links to the OpenAPI documents', () => {
+  it('name committed documents, and the API reference page links every one', async () => {
+    const pages = (await readdir(DOCS_DIR)).filter((name) => name.endsWith('.md'));
+    const linked = new Map<string, string[]>();
+    for (const page of pages) {
+      const text = await readFile(path.join(DOCS_DIR, page), 'utf8');
+      linked.set(
+        page,
+        [...text.matchAll(/\(\/openapi\/([^)]*)\.json\)/g)].map(([, name = '']) => name),
+      );
+    }
+    const unknown = [...linked].flatMap(([page, names]) =>
+      names
+        .filter((name) => !(SERVICES as readonly string[]).includes(name))
+        .map((name) => `${page}: ${name}`),
+    );
+
+    expect(unknown).toEqual([]);
+    expect(new Set(linked.get('api.md'))).toEqual(new Set(SERVICES));
   });
 });
