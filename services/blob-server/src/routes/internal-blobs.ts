@@ -1,6 +1,6 @@
-// GET /internal/blobs — every record this node holds, tombstones included, a page at a time in id order: how
-// the load balancer's rebalancer finds what to move. `next` is the cursor of the following page (the last id
-// of this one), null on the last page.
+// GET /internal/blobs — every record this node holds, tombstones included, a page at a time in id order, for
+// operators and scripts (nothing in the stack calls it). `next` is the cursor of the following page (the last
+// id of this one), null on the last page.
 import {
   HttpProblem,
   ProblemSchema,
