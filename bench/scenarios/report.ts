@@ -65,7 +65,8 @@ async function reportService(ctx: ScenarioContext, name: string, rows: number): 
 
 /** Fills page_views_hourly with `rows` rows (pages × HOURS), unless a kept database already holds them. */
 async function fill(ctx: ScenarioContext, url: string, rows: number): Promise<void> {
-  const pool = createPool({ connectionString: url, max: 1 });
+  // Filling and vacuuming millions of rows takes far longer than a service's statement_timeout allows.
+  const pool = createPool({ connectionString: url, max: 1, statementTimeoutMs: 3_600_000 });
   try {
     const { rows: counted } = await pool.query<{ rows: string }>(
       'SELECT count(*) AS rows FROM page_views_hourly',
