@@ -2,8 +2,9 @@
 // statement, and every request is answered only once the statement that holds its views has committed.
 //
 // Guarantees:
-// - `add` resolves only after its views are committed, and rejects when the flush that held them failed; a
-//   flush is one statement, so a failed flush applied none of its views and retrying is safe.
+// - `add` resolves only after its views are committed, and rejects with the error of the flush that held them
+//   when it failed; whether that flush applied none of its views or might have applied all of them is the
+//   writer's to say (hourly-store.ts: FlushFailed.outcome).
 // - A request's views always travel in one flush: it is counted whole or not at all.
 // - Rows reach `write` sorted by (page, hour), so concurrent flushes lock rows in one order and cannot deadlock.
 // - A flush starts when `maxKeys` keys are pending, or `intervalMs` after the first pending view, or — with
