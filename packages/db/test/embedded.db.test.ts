@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { startEmbeddedPostgres } from '../src/embedded.js';
 import { isRunning } from '../src/leftover-server.js';
 import { findFreePort, isPortFree } from '@backend-rebase/net';
@@ -28,15 +28,21 @@ function processesOn(dataDir: string): string[] {
   return table.split('\n').filter((line) => line.includes(dataDir) && !/^\s*\d+\s+Z/.test(line));
 }
 
-async function temporaryDir(): Promise<string> {
+type Cleanup = TestContext['onTestFinished'];
+
+async function temporaryDir(onTestFinished: Cleanup): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'embedded-pg-test-'));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
-describe('startEmbeddedPostgres', () => {
-  it('keeps its data across a stop and start, and across being killed', async () => {
-    const dataDir = await temporaryDir();
+// Side by side: each test has folders and ports of its own, and most of its time is initdb and server starts.
+describe.concurrent('startEmbeddedPostgres', () => {
+  it('keeps its data across a stop and start, and across being killed', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const dataDir = await temporaryDir(onTestFinished);
     const port = await findFreePort();
 
     const first = await startEmbeddedPostgres({ dataDir, port });
@@ -75,8 +81,8 @@ describe('startEmbeddedPostgres', () => {
     ]);
   });
 
-  it('refuses a port that is already taken, with a message that says so', async () => {
-    const dataDir = await temporaryDir();
+  it('refuses a port that is already taken, with a message that says so', async ({ onTestFinished }) => {
+    const dataDir = await temporaryDir(onTestFinished);
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
@@ -89,8 +95,10 @@ describe('startEmbeddedPostgres', () => {
     expect(await readdir(dataDir)).toEqual([]);
   });
 
-  it('stops the server a killed process left running, and refuses to touch one a live process uses', async () => {
-    const dataDir = await temporaryDir();
+  it('stops the server a killed process left running, and refuses to touch one a live process uses', async ({
+    onTestFinished,
+  }) => {
+    const dataDir = await temporaryDir(onTestFinished);
     const port = await findFreePort();
     const owner = spawn(process.execPath, ['--import', TSX, EMBEDDED_PROCESS, dataDir, String(port)], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -115,8 +123,10 @@ describe('startEmbeddedPostgres', () => {
     expect(await rows(server.serverUrl, 'SELECT 1 AS answer')).toEqual([{ answer: 1 }]);
   });
 
-  it('stops initdb, or the server, when its start is aborted, and starts cleanly afterwards', async () => {
-    const dataDir = await temporaryDir();
+  it('stops initdb, or the server, when its start is aborted, and starts cleanly afterwards', async ({
+    onTestFinished,
+  }) => {
+    const dataDir = await temporaryDir(onTestFinished);
     const port = await findFreePort();
     const abortOnFirstLineOf = (source: string) => {
       const controller = new AbortController();
@@ -149,8 +159,8 @@ describe('startEmbeddedPostgres', () => {
   // As root, PostgreSQL runs as the `postgres` user, which cannot enter a folder only root may enter.
   (isRoot ? it : it.skip)(
     'as root, runs from a data folder inside a folder only root may enter (root only)',
-    async () => {
-      const locked = await temporaryDir();
+    async ({ onTestFinished }) => {
+      const locked = await temporaryDir(onTestFinished);
       expect((await stat(locked)).mode & 0o777).toBe(0o700);
       const dataDir = join(locked, 'repo', '.data', 'postgres');
       const port = await findFreePort();
