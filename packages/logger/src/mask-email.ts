@@ -53,8 +53,9 @@ export function maskEmails(text: string): string {
     if (atEnd > cut) continue; // inside a local part already masked, as in `"odd@local"@example.com`
 
     const localStart = localPartStart(text, atStart, atSign[0] !== '@');
+    if (localStart === atStart) continue; // `@scope/package`: no address
     const domainEnd = domainEndFrom(text, atEnd);
-    if (localStart === atStart || domainEnd === atEnd) continue; // `@scope/package`, `name@`: no address
+    if (domainEnd === atEnd) continue; // `name@`: no address
 
     // A domain that runs into the address after it is dropped with this local part: that one is masked.
     if (domainEnd <= cut) {
@@ -72,7 +73,8 @@ export function maskEmails(text: string): string {
 // as it is separates URL parts (`/users/jane%40example.com`, `?email=jane%40example.com`).
 function localPartStart(text: string, at: number, encoded: boolean): number {
   if (text[at - 1] === '"') {
-    for (let i = at - 2; i >= 0 && text[i] !== '\n'; i--) {
+    // A local part has at most 64 octets: the search is bounded, so many `\"@` in one text cost linear time.
+    for (let i = at - 2; i >= Math.max(0, at - MAX_QUOTED_LENGTH) && text[i] !== '\n'; i--) {
       if (text[i] === '"' && text[i - 1] !== '\\') return i;
     }
   }
@@ -99,6 +101,8 @@ function domainEndFrom(text: string, from: number): number {
   while (end > from && '.-%'.includes(text[end - 1]!)) end--;
   return end;
 }
+
+const MAX_QUOTED_LENGTH = 256;
 
 // The atext of RFC 5322 plus the dot, which also covers percent-escapes (`%` and hex digits).
 const LOCAL_PUNCTUATION = new Set("!#$%&'*+-/=?^_`{|}~.".split('').map((c) => c.charCodeAt(0)));
