@@ -32,12 +32,17 @@ async function readManifest(file) {
   return /** @type {PackageJson} */ (JSON.parse(await readFile(file, 'utf8')));
 }
 
-/** Every .ts file under `dir`. @param {string} dir @returns {Promise<string[]>} */
-async function typeScriptFiles(dir) {
+/**
+ * The .ts files under `dir`, and the folders (whose times change when a file is added, removed or renamed).
+ * @param {string} dir @returns {Promise<{ files: string[], folders: string[] }>}
+ */
+async function sourceTree(dir) {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => join(entry.parentPath, entry.name));
+  const path = (/** @type {import('node:fs').Dirent} */ entry) => join(entry.parentPath, entry.name);
+  return {
+    files: entries.filter((entry) => entry.isFile() && entry.name.endsWith('.ts')).map(path),
+    folders: [dir, ...entries.filter((entry) => entry.isDirectory()).map(path)],
+  };
 }
 
 /**
@@ -84,20 +89,18 @@ async function buildLesson(lesson) {
   const packages = await workspaceDependencies(await readManifest(manifestFile));
   /** @type {{ from: string, to: string }[]} */
   const sources = [];
-  for (const file of await typeScriptFiles(join(lessonDir, 'src'))) {
+  const inputs = [fileURLToPath(import.meta.url), manifestFile];
+  const lessonTree = await sourceTree(join(lessonDir, 'src'));
+  for (const file of lessonTree.files)
     sources.push({ from: file, to: relative(join(lessonDir, 'src'), file) });
-  }
+  inputs.push(...lessonTree.folders);
   for (const { name, dir } of packages) {
-    for (const file of await typeScriptFiles(join(dir, 'src'))) {
+    const tree = await sourceTree(join(dir, 'src'));
+    for (const file of tree.files)
       sources.push({ from: file, to: join('node_modules', name, relative(dir, file)) });
-    }
+    inputs.push(join(dir, 'package.json'), ...tree.folders);
   }
-  const inputs = [
-    fileURLToPath(import.meta.url),
-    manifestFile,
-    ...packages.map(({ dir }) => join(dir, 'package.json')),
-    ...sources.map(({ from }) => from),
-  ];
+  inputs.push(...sources.map(({ from }) => from));
   const built = await stat(join(dist, STAMP)).then(
     (stamp) => stamp.mtimeMs,
     () => -Infinity,
@@ -110,6 +113,7 @@ async function buildLesson(lesson) {
   // Beside dist on the same file system (so that it can be renamed), and ignored by git and the linters.
   const staging = join(lessonDir, 'node_modules', `.dist-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
   for (const { from, to } of sources) {
     const { outputText } = ts.transpileModule(await readFile(from, 'utf8'), {
       fileName: from,
