@@ -71,7 +71,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const spawnAs = { cwd: '/', env: CHILD_ENV, ...(user ? { uid: user.uid, gid: user.gid } : {}) };
 
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
-    const started = performance.now();
+    const initStarted = performance.now();
     const passwordDir = await mkdtemp(join(tmpdir(), 'backend-rebase-pw-'));
     try {
       // initdb reads the password from a file; as root, the `postgres` user must be able to read it.
@@ -106,7 +106,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     } finally {
       await rm(passwordDir, { recursive: true, force: true });
     }
-    logger.info('initialised embedded PostgreSQL', { dataDir, ms: Math.round(performance.now() - started) });
+    logger.info('initialised embedded PostgreSQL', {
+      dataDir,
+      ms: Math.round(performance.now() - initStarted),
+    });
   }
 
   const started = performance.now();
@@ -127,8 +130,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const exited = exitOf(server);
   const log = collectLog(server, logger);
   const ready = new Promise<boolean>((resolve, reject) => {
+    // The line may arrive split over two chunks: look at the end of what came before as well.
+    let recent = '';
     server.stderr?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('database system is ready to accept connections')) resolve(true);
+      recent = (recent + chunk.toString()).slice(-500);
+      if (recent.includes('database system is ready to accept connections')) resolve(true);
     });
     exited.then(() => resolve(false), reject);
   });
