@@ -5,7 +5,7 @@ import winston from 'winston';
 import type LogzioWinstonTransport from 'winston-logzio';
 import { batchedStdout } from './batched-stdout.js';
 import { jsonLine } from './json-line.js';
-import { createLogzioTransport, type Env } from './logzio.js';
+import { createLogzioTransport, logzioSettingsProblems, type Env } from './logzio.js';
 
 export type Logger = winston.Logger;
 
@@ -20,6 +20,23 @@ export interface LoggerOptions {
   stream?: Writable;
 }
 
+const LOG_LEVELS = Object.keys(winston.config.npm.levels);
+
+const logLevelProblem = (level: string) =>
+  `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`;
+
+/**
+ * What is wrong with the variables createLogger reads from `env` (LOG_LEVEL, LOGZIO_*), one line each. A service's
+ * config loader reports these with its own, so a typo stops the process with a message, not createLogger's throw.
+ */
+export function loggerSettingsProblems(env: Env): string[] {
+  const level = env.LOG_LEVEL?.trim();
+  return [
+    ...(level && !LOG_LEVELS.includes(level) ? [logLevelProblem(level)] : []),
+    ...logzioSettingsProblems(env),
+  ];
+}
+
 /** What closeLogger has to flush for each logger, so it never digs into winston's internals. */
 export const outputs = new WeakMap<
   Logger,
@@ -32,11 +49,8 @@ export function createLogger({
   env = process.env,
   stream = batchedStdout(),
 }: LoggerOptions): Logger {
-  const threshold = level ?? env.LOG_LEVEL ?? 'info';
-  const levels = Object.keys(winston.config.npm.levels);
-  if (!levels.includes(threshold)) {
-    throw new Error(`LOG_LEVEL must be one of ${levels.join(', ')}, got "${threshold}"`);
-  }
+  const threshold = level ?? (env.LOG_LEVEL?.trim() || 'info');
+  if (!LOG_LEVELS.includes(threshold)) throw new Error(logLevelProblem(threshold));
 
   const logzio = createLogzioTransport(service, threshold, env);
   const logger = winston.createLogger({

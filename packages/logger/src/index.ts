@@ -1,5 +1,5 @@
 // @backend-rebase/logger: one winston logger per process, JSON lines on stdout, optional Logz.io shipping.
-export { createLogger, type Logger, type LoggerOptions } from './create-logger.js';
+export { createLogger, loggerSettingsProblems, type Logger, type LoggerOptions } from './create-logger.js';
 export { closeLogger } from './close-logger.js';
 export {
   toPinoLogger,

@@ -17,11 +17,10 @@ export function createLogzioTransport(
   const token = env.LOGZIO_TOKEN;
   if (!token) return undefined;
 
+  const [problem] = logzioSettingsProblems(env);
+  if (problem) throw new Error(problem);
   const protocol = env.LOGZIO_PROTOCOL ?? 'https';
-  if (protocol !== 'https' && protocol !== 'http') {
-    throw new Error(`LOGZIO_PROTOCOL must be https or http, got "${protocol}"`);
-  }
-  const listener = parseListener(env.LOGZIO_LISTENER ?? 'listener.logz.io', protocol);
+  const listener = parseListener(env.LOGZIO_LISTENER ?? 'listener.logz.io', protocol) as URL;
 
   return new LogzioWinstonTransport({
     name: 'logzio',
@@ -38,10 +37,21 @@ export function createLogzioTransport(
   });
 }
 
-function parseListener(listener: string, protocol: string): URL {
-  if (URL.canParse(`${protocol}://${listener}`)) {
-    const url = new URL(`${protocol}://${listener}`);
-    if (url.pathname === '/' && !url.search && !url.username) return url;
+/** What is wrong with the LOGZIO_* variables; nothing when no token is set, since then they are never read. */
+export function logzioSettingsProblems(env: Env): string[] {
+  if (!env.LOGZIO_TOKEN) return [];
+  const protocol = env.LOGZIO_PROTOCOL ?? 'https';
+  if (protocol !== 'https' && protocol !== 'http') {
+    return [`LOGZIO_PROTOCOL must be https or http, got "${protocol}"`];
   }
-  throw new Error(`LOGZIO_LISTENER must be a host or host:port, got "${listener}"`);
+  const listener = env.LOGZIO_LISTENER ?? 'listener.logz.io';
+  return parseListener(listener, protocol)
+    ? []
+    : [`LOGZIO_LISTENER must be a host or host:port, got "${listener}"`];
+}
+
+function parseListener(listener: string, protocol: string): URL | undefined {
+  if (!URL.canParse(`${protocol}://${listener}`)) return undefined;
+  const url = new URL(`${protocol}://${listener}`);
+  return url.pathname === '/' && !url.search && !url.username ? url : undefined;
 }

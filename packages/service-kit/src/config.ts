@@ -7,7 +7,9 @@
 // in `env` (process.env by default) so the rest of the process — the logger's LOGZIO_TOKEN — sees them too.
 // Empty variables count as unset. Numbers and booleans are converted from text only when the text means exactly
 // one value (TypeBox's Value.Convert would turn "3.5" into port 3, and "" into 0). Every invalid variable is
-// reported at once, each named with what it expects and what it got.
+// reported at once, each named with what it expects and what it got, the logger's own (LOG_LEVEL, LOGZIO_*)
+// included: every service loads its config before it creates its logger.
+import { loggerSettingsProblems } from '@backend-rebase/logger';
 import dotenv from 'dotenv';
 import type { StaticDecode, TObject, TSchema, TSchemaOptions } from 'typebox';
 import { Value } from 'typebox/value';
@@ -63,7 +65,8 @@ export function loadConfig<T extends TObject>(
       );
     }
   }
-  if (problems.size > 0) throw new ConfigError([...problems.values()]);
+  const all = [...problems.values(), ...loggerSettingsProblems(env)];
+  if (all.length > 0) throw new ConfigError(all);
   return Value.Decode(schema, value);
 }
 

@@ -118,6 +118,21 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("reports the logger's variables with the service's own, since every service reads them", () => {
+    expect(problemsFor({ PORT: 'abc', LOG_LEVEL: 'loud' })).toEqual([
+      'PORT must be an integer from 1 to 65535, got "abc"',
+      'LOG_LEVEL must be one of error, warn, info, http, verbose, debug, silly, got "loud"',
+    ]);
+    expect(problemsFor({ LOGZIO_TOKEN: 't', LOGZIO_PROTOCOL: 'ftp' })).toEqual([
+      'LOGZIO_PROTOCOL must be https or http, got "ftp"',
+    ]);
+    expect(problemsFor({ LOGZIO_TOKEN: 't', LOGZIO_LISTENER: 'listener.example/path' })).toEqual([
+      'LOGZIO_LISTENER must be a host or host:port, got "listener.example/path"',
+    ]);
+    // Without a token the LOGZIO_* settings are never read, so they cannot stop a service.
+    expect(load({ LOGZIO_PROTOCOL: 'ftp' }).PORT).toBe(3001);
+  });
+
   it('puts them all in the error message, one per line', () => {
     expect(() => load({ PORT: 'abc', REPLICATE: 'yes' })).toThrow(
       'Invalid configuration:\n  PORT must be an integer from 1 to 65535, got "abc"\n  REPLICATE must be true, false, 1 or 0, got "yes"',
