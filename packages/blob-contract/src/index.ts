@@ -1,5 +1,4 @@
 // @backend-rebase/blob-contract: shared by the blob server and the proxies in front of it.
+export { blobAnswers, WriteResult, type BlobAnswersOptions } from './answers.js';
 export { idSchemaOptions, invalidIdReason } from './ids.js';
-
-/** The order of writes and deletes of one id: set by the load balancer, stored and returned by the nodes. */
-export const BLOB_VERSION_HEADER = 'x-blob-version';
+export { BLOB_VERSION_HEADER } from './version.js';

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import {
   BLOB_VERSION_HEADER as VERSION_HEADER,
+  blobAnswers,
   idSchemaOptions,
   invalidIdReason,
 } from '@backend-rebase/blob-contract';
@@ -12,7 +13,6 @@ import type { Readable } from 'node:stream';
 import {
   acceptRawBodies,
   HttpProblem,
-  ProblemSchema,
   Type,
   type FastifyPluginCallbackTypebox,
 } from '@backend-rebase/service-kit';
@@ -39,47 +39,7 @@ export interface BlobRoutesOptions extends StoredHeaderLimits {
   maxIdLength: number;
 }
 
-const WriteResult = Type.Object(
-  {
-    id: Type.String(),
-    size: Type.Integer({ description: 'body bytes' }),
-    etag: Type.Union([Type.String(), Type.Null()], {
-      description: 'the ETag header, quotes included; null when the stored record is a newer tombstone',
-    }),
-  },
-  { additionalProperties: false },
-);
-
-// What a read answers with, for the OpenAPI description: the bytes, sent with the Content-Type and x-rebase-*
-// headers they were stored with, and these headers.
-const ReadHeaders = {
-  etag: Type.String({ description: 'the quoted hex MD5 of the body' }),
-  'last-modified': Type.String({ description: 'when this version was stored (HTTP date)' }),
-  [VERSION_HEADER]: Type.String({ description: 'the version of the last write (an integer)' }),
-  'accept-ranges': Type.String({ description: 'always `bytes`' }),
-};
-const blobBody = (description: string) => ({
-  description,
-  headers: ReadHeaders,
-  content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } },
-});
-const READ_RESPONSES = {
-  200: blobBody('the blob, with its stored Content-Type and x-rebase-* headers'),
-  206: blobBody('the requested byte range (Content-Range names it)'),
-  304: Type.Null({ description: 'not modified (If-None-Match or If-Modified-Since); no body' }),
-  400: ProblemSchema,
-  404: ProblemSchema,
-  416: ProblemSchema,
-};
-
-const WRITE_ERRORS = {
-  400: ProblemSchema,
-  411: ProblemSchema,
-  412: ProblemSchema,
-  413: ProblemSchema,
-  431: ProblemSchema,
-  507: ProblemSchema,
-};
+const ANSWERS = blobAnswers();
 
 export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
   const { store, metrics } = options;
@@ -142,7 +102,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     tags: ['blobs'],
     summary,
     params: Params,
-    response: { 200: WriteResult, 201: WriteResult, ...WRITE_ERRORS },
+    response: ANSWERS.write,
   });
   app.put('/blobs/:id', { schema: writeSchema('Store a blob (upsert)') }, write);
   app.post('/blobs/:id', { schema: writeSchema('Store a blob (upsert), the same as PUT') }, write);
@@ -203,7 +163,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     tags: ['blobs'],
     summary,
     params: Params,
-    response: READ_RESPONSES,
+    response: ANSWERS.read,
   });
   app.get('/blobs/:id', { schema: readSchema('Read a blob'), exposeHeadRoute: false }, read(true));
   app.head(
@@ -222,11 +182,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
         tags: ['blobs'],
         summary: 'Delete a blob',
         params: Params,
-        response: {
-          204: Type.Null({ description: 'deleted, or nothing to delete' }),
-          400: ProblemSchema,
-          412: ProblemSchema,
-        },
+        response: ANSWERS.delete,
       },
     },
     async (request, reply) => {

@@ -8,12 +8,12 @@ import type { Readable } from 'node:stream';
 import {
   acceptRawBodies,
   HttpProblem,
-  ProblemSchema,
   REQUEST_ID_HEADER,
   Type,
   type FastifyPluginCallbackTypebox,
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { blobAnswers } from '@backend-rebase/blob-contract';
 import { upstreamRequestHeaders } from '@backend-rebase/http-proxy';
 import { etagMatches } from '../proxy/cache-control.js';
 import type { Answer, ReadThrough } from '../proxy/read-through.js';
@@ -27,67 +27,33 @@ export interface BlobRoutesOptions {
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
 
-// For the OpenAPI description: upstream's answer is relayed as it is (status, headers, body), from memory on a
-// hit; reads add the cache's headers. The proxy's own answers are the problems when upstream gives none.
-const CacheHeaders = {
-  'x-cache': Type.String({ description: '`HIT`, `MISS` or `BYPASS`' }),
-  'cache-status': Type.String({ description: 'RFC 9211: `rebase-cache; hit`, or `rebase-cache; fwd=…`' }),
-  age: Type.String({ description: 'seconds since the cached copy arrived (hits only)' }),
-};
-const blobBytes = (description: string) => ({
-  description,
-  headers: CacheHeaders,
-  content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } },
+// Upstream's answer is relayed as it is (from memory on a hit), with the cache's headers added; the proxy's own
+// answers are the problems when upstream gives none.
+const ANSWERS = blobAnswers({
+  addedHeaders: {
+    'x-cache': Type.String({ description: '`HIT`, `MISS` or `BYPASS`' }),
+    'cache-status': Type.String({ description: 'RFC 9211: `rebase-cache; hit`, or `rebase-cache; fwd=…`' }),
+    age: Type.String({ description: 'seconds since the cached copy arrived (hits only)' }),
+  },
+  proxy: true,
 });
-const READ = {
-  200: blobBytes("the blob with upstream's headers (ETag, X-Blob-Version, stored headers)"),
-  206: blobBytes('the requested byte range (ranges always go upstream)'),
-  304: Type.Null({ description: 'not modified; no body' }),
-  400: ProblemSchema,
-  404: ProblemSchema,
-  416: ProblemSchema,
-  502: ProblemSchema,
-  503: ProblemSchema,
-  504: ProblemSchema,
-};
-const writeResult = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: Type.Object({}, { description: '{id, size, etag}' }) } },
-});
-const WRITE = {
-  200: writeResult('replaced'),
-  201: writeResult('created'),
-  400: ProblemSchema,
-  411: ProblemSchema,
-  412: ProblemSchema,
-  413: ProblemSchema,
-  431: ProblemSchema,
-  502: ProblemSchema,
-  503: ProblemSchema,
-  504: ProblemSchema,
-  507: ProblemSchema,
-};
 const DESCRIBED: Record<Method, { summary: string; response: object }> = {
   GET: {
     summary: 'Read a blob: from memory on a hit, else from upstream (one request per id)',
-    response: READ,
+    response: ANSWERS.read,
   },
-  HEAD: { summary: "Read a blob's headers: from memory on a hit, else from upstream", response: READ },
+  HEAD: {
+    summary: "Read a blob's headers: from memory on a hit, else from upstream",
+    response: ANSWERS.read,
+  },
   PUT: {
     summary: 'Store a blob upstream; the cached copy is dropped once upstream answers',
-    response: WRITE,
+    response: ANSWERS.write,
   },
-  POST: { summary: 'Store a blob, the same as PUT', response: WRITE },
+  POST: { summary: 'Store a blob, the same as PUT', response: ANSWERS.write },
   DELETE: {
     summary: 'Delete a blob upstream; the cached copy is dropped once upstream answers',
-    response: {
-      204: Type.Null({ description: 'deleted, or nothing to delete' }),
-      400: ProblemSchema,
-      412: ProblemSchema,
-      502: ProblemSchema,
-      503: ProblemSchema,
-      504: ProblemSchema,
-    },
+    response: ANSWERS.delete,
   },
 };
 

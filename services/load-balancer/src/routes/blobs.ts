@@ -7,11 +7,10 @@
 // exactly `/blobs/<id>`: a decoded `%2F` or `..` can never turn into another path on the node. Its length is
 // left to the node, whose MAX_ID_LENGTH it is.
 import type { Readable } from 'node:stream';
-import { invalidIdReason } from '@backend-rebase/blob-contract';
+import { blobAnswers, invalidIdReason } from '@backend-rebase/blob-contract';
 import {
   acceptRawBodies,
   HttpProblem,
-  ProblemSchema,
   REQUEST_ID_HEADER,
   Type,
   type FastifyPluginCallbackTypebox,
@@ -33,56 +32,26 @@ export interface BlobRoutesOptions {
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
 
-// For the OpenAPI description: the node's answer is relayed as it is (status, headers, body) with X-Served-By
-// added, so the bodies are the blob server's; the balancer's own answers are the problems when no node can
-// give one.
-const ServedBy = { 'x-served-by': Type.String({ description: 'the blob server that answered' }) };
-const relayed = (description: string, mediaType: string, schema: object) => ({
-  description,
-  headers: ServedBy,
-  content: { [mediaType]: { schema } },
+// The node's answer is relayed as it is, with X-Served-By added; the balancer's own answers are the problems when
+// no node can give one.
+const ANSWERS = blobAnswers({
+  addedHeaders: { 'x-served-by': Type.String({ description: 'the blob server that answered' }) },
+  proxy: true,
 });
-const blobBytes = (description: string) =>
-  relayed(description, 'application/octet-stream', Type.String({ format: 'binary' }));
-const writeResult = (description: string) =>
-  relayed(description, 'application/json', Type.Object({}, { description: '{id, size, etag}' }));
-const READ = {
-  200: blobBytes("the blob server's answer: the blob with its stored headers, ETag and X-Blob-Version"),
-  206: blobBytes('the requested byte range'),
-  304: Type.Null({ description: 'not modified; no body' }),
-  400: ProblemSchema,
-  404: ProblemSchema,
-  416: ProblemSchema,
-  503: ProblemSchema,
-};
-const WRITE = {
-  200: writeResult('replaced'),
-  201: writeResult('created'),
-  400: ProblemSchema,
-  411: ProblemSchema,
-  412: ProblemSchema,
-  413: ProblemSchema,
-  431: ProblemSchema,
-  502: ProblemSchema,
-  503: ProblemSchema,
-  504: ProblemSchema,
-  507: ProblemSchema,
-};
 const DESCRIBED: Record<Method, { summary: string; response: object }> = {
-  GET: { summary: 'Read a blob from a node that holds it (X-Served-By names the node)', response: READ },
-  HEAD: { summary: "Read a blob's headers from a node that holds it", response: READ },
-  PUT: { summary: 'Store a blob on the node that owns its id, stamped with X-Blob-Version', response: WRITE },
-  POST: { summary: 'Store a blob, the same as PUT', response: WRITE },
+  GET: {
+    summary: 'Read a blob from a node that holds it (X-Served-By names the node)',
+    response: ANSWERS.read,
+  },
+  HEAD: { summary: "Read a blob's headers from a node that holds it", response: ANSWERS.read },
+  PUT: {
+    summary: 'Store a blob on the node that owns its id, stamped with X-Blob-Version',
+    response: ANSWERS.write,
+  },
+  POST: { summary: 'Store a blob, the same as PUT', response: ANSWERS.write },
   DELETE: {
     summary: 'Delete a blob on the node that owns its id, stamped with X-Blob-Version',
-    response: {
-      204: Type.Null({ description: 'deleted, or nothing to delete' }),
-      400: ProblemSchema,
-      412: ProblemSchema,
-      502: ProblemSchema,
-      503: ProblemSchema,
-      504: ProblemSchema,
-    },
+    response: ANSWERS.delete,
   },
 };
 
