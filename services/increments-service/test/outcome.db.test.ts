@@ -1,10 +1,11 @@
 // What a 503 tells the client about its views: `not-counted` when they surely were not applied (refused
 // before anything was sent, a statement the server failed, no connection), so retrying is safe, and `unknown`
-// when the connection failed while COMMIT was in flight, when the server may have committed them. Each case is
-// made to happen exactly: a row lock the test holds, a proxy that holds back the server's answer to COMMIT.
+// when the connection failed while the flush's statement was in flight, when the server may have committed it.
+// Each case is made to happen exactly: a row lock the test holds, a proxy that holds back the server's answer to
+// the flush's statement.
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { protocolMessage, TcpProxy } from '@backend-rebase/db/testing';
+import { TcpProxy } from '@backend-rebase/db/testing';
 import { startTestService, type TestService } from './helpers/test-service.js';
 
 const HOUR = '2025-01-01T10:00:00Z';
@@ -28,6 +29,9 @@ async function connect(url: string): Promise<pg.Client> {
 }
 
 /** A proxy in front of the test database, for the service's pool. */
+/** The flush's statement goes by this name (in its Parse and its Bind), and no other message carries it. */
+const FLUSH_STATEMENT = Buffer.from('add-hourly-views\0');
+
 function throughProxy(setProxy: (proxy: TcpProxy) => void) {
   return async ({ url }: { url: string }) => {
     const server = new URL(url);
@@ -71,13 +75,13 @@ describe('a 503 from the increments service', () => {
     expect(failure).toMatchObject({ outcome: 'not-counted' });
   });
 
-  it('says unknown when the connection is lost after COMMIT was sent, and the views may be counted', async () => {
+  it('says unknown when the connection is lost after the flush was sent, and the views may be counted', async () => {
     let proxy!: TcpProxy;
-    const increments = await service('commit lost', { poolUrl: throughProxy((made) => (proxy = made)) });
-    const held = proxy.interceptAnswerTo(protocolMessage('Q', 'COMMIT'));
+    const increments = await service('answer lost', { poolUrl: throughProxy((made) => (proxy = made)) });
+    const held = proxy.interceptAnswerTo(FLUSH_STATEMENT);
 
     const answer = increments.post('/page-views/single', { page: 'committed', timestamp: HOUR });
-    // The server has answered COMMIT, so the transaction is committed; the service never hears of it.
+    // The server has answered the statement, so it is committed; the service never hears of it.
     (await held).cut();
 
     expect((await answer).status).toBe(503);
@@ -91,15 +95,15 @@ describe('a 503 from the increments service', () => {
     expect(metrics).toMatch(/^increments_flushes_total\{outcome="unknown"\} 1$/m);
   });
 
-  it('says unknown when the answer to COMMIT does not come within the flush deadline', async () => {
+  it('says unknown when the answer to the flush does not come within its deadline', async () => {
     let proxy!: TcpProxy;
     // The deadline is FLUSH_TIMEOUT_MS plus a margin: about 1.1 s here.
-    const increments = await service('commit silent', {
+    const increments = await service('answer silent', {
       poolUrl: throughProxy((made) => (proxy = made)),
       flushTimeoutMs: 100,
       lockTimeoutMs: 100,
     });
-    const held = proxy.interceptAnswerTo(protocolMessage('Q', 'COMMIT'));
+    const held = proxy.interceptAnswerTo(FLUSH_STATEMENT);
 
     const answer = await increments.post('/page-views/single', { page: 'silent', timestamp: HOUR });
     (await held).cut();

@@ -55,13 +55,13 @@ export class TcpProxy {
   }
 
   /**
-   * Arms a one-shot trap: the next client message that contains `message` (e.g. the simple query `COMMIT`,
-   * protocolMessage('Q', 'COMMIT')) is forwarded, and the server's first answer after it is held. Resolves once
+   * Arms a one-shot trap: the next client data that contains `bytes` (e.g. a prepared statement's name, which
+   * its Parse and every Bind carry) is forwarded, and the server's first answer after it is held. Resolves once
    * that answer has arrived, so the server has surely processed the message.
    */
-  interceptAnswerTo(message: Buffer): Promise<HeldAnswer> {
+  interceptAnswerTo(bytes: Buffer): Promise<HeldAnswer> {
     return new Promise((held) => {
-      this.trap = { message, held };
+      this.trap = { message: bytes, held };
     });
   }
 
@@ -113,12 +113,4 @@ export class TcpProxy {
       if (!holding) client.write(chunk);
     });
   }
-}
-
-/** A frontend message of PostgreSQL's protocol whose body is one string, e.g. protocolMessage('Q', 'COMMIT'). */
-export function protocolMessage(type: string, text: string): Buffer {
-  const body = Buffer.from(`${text}\0`);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(body.length + 4);
-  return Buffer.concat([Buffer.from(type), length, body]);
 }

@@ -1,20 +1,17 @@
-// Writes a batch of hourly view counts in one transaction: BEGIN, a multi-row INSERT … ON CONFLICT that adds to
-// the existing buckets, COMMIT. The rows go in as three arrays (unnest), so a batch of any size is one small
-// statement with three parameters — a VALUES list would need three parameters per row and hit PostgreSQL's limit
-// of 65,535 at about 21,000 rows — and unnest keeps the arrays' order, which is the order the rows are locked in.
+// Writes a batch of hourly view counts in ONE statement: a multi-row INSERT … ON CONFLICT that adds to the
+// existing buckets. One statement means no explicit transaction and all-or-nothing per batch. The rows go in as
+// three arrays (unnest), so a batch of any size is one small statement with three parameters — a VALUES list
+// would need three parameters per row and hit PostgreSQL's limit of 65,535 at about 21,000 rows — and unnest
+// keeps the arrays' order, which is the order the rows are locked in.
 //
 // A failed write says whether its views were surely not applied or might have been (FlushFailed.outcome):
-// - 'not-counted': no connection could be had, or anything failed before COMMIT was sent (the server rolls back
-//   a transaction that never got its COMMIT, also when the connection is cut), or the server answered COMMIT
-//   with an error (the transaction was rolled back).
-// - 'unknown': COMMIT was sent and no answer came — the connection broke, or the client stopped waiting. The
-//   server may have committed just before. This window is why COMMIT is a statement of its own: with the
-//   statement committing by itself, a connection lost at any moment of the write would leave it unknown.
-//
-// The whole transaction has one client-side deadline, `timeoutMs` after it started. The server cancels each
-// statement after its statement_timeout, set below that deadline (FLUSH_TIMEOUT_MS), so on a healthy server it is
-// the server that gives up, before COMMIT, and the views are surely not counted. A connection that failed is
-// discarded, never returned to the pool in the middle of a transaction.
+// - 'not-counted': no connection could be had, or the server answered the statement with an error (it rolled
+//   the statement back: a statement or lock timeout, a constraint, a cancel).
+// - 'unknown': the statement was sent and no answer came — the connection broke, or the client stopped waiting.
+//   The server may have committed it just before.
+// The client's deadline, `timeoutMs`, is set above the server's statement_timeout (FLUSH_TIMEOUT_MS), so on a
+// healthy server it is the server that gives up, with an error, and the views are surely not counted. A
+// connection that failed is discarded, never returned to the pool.
 import pg from 'pg';
 import type { HourlyViews } from './group-commit.js';
 
@@ -42,14 +39,11 @@ export function flushOutcome(error: unknown): FlushOutcome {
   return error instanceof FlushFailed ? error.outcome : 'unknown';
 }
 
-/**
- * The statement alone, with the pool's client-side timeout unless `timeoutMs` is given: on a pool it commits by
- * itself (and a lost connection leaves its outcome unknown from the start); addHourlyViews wraps it.
- */
-export async function upsertHourlyViews(
-  queryable: pg.Pool | pg.ClientBase,
+/** Adds the rows in one statement, failing with a FlushFailed that says what became of them. */
+export async function addHourlyViews(
+  pool: pg.Pool,
   rows: readonly HourlyViews[],
-  timeoutMs?: number,
+  timeoutMs: number,
 ): Promise<void> {
   const pages = new Array<string>(rows.length);
   const hours = new Array<number>(rows.length);
@@ -59,22 +53,6 @@ export async function upsertHourlyViews(
     hours[index] = row.hour / 1000;
     views[index] = row.views;
   });
-  // query_timeout is honoured by pg but missing from its types.
-  const query: pg.QueryConfig & { query_timeout?: number } = {
-    name: 'add-hourly-views',
-    text: UPSERT,
-    values: [pages, hours, views],
-    ...(timeoutMs === undefined ? {} : { query_timeout: timeoutMs }),
-  };
-  await queryable.query(query);
-}
-
-/** Adds the rows in a transaction of their own, failing with a FlushFailed that says what became of them. */
-export async function addHourlyViews(
-  pool: pg.Pool,
-  rows: readonly HourlyViews[],
-  timeoutMs: number,
-): Promise<void> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -86,23 +64,24 @@ export async function addHourlyViews(
   // A connection that breaks while checked out also emits 'error', which would crash the process without a
   // listener; the query in flight rejects with the same error, and that is where it is handled.
   client.on('error', ignoreErrorEvent);
-  const deadline = performance.now() + timeoutMs;
-  const remaining = () => Math.max(1, Math.round(deadline - performance.now()));
-  let commitSent = false;
+  // query_timeout is honoured by pg but missing from its types.
+  const upsert: pg.QueryConfig & { query_timeout: number } = {
+    name: 'add-hourly-views',
+    text: UPSERT,
+    values: [pages, hours, views],
+    query_timeout: timeoutMs,
+  };
   try {
-    await client.query(timed('BEGIN', remaining()));
-    await upsertHourlyViews(client, rows, remaining());
-    commitSent = true;
-    await client.query(timed('COMMIT', remaining()));
+    await client.query(upsert);
   } catch (error) {
-    // Discarded, never back in the pool mid-transaction; it keeps its listener until it is gone.
+    // Discarded, never back in the pool; it keeps its listener until it is gone.
     client.release(error instanceof Error ? error : true);
-    if (commitSent && !rolledBack(error)) {
-      throw new FlushFailed('unknown', `no answer to COMMIT: ${reason(error)}`, { cause: error });
+    if (answeredWithError(error)) {
+      throw new FlushFailed('not-counted', `the statement failed and was rolled back: ${reason(error)}`, {
+        cause: error,
+      });
     }
-    throw new FlushFailed('not-counted', `the transaction was not committed: ${reason(error)}`, {
-      cause: error,
-    });
+    throw new FlushFailed('unknown', `no answer to the statement: ${reason(error)}`, { cause: error });
   }
   client.off('error', ignoreErrorEvent);
   client.release();
@@ -110,19 +89,14 @@ export async function addHourlyViews(
 
 const ignoreErrorEvent = (): void => undefined;
 
-// An error the server answers COMMIT with means it rolled back; anything else after COMMIT left — a cut
-// connection, our timeout, the session ended by an administrator or a crash — may have come after the commit
-// itself. (The severity that tells ERROR from FATAL arrives translated into the server's language, so the
-// classes of SQLSTATE that end a session are told apart instead.)
+// An error the server answers the statement with means it rolled the statement back; anything else — a cut
+// connection, our timeout, the session ended by an administrator or a crash — may have come after the commit.
+// (The severity that tells ERROR from FATAL arrives translated into the server's language, so the classes of
+// SQLSTATE that end a session are told apart instead.)
 const SESSION_ENDING = /^(08|57P|58|XX)/;
 
-function rolledBack(error: unknown): boolean {
+function answeredWithError(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code !== undefined && !SESSION_ENDING.test(error.code);
-}
-
-// query_timeout is honoured by pg but missing from its types.
-function timed(text: string, timeoutMs: number): pg.QueryConfig & { query_timeout: number } {
-  return { text, query_timeout: timeoutMs };
 }
 
 function reason(error: unknown): string {

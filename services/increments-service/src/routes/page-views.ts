@@ -2,7 +2,7 @@
 // hand them to the group commit and answer once they are committed: 200 {accepted}, 400 naming the field for bad
 // input (before anything is queued, so a rejected request changes nothing), 503 when the views were refused or
 // the flush that held them failed, with `outcome` saying whether they were surely not counted (retrying is safe)
-// or might have been (the connection was lost while COMMIT was in flight: retrying may count them twice).
+// or might have been (the connection was lost while the statement was in flight: retrying may count them twice).
 import { floorToHour, HOUR_MS, pageProblem, parseMultiKey, parseTimestamp } from '@backend-rebase/page-views';
 import { HttpProblem, ProblemSchema, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
 import type { IncrementMetrics } from '../metrics.js';
@@ -140,7 +140,7 @@ function unavailable(error: unknown): HttpProblem {
   return problem503(
     'unknown',
     'the views may or may not have been counted: the connection to the analytics database failed while it ' +
-      'was committing them; retrying may count them twice',
+      'was writing them; retrying may count them twice',
     error,
   );
 }
