@@ -29,4 +29,4 @@ export {
   type ServiceDatabaseOptions,
 } from './service-database.js';
 export { describePortOwner } from './port-owner.js';
-export { isDatabaseUnavailable } from './unavailable.js';
+export { describeUnavailable, isDatabaseUnavailable } from './unavailable.js';

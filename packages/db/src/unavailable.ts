@@ -1,6 +1,8 @@
-// Which failures mean "the database cannot be reached right now" rather than a bug: those answer 503 (retry
+// Which failures mean "the database cannot serve this right now" rather than a bug: those answer 503 (retry
 // later) instead of 500. The pool opens a new connection for the next query, so once the database is back the
-// same process serves again; nothing has to be restarted.
+// same process serves again; nothing has to be restarted. describeUnavailable says which of them happened, for
+// the 503's detail: a database that cannot be reached, a statement past its statement_timeout, or a lock held
+// by another session past the lock_timeout call for the same retry but tell an operator different things.
 //
 // pg reports these failures in three ways: Node's socket error codes, PostgreSQL's SQLSTATE codes, and a few
 // errors of its own that carry only a message.
@@ -43,4 +45,25 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (SOCKET_CODES.has(code) || SQLSTATES.has(code) || CONNECTION_EXCEPTION.test(code)) return true;
   }
   return PG_MESSAGES.some((pattern) => pattern.test(error.message));
+}
+
+const QUERY_CANCELED = '57014';
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * What went wrong, as the start of a 503's detail: `database` ("The user database") and what happened to it,
+ * e.g. "The user database did not finish in time (statement timeout)". The caller adds what to do (retry).
+ */
+export function describeUnavailable(error: unknown, database: string): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === LOCK_NOT_AVAILABLE) {
+    return `${database} waited too long for a lock: another request held it longer than the lock timeout`;
+  }
+  if (code === QUERY_CANCELED) {
+    // The same SQLSTATE covers a cancel from another session (an operator, a shutdown); only the message differs.
+    return typeof message === 'string' && /statement timeout/.test(message)
+      ? `${database} did not finish in time (statement timeout)`
+      : `${database} cancelled the statement`;
+  }
+  return `${database} cannot be reached right now`;
 }

@@ -1,10 +1,11 @@
-// Which errors count as the database being unavailable (a 503 to retry) rather than a bug.
+// Which errors count as the database being unavailable (a 503 to retry) rather than a bug, and what a 503's
+// detail says happened.
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from '../src/unavailable.js';
+import { describeUnavailable, isDatabaseUnavailable } from '../src/unavailable.js';
+
+const withCode = (code: string, message = 'failed') => Object.assign(new Error(message), { code });
 
 describe('isDatabaseUnavailable', () => {
-  const withCode = (code: string, message = 'failed') => Object.assign(new Error(message), { code });
-
   it.each([
     ['a refused connection', withCode('ECONNREFUSED')],
     ['a reset connection', withCode('ECONNRESET')],
@@ -35,5 +36,34 @@ describe('isDatabaseUnavailable', () => {
     ['a thrown string', 'ECONNREFUSED'],
   ])('is false for %s', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('describeUnavailable', () => {
+  it.each([
+    [
+      'a statement past statement_timeout',
+      withCode('57014', 'canceling statement due to statement timeout'),
+      'The user database did not finish in time (statement timeout)',
+    ],
+    [
+      'a statement cancelled by another session',
+      withCode('57014', 'canceling statement due to user request'),
+      'The user database cancelled the statement',
+    ],
+    [
+      'a lock wait past lock_timeout',
+      withCode('55P03', 'canceling statement due to lock timeout'),
+      'The user database waited too long for a lock: another request held it longer than the lock timeout',
+    ],
+    ['a refused connection', withCode('ECONNREFUSED'), 'The user database cannot be reached right now'],
+    ['a server shutting down', withCode('57P01'), 'The user database cannot be reached right now'],
+    [
+      'a cut connection',
+      new Error('Connection terminated unexpectedly'),
+      'The user database cannot be reached right now',
+    ],
+  ])('says what happened for %s', (_what, error, detail) => {
+    expect(describeUnavailable(error, 'The user database')).toBe(detail);
   });
 });

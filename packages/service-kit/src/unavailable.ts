@@ -7,10 +7,12 @@ import { HttpProblem } from './problem.js';
 export function answerUnavailableWhen(
   scope: FastifyInstance,
   isUnavailable: (error: unknown) => boolean,
-  detail: string,
+  /** the 503's detail, or how to say it from the error (which timeout ran out, say) */
+  detail: string | ((error: unknown) => string),
 ): void {
   scope.setErrorHandler((error: FastifyError) => {
     if (!isUnavailable(error)) throw error;
-    throw Object.assign(new HttpProblem(503, detail), { cause: error });
+    const text = typeof detail === 'string' ? detail : detail(error);
+    throw Object.assign(new HttpProblem(503, text), { cause: error });
   });
 }

@@ -1,7 +1,7 @@
 // POST /internal/refresh: refreshes page_views_daily now and answers once it is done, so a test, a benchmark or
 // an operator can read reports that include everything written before the call. Internal: the kit's guard
 // serves it to loopback clients, or to holders of INTERNAL_TOKEN.
-import { isDatabaseUnavailable } from '@backend-rebase/db';
+import { describeUnavailable, isDatabaseUnavailable } from '@backend-rebase/db';
 import {
   answerUnavailableWhen,
   HttpProblem,
@@ -19,7 +19,7 @@ export const refreshRoutes: FastifyPluginAsyncTypebox<RefreshRoutesOptions> = (s
   answerUnavailableWhen(
     scope,
     isDatabaseUnavailable,
-    'The analytics database cannot be reached right now; retry the refresh in a few seconds.',
+    (error) => `${describeUnavailable(error, 'The analytics database')}; retry the refresh in a few seconds.`,
   );
 
   scope.post(

@@ -2,7 +2,7 @@
 // parameters are validated by the schemas (plus the earliest-date and range rules, which need arithmetic),
 // hours and days are computed in reports/hour-window.ts and reports/day-range.ts, SQL is in
 // reports/report-store.ts.
-import { isDatabaseUnavailable } from '@backend-rebase/db';
+import { describeUnavailable, isDatabaseUnavailable } from '@backend-rebase/db';
 import { parseTimestamp } from '@backend-rebase/page-views';
 import {
   answerUnavailableWhen,
@@ -29,11 +29,12 @@ export interface ReportRoutesOptions {
 }
 
 const TAGS = ['reports'];
-const UNAVAILABLE = 'The analytics database cannot be reached right now; retry in a few seconds.';
+const unavailable = (error: unknown) =>
+  `${describeUnavailable(error, 'The analytics database')}; retry in a few seconds.`;
 const problems = { 400: ProblemSchema, 503: ProblemSchema };
 
 export const reportRoutes: FastifyPluginAsyncTypebox<ReportRoutesOptions> = (scope, { store }) => {
-  answerUnavailableWhen(scope, isDatabaseUnavailable, UNAVAILABLE);
+  answerUnavailableWhen(scope, isDatabaseUnavailable, unavailable);
 
   scope.get(
     '/report/:page',

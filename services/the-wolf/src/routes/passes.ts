@@ -2,7 +2,7 @@
 // The wolf's own schedule does not depend on it. Under /internal/, so the kit's guard keeps it to loopback
 // clients, or to holders of INTERNAL_TOKEN. It runs only when no other pass is running (409 otherwise): it never
 // queues behind one, since the running pass already removes what this one would.
-import { isDatabaseUnavailable } from '@backend-rebase/db';
+import { describeUnavailable, isDatabaseUnavailable } from '@backend-rebase/db';
 import {
   answerUnavailableWhen,
   HttpProblem,
@@ -43,7 +43,7 @@ export const passRoutes: FastifyPluginAsyncTypebox<PassRoutesOptions> = (scope, 
   answerUnavailableWhen(
     scope,
     isDatabaseUnavailable,
-    'The analytics database cannot be reached right now; retry in a few seconds.',
+    (error) => `${describeUnavailable(error, 'The analytics database')}; retry in a few seconds.`,
   );
 
   scope.post(

@@ -3,7 +3,7 @@
 // is one log event (user.created, user.reactivated, user.updated, user.soft_deleted, user.delete_noop) on the
 // request's logger, so it carries the request id; emails in events are masked on purpose.
 import { maskEmail } from '@backend-rebase/logger';
-import { isDatabaseUnavailable } from '@backend-rebase/db';
+import { describeUnavailable, isDatabaseUnavailable } from '@backend-rebase/db';
 import {
   answerUnavailableWhen,
   HttpProblem,
@@ -24,8 +24,8 @@ export interface UserRoutesOptions {
 }
 
 const TAGS = ['users'];
-const UNAVAILABLE =
-  'The user database cannot be reached right now; retry in a few seconds (every user request is safe to retry).';
+const unavailable = (error: unknown) =>
+  `${describeUnavailable(error, 'The user database')}; retry in a few seconds (every user request is safe to retry).`;
 
 // Error bodies, for the OpenAPI description.
 const problems = { 400: ProblemSchema, 503: ProblemSchema };
@@ -36,7 +36,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, 
   // the body's type; without that parser every non-JSON body is a 415.
   scope.removeContentTypeParser('text/plain');
 
-  answerUnavailableWhen(scope, isDatabaseUnavailable, UNAVAILABLE);
+  answerUnavailableWhen(scope, isDatabaseUnavailable, unavailable);
 
   async function upsert(log: FastifyBaseLogger, reply: FastifyReply, email: string, rawFullName: string) {
     const { user, outcome } = await store.upsert(email, fullNameOrProblem(rawFullName));
