@@ -1,6 +1,7 @@
 // The analytics service as a Fastify app that does not listen: server.ts runs it, tests inject requests or
 // listen on port 0. The pool is handed in, not made here, so its owner (the entry file, a test) decides its
-// size and closes it — after the app, whose close waits for a refresh of the daily view in flight.
+// size and closes it — after the app, whose close cancels a refresh of the daily view in flight and waits until
+// the server has rolled it back.
 import { pingDatabase } from '@backend-rebase/db';
 import type { Logger } from '@backend-rebase/logger';
 import { addPoolMetrics, createService, type Service } from '@backend-rebase/service-kit';
@@ -60,7 +61,9 @@ export async function buildApp(config: AppConfig, { logger, pool }: AppDeps): Pr
       done();
     });
   }
-  app.addHook('onClose', () => refresher.stop());
+  // preClose, before the server waits for the requests in flight: a POST /internal/refresh among them would
+  // otherwise keep the close waiting for the whole refresh.
+  app.addHook('preClose', () => refresher.stop());
 
   const store = new ReportStore(pool, { queryTimeoutMs: config.queryTimeoutMs });
   await app.register(reportRoutes, { store });

@@ -1,7 +1,8 @@
 // The analytics service's entry: `pnpm --filter analytics-service start`, or started by `pnpm start` with
 // DATABASE_URL naming the stack's PostgreSQL server. Reads the configuration, brings the database up to date,
 // then serves (refreshing the daily view at once and every MV_REFRESH_SECONDS) until SIGTERM/SIGINT, when it
-// finishes in-flight requests and any refresh under way, and closes the pool.
+// cancels a refresh under way (the server rolls it back; the next refresh redoes it), finishes in-flight
+// requests and closes the pool, well within the kit's shutdown budget whatever MV_REFRESH_TIMEOUT_MS is.
 import { redactPassword } from '@backend-rebase/db';
 import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { createLogger } from '@backend-rebase/logger';

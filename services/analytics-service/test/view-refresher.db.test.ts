@@ -1,14 +1,19 @@
 // The refresh of page_views_daily: readers are never blocked by it, two refreshes never run at once (in one
 // process or across instances), a refresh asked for while one is running gets one of its own, the timer
-// refreshes at start-up and then periodically, stopping waits for the refresh in flight, and a refresh has a
-// time limit of its own, enforced by the server.
+// refreshes at start-up and then periodically, a refresh has a time limit of its own, enforced by the server,
+// and stopping (closing the app) cancels the refresh in flight on the server instead of waiting for it.
 import { createPool } from '@backend-rebase/db';
 import { inFarTimeZone } from '@backend-rebase/db/testing';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { REFRESH_LOCK_KEY, ViewRefresher, type RefreshObserver } from '../src/reports/view-refresher.js';
+import {
+  REFRESH_LOCK_KEY,
+  RefreshCancelled,
+  ViewRefresher,
+  type RefreshObserver,
+} from '../src/reports/view-refresher.js';
 import { addViews, refresh, startTestService, type TestService } from './helpers/test-service.js';
 
 let service: TestService;
@@ -66,6 +71,18 @@ async function refreshIsWaiting(): Promise<void> {
     },
     { timeout: 3_000, interval: 10 },
   );
+}
+
+/** Backends running a REFRESH of the view right now (not the ones that ran one last and sit idle). */
+async function refreshesRunning(applicationName?: string): Promise<number> {
+  const [row] = await service.sql<{ running: number }>(
+    `SELECT count(*)::int AS running FROM pg_stat_activity
+     WHERE datname = current_database() AND state = 'active'
+       AND query LIKE 'REFRESH MATERIALIZED VIEW CONCURRENTLY%'
+       AND ($1::text IS NULL OR application_name = $1)`,
+    [applicationName ?? null],
+  );
+  return row?.running ?? 0;
 }
 
 /** Makes the next refresh stop midway: it reads page_views_hourly, which this session locks. */
@@ -142,22 +159,30 @@ describe('a refresh under way', () => {
     expect(top.json()).toMatchObject({ data: [{ page: 'queued', views: 9 }, { page: 'home' }] });
   });
 
-  it('is waited for by stop(), which starts no other', async () => {
-    await holdRefreshMidway();
-    const refresher = refresherOf();
-    const running = refresher.refresh();
-    await refreshIsWaiting();
-    let stopped = false;
-    const stopping = refresher.stop().then(() => {
-      stopped = true;
+  it('is cancelled by stop(), which starts none of those asked for meanwhile', async () => {
+    // Neither the refresh's limit nor the pool's lock_timeout can end the wait within the test's time.
+    const pool = createPool({
+      connectionString: inFarTimeZone(service.database.url),
+      max: 2,
+      lockTimeoutMs: 60_000,
     });
-    await refreshIsWaiting(); // a round trip to the database later, the refresh is still under way…
-    expect(stopped).toBe(false); // …and stop() still waits for it
+    try {
+      await holdRefreshMidway();
+      const observer = counting();
+      const refresher = refresherOf(observer, { pool, timeoutMs: 60_000 });
+      const running = refresher.refresh();
+      await refreshIsWaiting();
+      const queued = refresher.refresh();
 
-    await blocker.query('ROLLBACK');
-    await stopping;
-    expect(await running).toMatchObject({ refreshed: true });
-    await expect(refresher.refresh()).rejects.toThrow('stopped');
+      await refresher.stop(); // with the lock still held: only the cancel lets it resolve
+      await expect(running).rejects.toBeInstanceOf(RefreshCancelled);
+      await expect(queued).rejects.toBeInstanceOf(RefreshCancelled);
+      expect(await refreshesRunning()).toBe(0);
+      expect(observer.counts).toEqual({ refreshed: 0, skipped: 0, failed: 0 });
+      await expect(refresher.refresh()).rejects.toBeInstanceOf(RefreshCancelled);
+    } finally {
+      await pool.end();
+    }
   });
 });
 
@@ -239,4 +264,52 @@ describe('refreshedAt', () => {
     expect(stamp).toBeGreaterThanOrEqual(asked - 1_000); // the database's clock, rounded to the millisecond
     expect(stamp).toBeLessThanOrEqual(Date.now());
   });
+});
+
+describe('closing the app', () => {
+  // 60 s: far longer than this test may take, so only a cancel can end the refresh in time.
+  const REFRESH_TIMEOUT_MS = 60_000;
+
+  it(
+    'cancels the refresh under way on the server: rolled back, nothing stamped, the request in flight gets 503',
+    async () => {
+      const [before] = await service.sql('SELECT refreshed_at FROM page_views_daily_refresh');
+      const pool = createPool({
+        connectionString: inFarTimeZone(service.database.url),
+        max: 2,
+        applicationName: 'analytics-closing',
+        // The refresh waits for the test's lock: only the refresh's limit may end that wait, not the pool's.
+        lockTimeoutMs: REFRESH_TIMEOUT_MS,
+      });
+      const { logger, lines } = captureLogger('analytics-service');
+      const app = await buildApp({ refreshTimeoutMs: REFRESH_TIMEOUT_MS }, { logger, pool });
+      try {
+        await holdRefreshMidway();
+        const refreshing = app.inject({ method: 'POST', url: '/internal/refresh' });
+        await refreshIsWaiting();
+
+        await app.close(); // the table is still locked: the refresh cannot have finished by itself
+        expect(await refreshesRunning('analytics-closing')).toBe(0);
+        const answer = await refreshing;
+        expect(answer.statusCode).toBe(503);
+        expect(answer.json<{ detail: string }>().detail).toContain('shutting down');
+        const [after] = await service.sql('SELECT refreshed_at FROM page_views_daily_refresh');
+        expect(after).toEqual(before);
+        expect(lines().map((line) => [line.level, line.message])).toContainEqual([
+          'info',
+          'refresh of page_views_daily cancelled for shutdown; rolled back, the next start refreshes',
+        ]);
+        // Not a refresh failure: the only error line is the kit's record of the request's 503.
+        expect(
+          lines()
+            .filter((line) => line.level === 'error')
+            .map((line) => line.message),
+        ).toEqual(['request failed']);
+      } finally {
+        await app.close();
+        await pool.end();
+      }
+    },
+    REFRESH_TIMEOUT_MS / 2,
+  );
 });

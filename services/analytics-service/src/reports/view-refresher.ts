@@ -16,11 +16,16 @@
 //     with its stamp) and the connection goes back to the pool with the pool's own limit.
 //   - refresh() never joins a refresh already under way, which may have started before the caller's data was
 //     written: it waits for it and runs another, shared by everyone who asks meanwhile.
-//   - stop() ends the timer and waits for the refreshes already under way or asked for, so shutdown never cuts
-//     a refresh short; refresh() after stop() rejects.
+//   - stop() ends the timer and cancels the refresh under way on the server (pg_cancel_backend from a
+//     connection of its own), so shutdown never waits for a recomputation nobody will read, and the database
+//     does not go on doing it after the process has left. stop() resolves once the server has rolled the
+//     refresh back with its stamp (a ROLLBACK on the refresh's session answered); the advisory lock goes with
+//     the discarded session.
+//     A refresh asked for and not yet started never starts. Each of these rejects with RefreshCancelled, and
+//     refresh() after stop() rejects too.
 import { clientTimeoutMs } from '@backend-rebase/db';
 import type { Logger } from '@backend-rebase/logger';
-import type pg from 'pg';
+import pg from 'pg';
 
 /** The advisory lock of the refresh: a constant every instance on the database agrees on ('pvdaily' in ASCII). */
 export const REFRESH_LOCK_KEY = 0x7076_6461_696c_79n;
@@ -36,13 +41,28 @@ export interface RefreshObserver {
   failed(): void;
 }
 
-const TRY_LOCK = 'SELECT pg_try_advisory_lock($1) AS locked, clock_timestamp() AS started_at';
+const TRY_LOCK =
+  'SELECT pg_try_advisory_lock($1) AS locked, clock_timestamp() AS started_at, pg_backend_pid() AS pid';
 const LIMIT = "SELECT set_config('statement_timeout', $1, true)"; // true: SET LOCAL, for this transaction only
 const REFRESH = 'REFRESH MATERIALIZED VIEW CONCURRENTLY page_views_daily';
 const STAMP = `
   INSERT INTO page_views_daily_refresh (singleton, refreshed_at) VALUES (true, $1)
   ON CONFLICT (singleton) DO UPDATE SET refreshed_at = excluded.refreshed_at`;
 const UNLOCK = 'SELECT pg_advisory_unlock($1)';
+const CANCEL = 'SELECT pg_cancel_backend($1)';
+/**
+ * A cancel that reaches the server between two statements is ignored by it (there is nothing to cancel yet),
+ * so stop() sends it again this often until the refresh has given up.
+ */
+const CANCEL_REPEAT_MS = 200;
+
+/** A refresh that stop() cancelled, or that was asked for and never started: rolled back, nothing stamped. */
+export class RefreshCancelled extends Error {
+  constructor(options?: ErrorOptions) {
+    super('the refresh of page_views_daily was cancelled: the service is shutting down', options);
+    this.name = 'RefreshCancelled';
+  }
+}
 
 /** MV_REFRESH_TIMEOUT_MS's default. */
 export const DEFAULT_REFRESH_TIMEOUT_MS = 10_000;
@@ -59,6 +79,8 @@ export class ViewRefresher {
   private queued: Promise<RefreshOutcome> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The server process running the refresh, while the refresh holds its connection: what stop() cancels. */
+  private backendPid: number | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -67,13 +89,13 @@ export class ViewRefresher {
 
   /** Refreshes the view with everything committed before this call; rejects when the database fails. */
   refresh(): Promise<RefreshOutcome> {
-    if (this.stopped) return Promise.reject(new Error('the view refresher has been stopped'));
+    if (this.stopped) return Promise.reject(new RefreshCancelled());
     if (!this.running) return this.run();
     this.queued ??= this.running
       .catch(() => undefined)
       .then(() => {
         this.queued = null;
-        return this.run();
+        return this.stopped ? Promise.reject(new RefreshCancelled()) : this.run();
       });
     return this.queued;
   }
@@ -85,6 +107,7 @@ export class ViewRefresher {
       try {
         await this.refresh();
       } catch (error) {
+        if (error instanceof RefreshCancelled) return; // shutting down; logged where it was cancelled
         this.options.logger.error('refreshing page_views_daily failed; retrying at the next interval', {
           err: error,
         });
@@ -97,11 +120,13 @@ export class ViewRefresher {
     void tick();
   }
 
-  /** Ends the timer; resolves once the refreshes under way or already asked for have finished. */
+  /** Ends the timer and cancels the refresh under way; resolves once it has been rolled back. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await Promise.allSettled([this.running, this.queued]);
+    const settled = Promise.allSettled([this.running, this.queued]);
+    if (this.backendPid !== undefined) await this.cancelOnServer(settled);
+    await settled;
   }
 
   private run(): Promise<RefreshOutcome> {
@@ -117,40 +142,90 @@ export class ViewRefresher {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.pool.connect();
-      const { rows } = await client.query<{ locked: boolean; started_at: Date }>(TRY_LOCK, [
+      this.throwIfStopped();
+      const { rows } = await client.query<{ locked: boolean; started_at: Date; pid: number }>(TRY_LOCK, [
         REFRESH_LOCK_KEY,
       ]);
-      const startedAt = rows[0]?.started_at;
-      if (!rows[0]?.locked || !startedAt) {
+      const [row] = rows;
+      if (!row?.locked) {
         client.release();
         observer?.skipped();
         logger.debug('page_views_daily is being refreshed by another session; skipped');
         return { refreshed: false };
       }
+      const { started_at: startedAt, pid } = row;
+      this.backendPid = pid;
+      // stop() may have come while a statement was on its way: the cancel is then lost, so look before each one.
+      this.throwIfStopped();
       const started = performance.now();
       const timeoutMs = this.options.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS;
       await client.query('BEGIN');
       await client.query(LIMIT, [`${timeoutMs}ms`]);
+      this.throwIfStopped();
       // The pool's client-side timeout would give up before the server's longer limit: this one goes with it.
       const refresh: pg.QueryConfig & { query_timeout: number } = {
         text: REFRESH,
         query_timeout: clientTimeoutMs(timeoutMs),
       };
       await client.query(refresh);
+      this.throwIfStopped();
       await client.query(STAMP, [startedAt]);
       await client.query('COMMIT');
       await client.query(UNLOCK, [REFRESH_LOCK_KEY]);
-      client.release();
+      this.backendPid = undefined;
+      // A cancel stop() sent may still be on its way to this session: never hand it to another user of the pool.
+      client.release(this.stopped);
       const seconds = (performance.now() - started) / 1000;
       observer?.refreshed({ refreshedAt: startedAt, seconds });
       logger.debug('page_views_daily refreshed', { refreshedAt: startedAt.toISOString(), seconds });
       return { refreshed: true, refreshedAt: startedAt, seconds };
     } catch (error) {
+      this.backendPid = undefined;
+      // ROLLBACK's answer says the server has finished with the refresh (the error alone may arrive first);
+      // stop() resolves only then.
+      if (this.stopped) await client?.query('ROLLBACK').catch(() => undefined);
       // Ending the session releases the advisory lock and rolls back the transaction, whatever state the
       // failure left them in.
       client?.release(true);
+      if (this.stopped) {
+        logger.info(
+          'refresh of page_views_daily cancelled for shutdown; rolled back, the next start refreshes',
+          {
+            reason: error instanceof Error ? error.message : String(error),
+          },
+        );
+        throw error instanceof RefreshCancelled ? error : new RefreshCancelled({ cause: error });
+      }
       observer?.failed();
       throw error;
+    }
+  }
+
+  private throwIfStopped(): void {
+    if (this.stopped) throw new RefreshCancelled();
+  }
+
+  /** Cancels the refresh's statement from a connection of its own (the pool may have none to spare). */
+  private async cancelOnServer(settled: Promise<unknown>): Promise<void> {
+    let done = false;
+    void settled.then(() => (done = true));
+    const canceller = new pg.Client(this.pool.options);
+    try {
+      await canceller.connect();
+      while (!done && this.backendPid !== undefined) {
+        await canceller.query(CANCEL, [this.backendPid]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          settled,
+          new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_REPEAT_MS))),
+        ]);
+        clearTimeout(timer);
+      }
+    } catch (error) {
+      // The refresh then ends by its own time limit, or with the connection's failure; stop() waits for it.
+      this.options.logger.warn('cannot cancel the refresh of page_views_daily', { err: error });
+    } finally {
+      await canceller.end().catch(() => undefined);
     }
   }
 }

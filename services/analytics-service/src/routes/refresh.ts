@@ -8,7 +8,7 @@ import {
   ProblemSchema,
   type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
-import type { ViewRefresher } from '../reports/view-refresher.js';
+import { RefreshCancelled, type ViewRefresher } from '../reports/view-refresher.js';
 import { RefreshResult } from './schemas.js';
 
 export interface RefreshRoutesOptions {
@@ -33,7 +33,12 @@ export const refreshRoutes: FastifyPluginAsyncTypebox<RefreshRoutesOptions> = (s
       },
     },
     async () => {
-      const outcome = await refresher.refresh();
+      const outcome = await refresher.refresh().catch((error: unknown) => {
+        if (!(error instanceof RefreshCancelled)) throw error;
+        const detail =
+          'The service is shutting down: the refresh was cancelled and rolled back; retry on another instance.';
+        throw Object.assign(new HttpProblem(503, detail), { cause: error });
+      });
       if (!outcome.refreshed) {
         throw new HttpProblem(
           409,
