@@ -4,23 +4,24 @@
 //   - Two refreshes never run at once, in this process or across instances: each holds the PostgreSQL advisory
 //     lock REFRESH_LOCK_KEY, taken with pg_try_advisory_lock, and an instance that finds it taken skips its
 //     turn (the other one is doing the work). Advisory locks belong to a session, so taking the lock,
-//     refreshing and stamping (one transaction) and unlocking all run on one checked-out connection. A
-//     connection that fails half-way is discarded rather than returned to the pool: ending its session is
-//     what releases a lock it might still hold.
+//     refreshing, stamping and unlocking all run on one checked-out connection, as plain statements (the
+//     analytics database uses no explicit transactions). A connection that fails half-way is discarded rather
+//     than returned to the pool: ending its session is what releases a lock it might still hold.
 //   - page_views_daily_refresh.refreshed_at is the database's clock when the refresh STARTED, written only
-//     after the refresh succeeded. Every view committed before that instant is in the view, so refreshedAt
-//     never claims more freshness than the data has.
+//     after the refresh committed. Every view committed before that instant is in the view, so refreshedAt
+//     never claims more freshness than the data has (a process that dies between the two leaves an older stamp,
+//     which claims less).
 //   - A refresh has a time limit of its own (`timeoutMs`, MV_REFRESH_TIMEOUT_MS), usually longer than the
-//     pool's statement_timeout: the view is recomputed from the whole table. It is set with SET LOCAL in the
-//     refresh's transaction, so the server enforces it (a refresh past it is cancelled, 57014, and rolled back
-//     with its stamp) and the connection goes back to the pool with the pool's own limit.
+//     pool's statement_timeout: the view is recomputed from the whole table. It is set for the refresh's session
+//     just before the refresh and reset right after, so the server enforces it (a refresh past it is cancelled,
+//     57014, rolled back and not stamped) and the connection goes back to the pool with the pool's own limit.
 //   - refresh() never joins a refresh already under way, which may have started before the caller's data was
 //     written: it waits for it and runs another, shared by everyone who asks meanwhile.
 //   - stop() ends the timer and cancels the refresh under way on the server (pg_cancel_backend from a
 //     connection of its own), so shutdown never waits for a recomputation nobody will read, and the database
 //     does not go on doing it after the process has left. stop() resolves once the server has rolled the
-//     refresh back with its stamp (a ROLLBACK on the refresh's session answered); the advisory lock goes with
-//     the discarded session.
+//     refresh back (a statement after it on the refresh's session answered); the advisory lock goes with the
+//     discarded session.
 //     A refresh asked for and not yet started never starts. Each of these rejects with RefreshCancelled, and
 //     refresh() after stop() rejects too.
 import { clientTimeoutMs } from '@backend-rebase/db';
@@ -43,7 +44,8 @@ export interface RefreshObserver {
 
 const TRY_LOCK =
   'SELECT pg_try_advisory_lock($1) AS locked, clock_timestamp() AS started_at, pg_backend_pid() AS pid';
-const LIMIT = "SELECT set_config('statement_timeout', $1, true)"; // true: SET LOCAL, for this transaction only
+const LIMIT = "SELECT set_config('statement_timeout', $1, false)"; // false: for the session, until the RESET
+const UNLIMIT = 'RESET statement_timeout'; // back to the pool's, which the connection started with
 const REFRESH = 'REFRESH MATERIALIZED VIEW CONCURRENTLY page_views_daily';
 const STAMP = `
   INSERT INTO page_views_daily_refresh (singleton, refreshed_at) VALUES (true, $1)
@@ -159,7 +161,6 @@ export class ViewRefresher {
       this.throwIfStopped();
       const started = performance.now();
       const timeoutMs = this.options.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS;
-      await client.query('BEGIN');
       await client.query(LIMIT, [`${timeoutMs}ms`]);
       this.throwIfStopped();
       // The pool's client-side timeout would give up before the server's longer limit: this one goes with it.
@@ -168,9 +169,8 @@ export class ViewRefresher {
         query_timeout: clientTimeoutMs(timeoutMs),
       };
       await client.query(refresh);
-      this.throwIfStopped();
+      await client.query(UNLIMIT);
       await client.query(STAMP, [startedAt]);
-      await client.query('COMMIT');
       await client.query(UNLOCK, [REFRESH_LOCK_KEY]);
       this.backendPid = undefined;
       // A cancel stop() sent may still be on its way to this session: never hand it to another user of the pool.
@@ -181,10 +181,10 @@ export class ViewRefresher {
       return { refreshed: true, refreshedAt: startedAt, seconds };
     } catch (error) {
       this.backendPid = undefined;
-      // ROLLBACK's answer says the server has finished with the refresh (the error alone may arrive first);
-      // stop() resolves only then.
-      if (this.stopped) await client?.query('ROLLBACK').catch(() => undefined);
-      // Ending the session releases the advisory lock and rolls back the transaction, whatever state the
+      // The answer to a statement after the cancelled one says the server has finished rolling it back (the
+      // error alone may arrive first); stop() resolves only then.
+      if (this.stopped) await client?.query('SELECT 1').catch(() => undefined);
+      // Ending the session releases the advisory lock and the refresh's own time limit, whatever state the
       // failure left them in.
       client?.release(true);
       if (this.stopped) {
