@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TObject } from 'typebox';
-import { ConfigError, Env, loadConfig, parseBytes, Type } from '../src/index.js';
+import { Env, loadConfig, parseBytes, Type } from '../src/index.js';
+import { configProblems } from '../src/testing/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'service-kit-config-'));
 const noDotenv = join(dir, 'absent.env');
@@ -24,15 +25,8 @@ function load(env: Record<string, string>) {
   return loadConfig(Config, { env: { ...env }, dotenvPath: noDotenv });
 }
 
-function problemsFor(env: Record<string, string>, schema: TObject = Config): string[] {
-  try {
-    loadConfig(schema, { env: { ...env }, dotenvPath: noDotenv });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsFor = (env: Record<string, string>, schema: TObject = Config) =>
+  configProblems(() => loadConfig(schema, { env: { ...env }, dotenvPath: noDotenv }));
 
 describe('loadConfig', () => {
   it('applies the defaults, decoded', () => {

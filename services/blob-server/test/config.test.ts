@@ -3,21 +3,14 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '@backend-rebase/service-kit';
+import { loadConfig } from '@backend-rebase/service-kit';
+import { configProblems } from '@backend-rebase/service-kit/testing';
 import { BlobServerSettings, withDataDir } from '../src/config.js';
 
 const load = (env: Record<string, string>) =>
   withDataDir(loadConfig(BlobServerSettings, { env: { ...env }, dotenvPath: '/nonexistent/.env' }));
 
-function problemsFor(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsFor = (env: Record<string, string>) => configProblems(() => load(env));
 
 describe('blob server settings', () => {
   it('defaults to the contract', () => {

@@ -1,20 +1,12 @@
 // The rules between the increments service's variables: the shutdown budget outlasts the longest flush, and
 // the lock timeout fits inside the statement timeout.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@backend-rebase/service-kit';
+import { configProblems } from '@backend-rebase/service-kit/testing';
 import { loadIncrementsConfig } from '../src/config.js';
 
 const load = (env: Record<string, string>) => loadIncrementsConfig({ env, dotenvPath: '/nonexistent/.env' });
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = (env: Record<string, string>) => configProblems(() => load(env));
 
 describe('the increments configuration', () => {
   it('derives the shutdown budget from the flush and connect timeouts when it is unset', () => {
