@@ -79,8 +79,10 @@ async function parentOf(pid: number): Promise<{ pid: number; program: string } |
   const fromProc = statFields(pid)?.[1];
   const ppid = Number(fromProc ?? (await commandOutput('ps', ['-o', 'ppid=', '-p', String(pid)]))?.trim());
   if (!Number.isInteger(ppid) || ppid <= 0) return undefined;
+  // The program it runs, from its first argument: /proc/<pid>/comm names the main thread instead, which Node 24
+  // calls MainThread.
   const program =
-    readFileSyncSafe(`/proc/${ppid}/comm`)?.trim() ??
+    readFileSyncSafe(`/proc/${ppid}/cmdline`)?.split('\0')[0] ??
     (await commandOutput('ps', ['-o', 'comm=', '-p', String(ppid)]))?.trim();
   return { pid: ppid, program: basename(program || '?') };
 }
