@@ -9,7 +9,7 @@
 //
 // Reported: each program's own `elapsed` (counting only, after Node has started; worker includes starting its
 // threads), so ratio = sync / program = the speedup over sync; and each one's peak RSS, the number it prints
-// (see lib/measured-run.ts). Outside --smoke the worker also runs with 16 and 32 threads (its most), for the
+// (see lib/measured-run.ts). Outside --smoke the worker also runs with 16 and 24 threads (its most), for the
 // memory the lesson promises whatever the thread count: ≤ 500 MB.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ export default defineScenario({
       ['worker', 'worker', []],
       ...(ctx.smoke
         ? []
-        : [16, 32].map((threads): [string, string, string[]] => [
+        : [16, 24].map((threads): [string, string, string[]] => [
             `worker, ${threads} threads`,
             'worker',
             ['--threads', String(threads)],

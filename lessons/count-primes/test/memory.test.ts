@@ -2,7 +2,7 @@
 // `pnpm lesson:primes:worker` runs (compiled: no TypeScript loader in the process nor in any thread).
 //
 // Memory does not grow with the file: a thread holds one chunk, whatever the file's size. So the file only needs
-// enough chunks that every thread takes some (69 MB, 66 chunks of 1 MiB, for 32 threads), not 200,000,000
+// enough chunks that every thread takes some (69 MB, 66 chunks of 1 MiB, for 24 threads), not 200,000,000
 // lines. The number is the one the program prints, `peak RSS`: the kernel's high-water mark of the process's
 // resident memory (process.resourceUsage().maxRSS, every thread included), the same on Linux and macOS. It can
 // overstate the peak but never understate it: on Linux a child's mark starts at what its parent held when it was
