@@ -1,5 +1,6 @@
-// Peak RSS ≤ --memory + 64 MiB, measured on the node command `pnpm lesson:sort` runs (compiled, no TypeScript
-// loader), on an input ten times the budget: 16 MiB on 160 MiB, as 100 MB on 1 GB scaled down.
+// Peak RSS ≤ --memory + 64 MiB (Node 24: + 72 MiB, as the README says), measured on the node command
+// `pnpm lesson:sort` runs (compiled, no TypeScript loader), on an input ten times the budget: 16 MiB on 160 MiB,
+// as 100 MB on 1 GB scaled down.
 //
 // The number is the one the CLI prints, `peak RSS`: the kernel's high-water mark of the process's resident
 // memory (process.resourceUsage().maxRSS: every thread, read after the sort), the same on Linux and macOS, with
@@ -14,6 +15,8 @@ import { generateLines } from '../src/generate.js';
 import { gnuSort, lessonCommand, rootDir, scratchDir } from './helpers.js';
 
 const MiB = 2 ** 20;
+/** What Node itself may add to the budget: Node 24 starts bigger and its optimizing compilers take more. */
+const NODE_ALLOWANCE = (Number(process.versions.node.split('.')[0]) >= 24 ? 72 : 64) * MiB;
 
 /** Runs `node …args` as the child of a small shell; resolves with its stderr, rejects unless it exited 0. */
 function runForked(args: string[]): Promise<string> {
@@ -32,7 +35,7 @@ function runForked(args: string[]): Promise<string> {
 }
 
 it(
-  'keeps the peak RSS of pnpm lesson:sort within --memory + 64 MiB, 16 MiB on 160 MiB',
+  'keeps the peak RSS of pnpm lesson:sort within --memory + 64 MiB (72 on Node 24), 16 MiB on 160 MiB',
   { timeout: 120_000 },
   async () => {
     const dir = await scratchDir();
@@ -51,7 +54,7 @@ it(
     const peakMiB = Number(/^peak RSS: (\d+) MiB$/m.exec(stderr)?.[1]);
     console.log(`pnpm lesson:sort --memory 16MiB on 160 MiB: peak RSS ${peakMiB} MiB`);
     expect(peakMiB).toBeGreaterThan(memory / MiB);
-    expect(peakMiB).toBeLessThanOrEqual((memory + 64 * MiB) / MiB);
+    expect(peakMiB).toBeLessThanOrEqual((memory + NODE_ALLOWANCE) / MiB);
     await expect(promisify(execFile)('cmp', [output, expected])).resolves.toBeDefined();
   },
 );
