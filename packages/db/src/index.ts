@@ -16,12 +16,12 @@ export {
   clientTimeoutMs,
   createPool,
   CLIENT_TIMEOUT_MARGIN_MS,
-  DEFAULT_LOCK_TIMEOUT_MS,
   DEFAULT_STATEMENT_TIMEOUT_MS,
   pingDatabase,
   type PoolOptions,
 } from './pool.js';
 export { queryRows, type TimedQuery } from './query.js';
+export { DatabaseTimeoutConfig, poolTimeouts } from './timeout-settings.js';
 export {
   openServiceDatabase,
   prepareServiceDatabase,

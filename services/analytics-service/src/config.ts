@@ -1,5 +1,5 @@
 // What the analytics service reads from the environment (and .env), validated once at start-up.
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '@backend-rebase/db';
+import { DatabaseTimeoutConfig } from '@backend-rebase/db';
 import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
 import { Env, Type, type Static } from '@backend-rebase/service-kit';
 import { DEFAULT_REFRESH_TIMEOUT_MS } from './reports/view-refresher.js';
@@ -20,10 +20,7 @@ export const Config = Type.Object({
   MV_REFRESH_SECONDS: Env.integer(60, { minimum: 1, maximum: 86_400 }),
   /** The server cancels a refresh of page_views_daily that runs longer (it is rolled back; the next one retries). */
   MV_REFRESH_TIMEOUT_MS: Env.integer(DEFAULT_REFRESH_TIMEOUT_MS, { minimum: 100, maximum: 3_600_000 }),
-  /** The server cancels a report's statement that runs longer (statement_timeout): 503. */
-  DB_STATEMENT_TIMEOUT_MS: Env.integer(DEFAULT_STATEMENT_TIMEOUT_MS, { minimum: 100, maximum: 600_000 }),
-  /** The server fails a statement that waits longer for a lock (lock_timeout). */
-  DB_LOCK_TIMEOUT_MS: Env.integer(DEFAULT_LOCK_TIMEOUT_MS, { minimum: 1, maximum: 600_000 }),
+  ...DatabaseTimeoutConfig,
   INTERNAL_TOKEN: Env.optionalString(),
 });
 

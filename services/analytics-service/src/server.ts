@@ -3,7 +3,7 @@
 // then serves (refreshing the daily view at once and every MV_REFRESH_SECONDS) until SIGTERM/SIGINT, when it
 // cancels a refresh under way (the server rolls it back; the next refresh redoes it), finishes in-flight
 // requests and closes the pool, well within the kit's shutdown budget whatever MV_REFRESH_TIMEOUT_MS is.
-import { redactPassword } from '@backend-rebase/db';
+import { poolTimeouts, redactPassword } from '@backend-rebase/db';
 import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { createLogger } from '@backend-rebase/logger';
 import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
@@ -20,8 +20,7 @@ const { url, pool } = await startupStep(
   openAnalyticsDatabase(config, logger, {
     max: config.DB_POOL_SIZE,
     applicationName: 'analytics-service',
-    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    ...poolTimeouts(config),
   }),
 );
 const app = await buildApp(
@@ -43,7 +42,6 @@ await runService({
     poolSize: config.DB_POOL_SIZE,
     refreshSeconds: config.MV_REFRESH_SECONDS,
     refreshTimeoutMs: config.MV_REFRESH_TIMEOUT_MS,
-    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    ...poolTimeouts(config),
   },
 });

@@ -1,6 +1,6 @@
 // What the increments service reads from the environment (and .env), validated once at start-up, and the
 // shutdown budget that follows from it: a SIGTERM must never cut a flush short (see shutdownBudgetMs).
-import { CLIENT_TIMEOUT_MARGIN_MS } from '@backend-rebase/db';
+import { CLIENT_TIMEOUT_MARGIN_MS, DatabaseTimeoutConfig } from '@backend-rebase/db';
 import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
 import {
   ConfigError,
@@ -28,7 +28,7 @@ export const Config = Type.Object({
   /** The server cancels a flush's statement that runs longer (statement_timeout): nothing applied, 503. */
   FLUSH_TIMEOUT_MS: Env.integer(3_000, { minimum: 100, maximum: 600_000 }),
   /** The server fails a flush that waits longer for a row lock (lock_timeout): nothing applied, 503. */
-  DB_LOCK_TIMEOUT_MS: Env.integer(2_000, { minimum: 1, maximum: 600_000 }),
+  DB_LOCK_TIMEOUT_MS: DatabaseTimeoutConfig.DB_LOCK_TIMEOUT_MS,
   /** Opening a connection (or waiting for a free one) fails after this long: nothing applied, 503. */
   DB_CONNECT_TIMEOUT_MS: Env.integer(2_000, { minimum: 100, maximum: 600_000 }),
   /** How long SIGTERM may take before the process gives up and exits 1; unset: the shortest safe budget. */

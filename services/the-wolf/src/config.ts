@@ -1,5 +1,5 @@
 // What the wolf reads from the environment (and .env), validated once at start-up.
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '@backend-rebase/db';
+import { DatabaseTimeoutConfig } from '@backend-rebase/db';
 import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
 import { Env, Type, type Static } from '@backend-rebase/service-kit';
 
@@ -17,10 +17,7 @@ export const Config = Type.Object({
   WOLF_INTERVAL_SECONDS: Env.integer(300, { minimum: 1, maximum: 604_800 }),
   /** A pass holds one connection from start to end; the second one keeps /ready answering meanwhile. */
   DB_POOL_SIZE: Env.integer(2, { minimum: 2, maximum: 100 }),
-  /** The server cancels a statement that runs longer (statement_timeout): one DELETE batch, rolled back; the pass fails and the next one resumes. */
-  DB_STATEMENT_TIMEOUT_MS: Env.integer(DEFAULT_STATEMENT_TIMEOUT_MS, { minimum: 100, maximum: 600_000 }),
-  /** The server fails a statement that waits longer for a lock (lock_timeout). */
-  DB_LOCK_TIMEOUT_MS: Env.integer(DEFAULT_LOCK_TIMEOUT_MS, { minimum: 1, maximum: 600_000 }),
+  ...DatabaseTimeoutConfig,
   INTERNAL_TOKEN: Env.optionalString(),
 });
 

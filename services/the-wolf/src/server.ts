@@ -2,7 +2,7 @@
 // stack's PostgreSQL server. Reads the configuration, brings the analytics database up to date, then either
 // serves (probes, /metrics) with a pass every WOLF_INTERVAL_SECONDS until SIGTERM/SIGINT, or, with `--once`,
 // runs one pass and exits without listening.
-import { redactPassword } from '@backend-rebase/db';
+import { poolTimeouts, redactPassword } from '@backend-rebase/db';
 import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { closeLogger, createLogger } from '@backend-rebase/logger';
 import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
@@ -23,8 +23,7 @@ const { url, pool } = await startupStep(
   openAnalyticsDatabase(config, logger, {
     max: config.DB_POOL_SIZE,
     applicationName: 'the-wolf',
-    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    ...poolTimeouts(config),
   }),
 );
 const retention = { retentionHours: config.RETENTION_HOURS, batchSize: config.WOLF_BATCH_SIZE };
@@ -50,7 +49,6 @@ await runService({
     database: redactPassword(url),
     ...retention,
     intervalSeconds: config.WOLF_INTERVAL_SECONDS,
-    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    ...poolTimeouts(config),
   },
 });

@@ -1,5 +1,5 @@
 // What the user service reads from the environment (and .env), validated once at start-up.
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '@backend-rebase/db';
+import { DatabaseTimeoutConfig } from '@backend-rebase/db';
 import { Env, Type, type Static } from '@backend-rebase/service-kit';
 
 export const DEFAULT_POOL_SIZE = 8;
@@ -17,10 +17,7 @@ export const Config = Type.Object({
     default: DEFAULT_POOL_SIZE,
     description: 'a whole number of connections from 1 to 100',
   }),
-  /** The server cancels a statement that runs longer (statement_timeout): the request gets 503. */
-  DB_STATEMENT_TIMEOUT_MS: Env.integer(DEFAULT_STATEMENT_TIMEOUT_MS, { minimum: 100, maximum: 600_000 }),
-  /** The server fails a statement that waits longer for a lock (lock_timeout). */
-  DB_LOCK_TIMEOUT_MS: Env.integer(DEFAULT_LOCK_TIMEOUT_MS, { minimum: 1, maximum: 600_000 }),
+  ...DatabaseTimeoutConfig,
   INTERNAL_TOKEN: Env.optionalString(),
 });
 

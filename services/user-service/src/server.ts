@@ -1,7 +1,7 @@
 // The user service's entry: `pnpm --filter user-service start`, or started by `pnpm start` with DATABASE_URL
 // naming the stack's PostgreSQL server. Reads the configuration, brings the database up to date, then serves
 // until SIGTERM/SIGINT, when it finishes in-flight requests and closes the pool.
-import { openServiceDatabase, redactPassword } from '@backend-rebase/db';
+import { openServiceDatabase, poolTimeouts, redactPassword } from '@backend-rebase/db';
 import { createLogger } from '@backend-rebase/logger';
 import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
@@ -23,8 +23,7 @@ const { url, pool } = await startupStep(
     pool: {
       max: config.DB_POOL_SIZE,
       applicationName: 'user-service',
-      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-      lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+      ...poolTimeouts(config),
     },
   }),
 );
@@ -38,7 +37,6 @@ await runService({
   settings: {
     database: redactPassword(url),
     poolSize: config.DB_POOL_SIZE,
-    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    ...poolTimeouts(config),
   },
 });
