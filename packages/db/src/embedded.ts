@@ -28,10 +28,9 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { isPortFree } from '@backend-rebase/net';
+import { describePortOwner, isPortFree } from '@backend-rebase/net';
 import { isRunning, stopLeftoverServer } from './leftover-server.js';
 import { silentLogger, type Logger } from './logger.js';
-import { describePortOwner } from './port-owner.js';
 import { postgresBinaries } from './postgres-binaries.js';
 import { canEnter, postgresSystemUser, type SystemUser } from './postgres-user.js';
 import { rootOwnedFolder } from './root-folder.js';

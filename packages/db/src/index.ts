@@ -28,5 +28,4 @@ export {
   type OpenServiceDatabaseOptions,
   type ServiceDatabaseOptions,
 } from './service-database.js';
-export { describePortOwner } from './port-owner.js';
 export { describeUnavailable, isDatabaseUnavailable } from './unavailable.js';

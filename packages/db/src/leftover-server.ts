@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { commandOutput } from './command-output.js';
+import { commandOutput } from '@backend-rebase/net';
 import type { Logger } from './logger.js';
 
 const STOP_TIMEOUT_MS = 30_000;

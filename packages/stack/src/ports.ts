@@ -1,8 +1,7 @@
 // Finds out, before anything starts, whether the ports the stack needs are free, so a taken port is a clear
 // message naming the port, its owner-to-be and, when the system tells, the program that holds it, instead of
 // one service dying half-way through start-up.
-import { describePortOwner } from '@backend-rebase/db';
-import { isPortFree } from '@backend-rebase/net';
+import { describePortOwner, isPortFree } from '@backend-rebase/net';
 
 /** One sentence per taken port: "port 3100 (user-service) is already in use by process 42 (node x.js)". */
 export async function takenPorts(wanted: Array<{ name: string; port: number }>): Promise<string[]> {
