@@ -49,7 +49,7 @@ const SHUTDOWN_OVERHEAD_MS = 1_000;
  * signal comes may have to wait for a flush slot, behind flushes that have just started: two flushes, one after
  * the other.
  */
-export function shutdownBudgetMs(config: Pick<Config, 'DB_CONNECT_TIMEOUT_MS' | 'FLUSH_TIMEOUT_MS'>): number {
+function shutdownBudgetMs(config: Pick<Config, 'DB_CONNECT_TIMEOUT_MS' | 'FLUSH_TIMEOUT_MS'>): number {
   const flush = config.DB_CONNECT_TIMEOUT_MS + config.FLUSH_TIMEOUT_MS + CLIENT_TIMEOUT_MARGIN_MS;
   return 2 * flush + SHUTDOWN_OVERHEAD_MS;
 }
