@@ -149,8 +149,17 @@ async function buildLesson(lesson) {
 }
 
 const named = process.argv.slice(2);
-const every = (await readdir(lessonsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
-for (const lesson of named.length > 0 ? named : every.map((entry) => entry.name)) {
+const every = (await readdir(lessonsDir, { withFileTypes: true }))
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const unknown = named.filter((lesson) => !every.includes(lesson));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `build.js: no lesson named ${unknown.join(', ')}; the lessons are ${every.join(', ')}\n`,
+  );
+  process.exit(2);
+}
+for (const lesson of named.length > 0 ? named : every) {
   const started = performance.now();
   if (await buildLesson(lesson)) {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
