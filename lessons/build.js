@@ -16,6 +16,7 @@
 // A lesson is rebuilt only when one of its inputs is newer than its last build, so every run of `pnpm lesson:*`
 // can call this first, and an edited source never runs stale. A build goes to a fresh folder that replaces dist
 // whole, so a run never sees half of one.
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,8 +150,9 @@ async function buildLesson(lesson) {
 }
 
 const named = process.argv.slice(2);
+// A lesson is a folder with a package.json (lessons/testing holds the tests' shared helpers, not a lesson).
 const every = (await readdir(lessonsDir, { withFileTypes: true }))
-  .filter((entry) => entry.isDirectory())
+  .filter((entry) => entry.isDirectory() && existsSync(join(lessonsDir, entry.name, 'package.json')))
   .map((entry) => entry.name);
 const unknown = named.filter((lesson) => !every.includes(lesson));
 if (unknown.length > 0) {

@@ -10,6 +10,7 @@
 // program is started by a small `sh` that forks it, and time(1), a small parent itself, reports its child's.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import { forkedNode, reportedPeakMiB } from '../../lessons/testing/lesson-process.js';
 import { rootDir } from './process.js';
 import type { ScenarioContext } from './scenario.js';
 
@@ -62,15 +63,14 @@ function run(
 
 /** Runs a lesson's compiled program (`lessons/<lesson>/dist/<file>.js`) with bare node, as `pnpm lesson:*` does. */
 export function runLessonProgram(ctx: ScenarioContext, script: string, args: string[]): Promise<MeasuredRun> {
-  const forked = ['-c', '"$@" & wait $!', 'sh', process.execPath, script, ...args];
-  return run(ctx, '/bin/sh', forked, process.env);
+  return run(ctx, ...forkedNode([script, ...args]), process.env);
 }
 
 /** The peak RSS a lesson program printed (`peak RSS: N MiB`). */
 export function reportedPeakRssMiB({ stdout, stderr }: MeasuredRun): number {
-  const reported = /^peak RSS: (\d+) MiB$/m.exec(stdout + stderr);
-  if (!reported) throw new Error(`no "peak RSS: N MiB" in the output:\n${stdout}${stderr}`);
-  return Number(reported[1]);
+  const reported = reportedPeakMiB(stdout + stderr);
+  if (Number.isNaN(reported)) throw new Error(`no "peak RSS: N MiB" in the output:\n${stdout}${stderr}`);
+  return reported;
 }
 
 type TimeFlavour = 'gnu' | 'bsd' | undefined;

@@ -1,14 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll } from 'vitest';
+import { lessonCommand, rootDir } from '../../testing/lesson-process.js';
 
 export const lessonDir = fileURLToPath(new URL('..', import.meta.url));
-export const rootDir = join(lessonDir, '..', '..');
+export { lessonCommand, rootDir } from '../../testing/lesson-process.js';
 
 const scratchDirs: string[] = [];
 // Registered when a test file imports this module, so it runs after that file's tests.
@@ -31,20 +31,6 @@ export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
-}
-
-/**
- * The arguments of the node that `pnpm <script>` runs, from the root package.json: its scripts build the lesson,
- * then run `node <compiled program>` (test/global-setup.ts has built it). Whatever that last command becomes, the
- * tests run it.
- */
-export function lessonCommand(script: 'lesson:sort' | 'lesson:gen-lines'): string[] {
-  const manifest = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const [command, ...args] = (manifest.scripts[script] ?? '').split('&&').at(-1)!.trim().split(/\s+/);
-  if (command !== 'node') throw new Error(`pnpm ${script} no longer ends with a node command`);
-  return args;
 }
 
 /** Runs one of the lesson's CLIs as `pnpm <script>` does. */

@@ -2,16 +2,15 @@
 // `pnpm lesson:sort` runs (compiled, no TypeScript loader), on an input ten times the budget: 16 MiB on 160 MiB,
 // as 100 MB on 1 GB scaled down.
 //
-// The number is the one the CLI prints, `peak RSS`: the kernel's high-water mark of the process's resident
-// memory (process.resourceUsage().maxRSS: every thread, read after the sort), the same on Linux and macOS, with
-// no /usr/bin/time. It can overstate the peak but never understate it: on Linux a child's mark starts at what its
-// parent held when it was forked, and the vitest worker is big, so the CLI is started by a small `sh` that forks
-// it. A report below the memory the sort must have touched would be a broken measurement, and fails too.
+// The number is the one the CLI prints, `peak RSS` (every thread, read after the sort; see
+// lessons/testing/lesson-process.ts), the same on Linux and macOS, with no /usr/bin/time. A report below the
+// memory the sort must have touched would be a broken measurement, and fails too.
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { generateLines } from '../src/generate.js';
+import { forkedNode, reportedPeakMiB } from '../../testing/lesson-process.js';
 import { gnuSort, lessonCommand, rootDir, scratchDir } from './helpers.js';
 
 const MiB = 2 ** 20;
@@ -20,7 +19,7 @@ const NODE_ALLOWANCE = (Number(process.versions.node.split('.')[0]) >= 24 ? 72 :
 
 /** Runs `node …args` as the child of a small shell; resolves with its stderr, rejects unless it exited 0. */
 function runForked(args: string[]): Promise<string> {
-  const child = spawn('/bin/sh', ['-c', '"$@" & wait $!', 'sh', process.execPath, ...args], {
+  const child = spawn(...forkedNode(args), {
     cwd: rootDir,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -51,7 +50,7 @@ it(
       runForked([...lessonCommand('lesson:sort'), '--input', input, '--output', output, '--memory', '16MiB']),
       gnuSort(input, expected),
     ]);
-    const peakMiB = Number(/^peak RSS: (\d+) MiB$/m.exec(stderr)?.[1]);
+    const peakMiB = reportedPeakMiB(stderr);
     console.log(`pnpm lesson:sort --memory 16MiB on 160 MiB: peak RSS ${peakMiB} MiB`);
     expect(peakMiB).toBeGreaterThan(memory / MiB);
     expect(peakMiB).toBeLessThanOrEqual((memory + NODE_ALLOWANCE) / MiB);
