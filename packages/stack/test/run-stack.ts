@@ -15,6 +15,8 @@ export interface ScratchRoot {
   root: string;
   dataDir: string;
   logDir: string;
+  /** The variables that point start-services.sh at this root, its data and its logs. */
+  env: { STACK_ROOT: string; STACK_DATA_DIR: string; STACK_LOG_DIR: string };
 }
 
 /** A repository root with the fixture services and, optionally, one migrations folder. */
@@ -31,7 +33,8 @@ export async function scratchRoot(migrations?: {
     await mkdir(dir, { recursive: true });
     for (const [name, sql] of Object.entries(migrations.files)) await writeFile(path.join(dir, name), sql);
   }
-  return { root, dataDir: path.join(root, '.data'), logDir: path.join(root, '.logs') };
+  const [dataDir, logDir] = [path.join(root, '.data'), path.join(root, '.logs')];
+  return { root, dataDir, logDir, env: { STACK_ROOT: root, STACK_DATA_DIR: dataDir, STACK_LOG_DIR: logDir } };
 }
 
 export class RunningStack {

@@ -23,9 +23,7 @@ describe.concurrent('start-services.sh without DATABASE_URL', () => {
   it('runs the embedded PostgreSQL for the services and stops it last', async () => {
     const [servicePort, databasePort] = [await freePort(), await freePort()];
     const stack = new RunningStack({
-      STACK_ROOT: scratch.root,
-      STACK_DATA_DIR: scratch.dataDir,
-      STACK_LOG_DIR: scratch.logDir,
+      ...scratch.env,
       DATABASE_URL: undefined,
       EMBEDDED_PG_PORT: String(databasePort),
       USER_SERVICE_PORT: String(servicePort),
@@ -59,9 +57,7 @@ describe('start-services.sh after a stack that did not stop cleanly', () => {
     const killed = await scratchRoot();
     const [servicePort, databasePort] = [await freePort(), await freePort()];
     const env = {
-      STACK_ROOT: killed.root,
-      STACK_DATA_DIR: killed.dataDir,
-      STACK_LOG_DIR: killed.logDir,
+      ...killed.env,
       DATABASE_URL: undefined,
       EMBEDDED_PG_PORT: String(databasePort),
       USER_SERVICE_PORT: String(servicePort),
@@ -103,9 +99,7 @@ describe('start-services.sh after a stack that did not stop cleanly', () => {
   it('leaves no PostgreSQL behind when stopped while it creates the database cluster', async () => {
     const fresh = await scratchRoot();
     const stack = new RunningStack({
-      STACK_ROOT: fresh.root,
-      STACK_DATA_DIR: fresh.dataDir,
-      STACK_LOG_DIR: fresh.logDir,
+      ...fresh.env,
       DATABASE_URL: undefined,
       EMBEDDED_PG_PORT: String(await freePort()),
       USER_SERVICE_PORT: String(await freePort()),
@@ -138,9 +132,7 @@ describe.concurrent('start-services.sh with a DATABASE_URL that nothing answers'
     const unreachable = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
     const noMigrations = await scratchRoot();
     const stack = new RunningStack({
-      STACK_ROOT: noMigrations.root,
-      STACK_DATA_DIR: noMigrations.dataDir,
-      STACK_LOG_DIR: noMigrations.logDir,
+      ...noMigrations.env,
       DATABASE_URL: unreachable,
       USER_SERVICE_PORT: String(port),
       LOG_LEVEL: 'info',

@@ -29,9 +29,7 @@ afterAll(async () => {
 
 function stackEnv(port: number): Record<string, string | undefined> {
   return {
-    STACK_ROOT: scratch.root,
-    STACK_DATA_DIR: scratch.dataDir,
-    STACK_LOG_DIR: scratch.logDir,
+    ...scratch.env,
     DATABASE_URL: database.serverUrl,
     USER_SERVICE_PORT: String(port),
     LOG_LEVEL: 'info',
