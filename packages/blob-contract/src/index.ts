@@ -1,4 +1,10 @@
 // @backend-rebase/blob-contract: shared by the blob server and the proxies in front of it.
 export { blobAnswers, WriteResult, type BlobAnswersOptions } from './answers.js';
 export { idSchemaOptions, invalidIdReason } from './ids.js';
+export {
+  BLOB_METHODS,
+  routeBlobMethods,
+  type BlobMethod,
+  type BlobMethodDescription,
+} from './proxied-routes.js';
 export { BLOB_VERSION_HEADER } from './version.js';

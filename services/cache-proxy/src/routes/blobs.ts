@@ -13,7 +13,12 @@ import {
   type FastifyPluginCallbackTypebox,
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { blobAnswers } from '@backend-rebase/blob-contract';
+import {
+  blobAnswers,
+  routeBlobMethods,
+  type BlobMethod,
+  type BlobMethodDescription,
+} from '@backend-rebase/blob-contract';
 import { upstreamRequestHeaders } from '@backend-rebase/http-proxy';
 import { etagMatches } from '../proxy/cache-control.js';
 import type { Answer, ReadThrough } from '../proxy/read-through.js';
@@ -23,9 +28,6 @@ export interface BlobRoutesOptions {
   readThrough: ReadThrough;
   now: () => number;
 }
-
-const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
-type Method = (typeof METHODS)[number];
 
 // Upstream's answer is relayed as it is (from memory on a hit), with the cache's headers added; the proxy's own
 // answers are the problems when upstream gives none.
@@ -37,7 +39,7 @@ const ANSWERS = blobAnswers({
   },
   proxy: true,
 });
-const DESCRIBED: Record<Method, { summary: string; response: object }> = {
+const DESCRIBED: Record<BlobMethod, BlobMethodDescription> = {
   GET: {
     summary: 'Read a blob: from memory on a hit, else from upstream (one request per id)',
     response: ANSWERS.read,
@@ -69,7 +71,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   acceptRawBodies(app);
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
-    const method = request.method as Method;
+    const method = request.method as BlobMethod;
     const hasBody = method === 'PUT' || method === 'POST';
     // The client may leave at any time: stop the upstream request with it.
     const clientGone = new AbortController();
@@ -92,17 +94,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     await relay(answer, request, reply, now);
   };
 
-  // One route per method, so each has its own description; they share the handler.
-  for (const method of METHODS) {
-    app.route({
-      method,
-      url: '/blobs/:id',
-      exposeHeadRoute: false,
-      config: { swagger: { exposeHeadRoute: true } },
-      schema: { tags: ['blobs'], ...DESCRIBED[method], params: IdParams },
-      handler: (request, reply) => handle(request, reply, request.params.id),
-    });
-  }
+  routeBlobMethods(app, DESCRIBED, handle);
 
   app.route({
     method: 'PURGE',

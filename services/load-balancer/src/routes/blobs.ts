@@ -7,7 +7,14 @@
 // exactly `/blobs/<id>`: a decoded `%2F` or `..` can never turn into another path on the node. Its length is
 // left to the node, whose MAX_ID_LENGTH it is.
 import type { Readable } from 'node:stream';
-import { blobAnswers, invalidIdReason } from '@backend-rebase/blob-contract';
+import {
+  BLOB_METHODS,
+  blobAnswers,
+  invalidIdReason,
+  routeBlobMethods,
+  type BlobMethod,
+  type BlobMethodDescription,
+} from '@backend-rebase/blob-contract';
 import {
   acceptRawBodies,
   HttpProblem,
@@ -29,16 +36,13 @@ export interface BlobRoutesOptions {
   notServingYet: () => string | undefined;
 }
 
-const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
-type Method = (typeof METHODS)[number];
-
 // The node's answer is relayed as it is, with X-Served-By added; the balancer's own answers are the problems when
 // no node can give one.
 const ANSWERS = blobAnswers({
   addedHeaders: { 'x-served-by': Type.String({ description: 'the blob server that answered' }) },
   proxy: true,
 });
-const DESCRIBED: Record<Method, { summary: string; response: object }> = {
+const DESCRIBED: Record<BlobMethod, BlobMethodDescription> = {
   GET: {
     summary: 'Read a blob from a node that holds it (X-Served-By names the node)',
     response: ANSWERS.read,
@@ -74,7 +78,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       );
     }
 
-    const method = request.method as Method;
+    const method = request.method as BlobMethod;
     const hasBody = method === 'PUT' || method === 'POST';
     // The node refuses uploads of unknown length, and so does the balancer, before streaming a byte: undici
     // would otherwise send a small chunked body that has already arrived with a Content-Length of its own,
@@ -111,26 +115,12 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     await relay(outcome, request, reply);
   };
 
-  // One route per method, so each has its own description; they share the handler.
-  for (const method of METHODS) {
-    app.route({
-      method,
-      url: '/blobs/:id',
-      exposeHeadRoute: false,
-      config: { swagger: { exposeHeadRoute: true } },
-      schema: {
-        tags: ['blobs'],
-        ...DESCRIBED[method],
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-      },
-      handler: (request, reply) => handle(request, reply, request.params.id),
-    });
-  }
+  routeBlobMethods(app, DESCRIBED, handle);
 
   // A path under /blobs/ that is not one id (`/blobs/a/b`, `/blobs/`) is a bad id, as on the blob server; it is
   // answered here and never reaches a node.
   app.route({
-    method: [...METHODS],
+    method: [...BLOB_METHODS],
     url: '/blobs/*',
     exposeHeadRoute: false,
     schema: { hide: true },

@@ -1,0 +1,37 @@
+// The /blobs/:id routes of a service that relays the blob API (the load balancer, the cache proxy): one route per
+// method, so that each has its own OpenAPI description, all sharing the service's one handler. HEAD is a route of
+// its own too, shown in the documents, instead of Fastify's hidden copy of GET.
+import type { Service } from '@backend-rebase/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const BLOB_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
+export type BlobMethod = (typeof BLOB_METHODS)[number];
+
+/** What the OpenAPI document says of one method: its summary and its answers (see blobAnswers). */
+export interface BlobMethodDescription {
+  summary: string;
+  response: object;
+}
+
+const IdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1 } },
+  required: ['id'],
+} as const;
+
+export function routeBlobMethods(
+  app: Pick<Service, 'route'>,
+  described: Record<BlobMethod, BlobMethodDescription>,
+  handle: (request: FastifyRequest, reply: FastifyReply, id: string) => Promise<void>,
+): void {
+  for (const method of BLOB_METHODS) {
+    app.route({
+      method,
+      url: '/blobs/:id',
+      exposeHeadRoute: false,
+      config: { swagger: { exposeHeadRoute: true } },
+      schema: { tags: ['blobs'], ...described[method], params: IdParams },
+      handler: (request, reply) => handle(request, reply, request.params.id),
+    });
+  }
+}
