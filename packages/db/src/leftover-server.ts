@@ -12,9 +12,7 @@ import type { Logger } from './logger.js';
 const STOP_TIMEOUT_MS = 30_000;
 
 /** The server named by `dataDir`/postmaster.pid, when it runs. */
-async function runningPostmaster(
-  dataDir: string,
-): Promise<{ pid: number; dataDir: string } | undefined> {
+async function runningPostmaster(dataDir: string): Promise<{ pid: number; dataDir: string } | undefined> {
   const text = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
   const [pidLine, dirLine] = text.split('\n');
   const pid = Number(pidLine);
