@@ -19,7 +19,7 @@ import { buildApp as buildCacheProxy } from '../../services/cache-proxy/src/app.
 import { CacheProxySettings } from '../../services/cache-proxy/src/config.js';
 import { buildApp as buildIncrementsService } from '../../services/increments-service/src/app.js';
 import { buildApp as buildLoadBalancer } from '../../services/load-balancer/src/app.js';
-import { LoadBalancerSettings } from '../../services/load-balancer/src/config.js';
+import { loadLoadBalancerConfig } from '../../services/load-balancer/src/config.js';
 import { buildApp as buildWolf } from '../../services/the-wolf/src/app.js';
 import { Config as WolfConfig } from '../../services/the-wolf/src/config.js';
 import { buildApp as buildUserService } from '../../services/user-service/src/app.js';
@@ -73,7 +73,7 @@ async function buildService(service: ServiceName, folder: string): Promise<Servi
     case 'blob-server':
       return buildBlobServer({ ...loadConfig(BlobServerSettings, defaults), DATA_DIR: folder }, { logger });
     case 'load-balancer':
-      return buildLoadBalancer(loadConfig(LoadBalancerSettings, defaults), { logger });
+      return buildLoadBalancer(loadLoadBalancerConfig(defaults), { logger });
     case 'cache-proxy':
       return buildCacheProxy(loadConfig(CacheProxySettings, defaults), { logger });
     case 'user-service':

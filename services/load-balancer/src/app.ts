@@ -89,7 +89,7 @@ export async function buildApp(
     registry,
     upstreams,
     metrics,
-    clock: new VersionClock(),
+    clock: new VersionClock(config.BALANCER_ID),
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
   });
 

@@ -1,6 +1,19 @@
-// The load balancer's settings, from the environment (and .env), with the defaults of
-// docs/load-balancer.md. Durations ending in _MS are plain milliseconds, as the contract names them.
-import { Env, Type, loadConfigOrExit, type StaticDecode } from '@backend-rebase/service-kit';
+// The load balancer's settings, from the environment (and .env), with the defaults of docs/load-balancer.md.
+// Durations ending in _MS are plain milliseconds, as the contract names them; TOMBSTONE_TTL takes a unit (7d).
+// Rules between variables (WRITE_QUORUM ≤ REPLICATION_FACTOR, the tombstone floor) are checked after the schema,
+// and every broken one is reported at once, naming the variables involved.
+import { hostname } from 'node:os';
+import {
+  ConfigError,
+  Env,
+  Type,
+  loadConfig,
+  type LoadConfigOptions,
+  type StaticDecode,
+} from '@backend-rebase/service-kit';
+
+/** A tombstone younger than this is never reclaimed: a node down for a minute must not resurrect a delete. */
+export const MIN_TOMBSTONE_TTL_MS = 60_000;
 
 export const LoadBalancerSettings = Type.Object({
   PORT: Env.port(3000),
@@ -13,13 +26,24 @@ export const LoadBalancerSettings = Type.Object({
     default: 160,
     description: 'a multiple of 4 from 4 to 4096',
   }),
-  // Replication (R > 1) is the next issue; until it lands the balancer keeps one copy, on the first owner.
-  REPLICATION_FACTOR: Type.Integer({
-    minimum: 1,
-    maximum: 1,
-    default: 1,
-    description: '1 (replication to more owners is not built yet)',
-  }),
+  /** copies of each blob; the balancer caps it at the number of nodes on the ring */
+  REPLICATION_FACTOR: Env.integer(2, { minimum: 1, maximum: 10 }),
+  /** distinct nodes that must store a write before it is acknowledged; default REPLICATION_FACTOR */
+  WRITE_QUORUM: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 10,
+      description: 'an integer from 1 to 10, at most REPLICATION_FACTOR',
+    }),
+  ),
+  /** breaks ties between balancers' version stamps; an integer 0..255 is used as is; default <hostname>:<PORT> */
+  BALANCER_ID: Env.optionalString(),
+  /** how long a reclaimable tombstone is kept, from the time its node stored it */
+  TOMBSTONE_TTL: Env.duration('7d'),
+  /** copies and purges the rebalancer runs at once */
+  REBALANCE_CONCURRENCY: Env.integer(4, { minimum: 1, maximum: 64 }),
+  /** a rebalancer pass runs at least this often, whatever happens (anti-entropy) */
+  REBALANCE_INTERVAL_MS: Env.integer(300_000, { minimum: 1000 }),
   HEALTH_INTERVAL_MS: Env.integer(2000, { minimum: 10 }),
   /** how long one active health check may take before it counts as failed */
   HEALTH_TIMEOUT_MS: Env.integer(1000, { minimum: 10 }),
@@ -31,8 +55,43 @@ export const LoadBalancerSettings = Type.Object({
   INTERNAL_TOKEN: Env.optionalString(),
 });
 
-export type LoadBalancerConfig = StaticDecode<typeof LoadBalancerSettings>;
+/** The settings with their derived defaults filled in (WRITE_QUORUM, BALANCER_ID). */
+export type LoadBalancerConfig = StaticDecode<typeof LoadBalancerSettings> & {
+  WRITE_QUORUM: number;
+  BALANCER_ID: string;
+};
 
-export function loadLoadBalancerConfig(): LoadBalancerConfig {
-  return loadConfigOrExit(LoadBalancerSettings);
+/** loadConfig, and the rules between variables: throws a ConfigError naming each one broken. */
+export function loadLoadBalancerConfig(options?: LoadConfigOptions): LoadBalancerConfig {
+  const settings = loadConfig(LoadBalancerSettings, options);
+  const problems: string[] = [];
+  const writeQuorum = settings.WRITE_QUORUM ?? settings.REPLICATION_FACTOR;
+  if (writeQuorum > settings.REPLICATION_FACTOR) {
+    problems.push(
+      `WRITE_QUORUM (${writeQuorum}) must not exceed REPLICATION_FACTOR (${settings.REPLICATION_FACTOR}): ` +
+        'a write cannot be stored on more nodes than it is sent to',
+    );
+  }
+  if (settings.TOMBSTONE_TTL < MIN_TOMBSTONE_TTL_MS) {
+    problems.push(
+      `TOMBSTONE_TTL must be at least 1m, got ${settings.TOMBSTONE_TTL}ms: a delete must outlive a node's short absence`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...settings,
+    WRITE_QUORUM: writeQuorum,
+    BALANCER_ID: settings.BALANCER_ID ?? `${hostname()}:${settings.PORT}`,
+  };
+}
+
+/** For the entry file: a configuration error is a message and exit 1, not a stack trace. */
+export function loadLoadBalancerConfigOrExit(): LoadBalancerConfig {
+  try {
+    return loadLoadBalancerConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }

@@ -1,12 +1,15 @@
 // The balancer's own metrics (docs/load-balancer.md), beside the kit's HTTP metrics.
 // lb_node_healthy is read from the registry when Prometheus scrapes, so it can never drift from it, and a node
-// that leaves stops being reported. lb_rebalance_copied_total stays 0 until the rebalancer exists.
+// that leaves stops being reported. The rebalancer registers its own metrics (lb_rebalance_*, lb_read_repairs_total,
+// lb_under_replicated_blobs, lb_handoff_pending) on the same registry.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { NodeRegistry } from './cluster/node-registry.js';
 
 export interface ProxyMetrics {
   /** one upstream attempt: the status the node answered, or "error" when it did not answer */
   upstream(node: string, status: number | 'error', seconds: number): void;
+  /** a node refused a write or delete with 409: it holds a newer version (the balancer restamps and retries) */
+  versionConflict(): void;
 }
 
 export function addLoadBalancerMetrics(registry: Registry, nodes: NodeRegistry): ProxyMetrics {
@@ -34,15 +37,18 @@ export function addLoadBalancerMetrics(registry: Registry, nodes: NodeRegistry):
         this.set({ node: node.name }, node.health.status === 'healthy' ? 1 : 0);
     },
   });
-  new Counter({
-    name: 'lb_rebalance_copied_total',
-    help: 'Blobs copied to their owners by the rebalancer (not built yet: always 0)',
+  const conflicts = new Counter({
+    name: 'lb_version_conflicts_total',
+    help: 'Writes and deletes a node refused with 409 because it holds a newer version',
     registers: [registry],
   });
   return {
     upstream(node, status, seconds) {
       requests.inc({ node, status: String(status) });
       latency.observe({ node }, seconds);
+    },
+    versionConflict() {
+      conflicts.inc();
     },
   };
 }

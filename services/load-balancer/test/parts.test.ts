@@ -1,11 +1,10 @@
-// The balancer's small parts on their own: the health state machine, the version clock, placement with
-// stand-ins, and the header filter.
+// The balancer's small parts on their own: the health state machine, placement with stand-ins, and the header
+// filter. The version clock has its own file (version-clock.test.ts).
 import { HashRing } from '@backend-rebase/data-structures';
 import { describe, expect, it } from 'vitest';
 import { afterCheck, NEW_NODE, type HealthState } from '../src/cluster/health-state.js';
-import { placementOf } from '../src/cluster/placement.js';
+import { effectiveReplicationFactor, placementOf } from '../src/cluster/placement.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '@backend-rebase/http-proxy';
-import { VersionClock } from '../src/proxy/version-clock.js';
 
 const run = (state: HealthState, outcomes: boolean[]) =>
   outcomes.reduce((s, passed) => afterCheck(s, passed), state).status;
@@ -32,25 +31,6 @@ describe('the health state machine', () => {
   });
 });
 
-describe('VersionClock', () => {
-  it('follows the clock in microseconds and never repeats or goes back', () => {
-    let now = 5_000_000;
-    const clock = new VersionClock(() => now);
-    expect(clock.next()).toBe(5_000_000);
-    expect(clock.next()).toBe(5_000_001);
-    now = 1_000; // the system clock stepped back
-    expect(clock.next()).toBe(5_000_002);
-    now = 9_000_000;
-    expect(clock.next()).toBe(9_000_000);
-  });
-
-  it('stamps the wall clock by default', () => {
-    const version = new VersionClock().next();
-    expect(Math.abs(version / 1000 - Date.now())).toBeLessThan(1_000);
-    expect(Number.isSafeInteger(version)).toBe(true);
-  });
-});
-
 describe('placementOf', () => {
   const ring = new HashRing(['a', 'b', 'c', 'd']);
   const everyone = () => true;
@@ -71,6 +51,16 @@ describe('placementOf', () => {
     expect(placement.healthyOwners).toEqual([second]);
     expect(placement.serving).toEqual([fourth, second]);
     expect(placement.standIns).toEqual([fourth]);
+  });
+
+  it('caps R at the number of nodes on the ring', () => {
+    expect(effectiveReplicationFactor(ring, 2)).toBe(2);
+    expect(effectiveReplicationFactor(ring, 10)).toBe(4);
+    expect(effectiveReplicationFactor(new HashRing([]), 2)).toBe(0);
+    expect(
+      placementOf(new HashRing(['a']), everyone, 'x', effectiveReplicationFactor(new HashRing(['a']), 3))
+        .owners,
+    ).toEqual(['a']);
   });
 
   it('is empty on an empty ring, and has no serving node when none is healthy', () => {

@@ -1,13 +1,24 @@
-// The cluster's membership: the registered blob servers, their health, and the ring built from their names.
+// The cluster's membership: the registered blob servers, their health, whether each has caught up with the
+// writes it may have missed, and the ring built from the names of the nodes that own data.
 //
 // Guarantees:
-// - Names are unique; re-registering a name updates its address and starts its health over (a restarted or moved
-//   node is probed again before it serves), but does not touch the ring, which hashes names, not addresses.
-// - The ring holds every registered node, healthy or not, and is rebuilt only when a name joins or leaves, so a
-//   node that is briefly down keeps its keys and gets them back when it recovers. Routing skips unhealthy
-//   nodes (placement.ts); it never reshapes the ring.
-// - Listeners hear every change (joined, moved, left, health) synchronously, in order: connection pools and
-//   metrics follow membership through them.
+// - Names are unique. A registration with the same name, address and bootId as the registered node is a heartbeat:
+//   nothing changes. Any other registration of a known name (new address, new bootId, or no bootId at all, as a
+//   hand-typed curl sends) is a re-registration: a new generation, health starts over, and the node is not in
+//   sync, so a restarted or moved node is probed again before it serves and is not trusted until it caught up.
+// - The ring holds every registered node that is not draining, healthy or not, and is rebuilt only when a name
+//   joins or leaves it, so a node that is briefly down keeps its keys. Routing skips unhealthy nodes
+//   (placement.ts); it never reshapes the ring.
+// - Catching up: each node has an `epoch` and `inSync`. Every node starts out of sync (a balancer that has just
+//   started knows nothing of what its nodes missed); re-registering, any change of health, and a missed write bump
+//   the epoch and clear `inSync`. Only markInSync with the epoch a rebalancer pass started at sets it again, so a
+//   pass can never vouch for writes missed after it began.
+// - Draining: drain(name) takes the node off the ring at once, but it stays registered, health-checked and
+//   readable until remove(name) (the rebalancer calls it once the node holds nothing).
+// - Removal is remembered per process: a node removed while it ran as bootId B is refused (register answers
+//   `removed`) when it announces itself as B again; the same name with another bootId is a restart and rejoins.
+// - Listeners hear every change synchronously, in order: connection pools, metrics and the rebalancer's
+//   triggers follow membership through them.
 import { HashRing } from '@backend-rebase/data-structures';
 import { afterCheck, NEW_NODE, type HealthState, type NodeStatus } from './health-state.js';
 
@@ -20,29 +31,50 @@ export interface NodeAddress {
 export interface NodeView extends NodeAddress {
   name: string;
   status: NodeStatus;
-  /** ISO time of the latest registration */
+  /** ISO time of the latest registration (heartbeats do not change it) */
   registeredAt: string;
   /** ISO time of the latest check, active or passive; null before the first */
   lastCheckAt: string | null;
+  /** the process the node announced itself as; null when it registered without one */
+  bootId: string | null;
+  /** off the ring, its blobs being moved away; it leaves the list once it holds nothing */
+  draining: boolean;
+  /** a rebalancer pass has given it every write it missed */
+  inSync: boolean;
 }
 
 export interface ClusterNode extends NodeAddress {
   readonly name: string;
   /** increases on every registration of this name, so a late probe of an old address is ignored */
   readonly generation: number;
+  /** the announcing process (new at each start of the blob server); undefined when none was sent */
+  readonly bootId: string | undefined;
   registeredAt: Date;
   lastCheckAt: Date | null;
   health: HealthState;
   /** why the latest check failed, for logs and problem details */
   lastFailure: string | undefined;
+  draining: boolean;
+  /** bumps whenever the node may have missed something: re-registration, health change, missed write */
+  epoch: number;
+  inSync: boolean;
 }
 
 export type MembershipEvent =
-  | { type: 'joined' | 'moved' | 'left'; node: ClusterNode }
+  // joined: a new name; moved: a known name re-registered (new address or new process); left: removed;
+  // draining: off the ring, still registered; missed-write: a write skipped it or failed on it
+  | { type: 'joined' | 'moved' | 'left' | 'draining' | 'missed-write'; node: ClusterNode }
   | { type: 'health'; node: ClusterNode; previous: NodeStatus };
+
+export type Registration =
+  | { outcome: 'joined' | 're-registered' | 'heartbeat'; node: ClusterNode }
+  /** this name was removed while it ran as this bootId: it rejoins when it restarts */
+  | { outcome: 'removed' };
 
 export class NodeRegistry {
   private readonly members = new Map<string, ClusterNode>();
+  /** name → the bootId it had when it was removed */
+  private readonly removed = new Map<string, string>();
   private currentRing: HashRing;
   private readonly listeners: Array<(event: MembershipEvent) => void> = [];
   private generations = 0;
@@ -54,6 +86,7 @@ export class NodeRegistry {
     this.currentRing = new HashRing([], pointsPerNode);
   }
 
+  /** The nodes that own data: every registered node except the draining ones. */
   get ring(): HashRing {
     return this.currentRing;
   }
@@ -62,31 +95,62 @@ export class NodeRegistry {
     this.listeners.push(listener);
   }
 
-  /** Adds the node, or updates the address of the node of that name; `created` tells which. */
-  register(name: string, address: NodeAddress): { node: ClusterNode; created: boolean } {
+  /** Adds the node, updates it (re-registration), or recognises a heartbeat; see the top of this file. */
+  register(name: string, address: NodeAddress, bootId?: string): Registration {
+    if (bootId !== undefined && this.removed.get(name) === bootId) return { outcome: 'removed' };
     const existing = this.members.get(name);
+    if (
+      existing &&
+      bootId !== undefined &&
+      existing.bootId === bootId &&
+      existing.host === address.host &&
+      existing.port === address.port
+    ) {
+      return { outcome: 'heartbeat', node: existing };
+    }
+    this.removed.delete(name);
     const node: ClusterNode = {
       name,
       host: address.host,
       port: address.port,
       generation: (this.generations += 1),
+      bootId,
       registeredAt: this.now(),
       lastCheckAt: null,
       health: NEW_NODE,
       lastFailure: undefined,
+      // A drain is the operator's decision: a node that restarts while draining goes on draining.
+      draining: existing?.draining ?? false,
+      epoch: existing ? existing.epoch + 1 : 0,
+      inSync: false,
     };
     this.members.set(name, node);
     if (!existing) this.currentRing = this.currentRing.withNode(name);
     this.emit({ type: existing ? 'moved' : 'joined', node });
-    return { node, created: !existing };
+    return { outcome: existing ? 're-registered' : 'joined', node };
   }
 
-  /** Removes the node and its points; false when there is no node of that name. */
+  /**
+   * Takes the node off the ring but keeps it registered (and checked, and readable) until remove(); false when
+   * there is no node of that name. Draining a draining node changes nothing.
+   */
+  drain(name: string): boolean {
+    const node = this.members.get(name);
+    if (!node) return false;
+    if (node.draining) return true;
+    node.draining = true;
+    this.currentRing = this.currentRing.withoutNode(name);
+    this.emit({ type: 'draining', node });
+    return true;
+  }
+
+  /** Removes the node (and its points, unless it was draining); false when there is no node of that name. */
   remove(name: string): boolean {
     const node = this.members.get(name);
     if (!node) return false;
     this.members.delete(name);
-    this.currentRing = this.currentRing.withoutNode(name);
+    if (node.bootId !== undefined) this.removed.set(name, node.bootId);
+    if (!node.draining) this.currentRing = this.currentRing.withoutNode(name);
     this.emit({ type: 'left', node });
     return true;
   }
@@ -95,13 +159,46 @@ export class NodeRegistry {
     return this.members.get(name);
   }
 
-  /** Every node, sorted by name. */
+  /** Every registered node, draining ones included, sorted by name. */
   list(): ClusterNode[] {
     return [...this.members.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   isHealthy(name: string): boolean {
     return this.members.get(name)?.health.status === 'healthy';
+  }
+
+  isDraining(name: string): boolean {
+    return this.members.get(name)?.draining === true;
+  }
+
+  isInSync(name: string): boolean {
+    return this.members.get(name)?.inSync === true;
+  }
+
+  /** The node's epoch; undefined for an unknown name. */
+  epochOf(name: string): number | undefined {
+    return this.members.get(name)?.epoch;
+  }
+
+  /** A write skipped the node (it was down) or failed on it: it is behind until a pass catches it up. */
+  missedWrite(name: string): void {
+    const node = this.members.get(name);
+    if (!node) return;
+    node.epoch += 1;
+    node.inSync = false;
+    this.emit({ type: 'missed-write', node });
+  }
+
+  /**
+   * A rebalancer pass that started when the node was at `epoch` gave it everything: it is in sync, unless its
+   * epoch moved since (it missed something after the pass began) or it is not healthy now.
+   */
+  markInSync(name: string, epoch: number): boolean {
+    const node = this.members.get(name);
+    if (!node || node.epoch !== epoch || node.health.status !== 'healthy') return false;
+    node.inSync = true;
+    return true;
   }
 
   get healthyCount(): number {
@@ -125,7 +222,11 @@ export class NodeRegistry {
     node.health = afterCheck(node.health, failure === undefined);
     node.lastCheckAt = this.now();
     node.lastFailure = failure;
-    if (node.health.status !== previous) this.emit({ type: 'health', node, previous });
+    if (node.health.status === previous) return;
+    // Down, it misses writes; back up, a pass that began without it must not vouch for it.
+    node.epoch += 1;
+    node.inSync = false;
+    this.emit({ type: 'health', node, previous });
   }
 
   private emit(event: MembershipEvent): void {
@@ -141,5 +242,8 @@ export function viewOf(node: ClusterNode): NodeView {
     status: node.health.status,
     registeredAt: node.registeredAt.toISOString(),
     lastCheckAt: node.lastCheckAt?.toISOString() ?? null,
+    bootId: node.bootId ?? null,
+    draining: node.draining,
+    inSync: node.inSync,
   };
 }

@@ -6,8 +6,8 @@
 //   healthy node clockwise that is neither an owner nor already standing in. Fewer entries when the cluster
 //   has fewer healthy nodes.
 //
-// The proxy walks these lists (see proxy/blob-proxy.ts). Everything here is already shaped for R > 1: the
-// replication issue changes how many targets a write goes to, not how they are found.
+// R is REPLICATION_FACTOR capped at the number of nodes on the ring (effectiveReplicationFactor); draining nodes
+// are not on the ring, so they are never owners or stand-ins. The proxy walks these lists (proxy/blob-proxy.ts).
 import type { HashRing } from '@backend-rebase/data-structures';
 import { ringPosition } from '@backend-rebase/data-structures';
 
@@ -20,6 +20,11 @@ export interface Placement {
   healthyOwners: string[];
   /** the healthy non-owners in ring order, first the stand-ins of unhealthy owners */
   standIns: string[];
+}
+
+/** R: REPLICATION_FACTOR capped at the number of nodes on the ring, the R every part of the balancer uses. */
+export function effectiveReplicationFactor(ring: HashRing, replicationFactor: number): number {
+  return Math.min(replicationFactor, ring.size);
 }
 
 export function placementOf(

@@ -1,6 +1,10 @@
-// The node registry over HTTP (docs/load-balancer.md): POST /internal/nodes to join or
-// move, GET to list, DELETE /internal/nodes/:name to leave. The kit guards /internal/* (INTERNAL_TOKEN, or
-// loopback only).
+// The node registry over HTTP (docs/load-balancer.md): POST /internal/nodes to join, move or announce (the
+// periodic heartbeat), GET to list, DELETE /internal/nodes/:name to leave. The kit guards /internal/*
+// (INTERNAL_TOKEN, or loopback only).
+//
+// Leaving: a healthy node is drained (off the ring at once, listed with `draining: true` until the rebalancer has
+// moved its blobs away); a node that is down is removed at once, and the rebalancer re-replicates its blobs from
+// the surviving copies. Either way the node's heartbeats of the same bootId are then refused with 410.
 //
 // Bodies are JSON whatever Content-Type says (nodes and scripts send text/plain or nothing at all): the scope's
 // one parser reads any body as text, up to 16 KiB, and parses it itself, so malformed JSON is a 400 problem like
@@ -44,6 +48,14 @@ const Registration = Type.Object(
       },
       { additionalProperties: false },
     ),
+    bootId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'new at each start of the node: the same name, address and bootId again is a heartbeat that changes nothing',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -56,6 +68,17 @@ export const NodeSchema = Type.Object(
     status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')]),
     registeredAt: Type.String({ format: 'date-time' }),
     lastCheckAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    bootId: Type.Union([Type.String(), Type.Null()], {
+      description: 'the process the node announced itself as; null when it registered without one',
+    }),
+    draining: Type.Boolean({
+      description:
+        'off the ring, its blobs being moved away; the node leaves this list once it holds nothing',
+    }),
+    inSync: Type.Boolean({
+      description:
+        'a rebalancer pass has given the node every write it missed (false after it joined, was down, or missed a write)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -81,9 +104,16 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
     {
       schema: {
         tags: ['registry'],
-        summary: 'Register a blob server, or update the address of a registered one',
+        summary:
+          'Register a blob server, re-register it (new address or process), or announce it (heartbeat)',
         body: Registration,
-        response: { 200: NodeSchema, 201: NodeSchema, 400: ProblemSchema, 403: ProblemSchema },
+        response: {
+          200: NodeSchema,
+          201: NodeSchema,
+          400: ProblemSchema,
+          403: ProblemSchema,
+          410: ProblemSchema,
+        },
       },
       // Before the body is read: after the course-mode window no registration is taken, well-formed or not.
       onRequest: (_request, _reply, next) => {
@@ -92,17 +122,26 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
       },
     },
     async (request, reply) => {
-      const { name, destination } = request.body;
+      const { name, destination, bootId } = request.body;
       const hostProblem = invalidHostReason(destination.host);
       if (hostProblem) throw new HttpProblem(400, `body/destination/host ${hostProblem}`);
-      const { node, created } = registry.register(name, {
-        host: normalizeHost(destination.host),
-        port: destination.port,
-      });
-      request.log.info({ node: name, host: node.host, port: node.port, created }, 'node registered');
+      const registration = registry.register(
+        name,
+        { host: normalizeHost(destination.host), port: destination.port },
+        bootId,
+      );
+      if (registration.outcome === 'removed') {
+        throw new HttpProblem(
+          410,
+          `${name} was removed with DELETE /internal/nodes/${name}; it rejoins when it restarts`,
+        );
+      }
+      const { node, outcome } = registration;
+      if (outcome === 'heartbeat') return reply.code(200).send(viewOf(node));
+      request.log.info({ node: name, host: node.host, port: node.port, bootId, outcome }, 'node registered');
       // One check before answering, so the answer (and the next request) sees the node's real status.
       await checker.probe(node);
-      return reply.code(created ? 201 : 200).send(viewOf(registry.get(name) ?? node));
+      return reply.code(outcome === 'joined' ? 201 : 200).send(viewOf(registry.get(name) ?? node));
     },
   );
 
@@ -123,16 +162,29 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
     {
       schema: {
         tags: ['registry'],
-        summary: 'Remove a blob server from the ring',
+        summary:
+          'Take a blob server out of the cluster: drain it when it is healthy, remove it when it is down',
         params: Type.Object({ name: Type.String() }),
-        response: { 204: Type.Null({ description: 'removed' }), 404: ProblemSchema },
+        response: {
+          204: Type.Null({
+            description:
+              'a healthy node is draining (listed with draining: true until its blobs have moved); a node that is down is removed',
+          }),
+          404: ProblemSchema,
+        },
       },
     },
     async (request, reply) => {
       const { name } = request.params;
-      if (!registry.remove(name))
-        throw new HttpProblem(404, `there is no node named ${JSON.stringify(name)}`);
-      request.log.info({ node: name }, 'node removed');
+      const node = registry.get(name);
+      if (!node) throw new HttpProblem(404, `there is no node named ${JSON.stringify(name)}`);
+      if (registry.isHealthy(name)) {
+        registry.drain(name);
+        request.log.info({ node: name }, 'node draining');
+      } else {
+        registry.remove(name);
+        request.log.info({ node: name }, 'node removed');
+      }
       return reply.code(204).send(null);
     },
   );

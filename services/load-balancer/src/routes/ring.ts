@@ -1,16 +1,19 @@
 // The ring, for people and scripts (docs/load-balancer.md): each node's share of the hash space, and
-// where one id lives: its position, its owners whatever their health, and who would serve it right now.
+// where one id lives: its position, its owners whatever their health, and who would serve it right now. Draining
+// nodes are not on the ring; R is REPLICATION_FACTOR capped at the number of nodes that are.
 import { Type, type FastifyPluginCallbackTypebox } from '@backend-rebase/service-kit';
 import type { NodeRegistry } from '../cluster/node-registry.js';
-import { placementOf } from '../cluster/placement.js';
+import { effectiveReplicationFactor, placementOf } from '../cluster/placement.js';
 
 export interface RingRoutesOptions {
   registry: NodeRegistry;
+  /** REPLICATION_FACTOR as configured */
   replicationFactor: number;
 }
 
 export const ringRoutes: FastifyPluginCallbackTypebox<RingRoutesOptions> = (app, options, done) => {
-  const { registry, replicationFactor } = options;
+  const { registry } = options;
+  const replicationFactor = () => effectiveReplicationFactor(registry.ring, options.replicationFactor);
 
   app.get(
     '/internal/ring',
@@ -21,7 +24,9 @@ export const ringRoutes: FastifyPluginCallbackTypebox<RingRoutesOptions> = (app,
         response: {
           200: Type.Object({
             pointsPerNode: Type.Integer(),
-            replicationFactor: Type.Integer(),
+            replicationFactor: Type.Integer({
+              description: 'R: REPLICATION_FACTOR capped at the number of nodes on the ring',
+            }),
             data: Type.Array(
               Type.Object({
                 name: Type.String(),
@@ -36,7 +41,7 @@ export const ringRoutes: FastifyPluginCallbackTypebox<RingRoutesOptions> = (app,
     },
     () => ({
       pointsPerNode: registry.pointsPerNode,
-      replicationFactor,
+      replicationFactor: replicationFactor(),
       data: registry.ring.shares().map(({ name, points, share }) => ({
         name,
         status: registry.isHealthy(name) ? ('healthy' as const) : ('unhealthy' as const),
@@ -72,7 +77,12 @@ export const ringRoutes: FastifyPluginCallbackTypebox<RingRoutesOptions> = (app,
     },
     (request) => {
       const { id } = request.params;
-      const placement = placementOf(registry.ring, (name) => registry.isHealthy(name), id, replicationFactor);
+      const placement = placementOf(
+        registry.ring,
+        (name) => registry.isHealthy(name),
+        id,
+        replicationFactor(),
+      );
       return { id, hash: placement.hash, nodes: placement.owners, serving: placement.serving };
     },
   );
