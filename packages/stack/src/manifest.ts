@@ -1,6 +1,7 @@
 // The local stack: which processes `pnpm start` runs, in what order, on which ports, with what environment.
 // A service is started only when its folder exists, so the stack grows as services are built; everything
-// binds to 127.0.0.1 and no INTERNAL_TOKEN is set, so /internal/* answers local curl and nothing else.
+// binds to 127.0.0.1 and no INTERNAL_TOKEN is set, so /internal/* answers local curl and nothing else. A blob
+// server added later (`pnpm start:node`, start-node.ts) gets the same environment as the stack's own.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { StackConfig } from './config.js';
@@ -23,26 +24,61 @@ export function serviceExists(repoRoot: string, service: string): boolean {
   return existsSync(path.join(repoRoot, 'services', service, 'src', 'server.ts'));
 }
 
+/**
+ * How often each blob server of the stack re-announces itself to the balancer. The node's own default is 10 s;
+ * in the stack a balancer restarted with kill -9 knows every node again within about 2 s.
+ */
+export const STACK_HEARTBEAT_INTERVAL_MS = 2000;
+
+export function loadBalancerUrl(config: StackConfig): string {
+  return `http://${HOST}:${config.LOAD_BALANCER_PORT}`;
+}
+
+/** The blob servers `pnpm start` runs: blob-1, blob-2, … on BLOB_SERVER_PORTS, in that order. */
+export function configuredBlobNodes(config: StackConfig): Array<{ name: string; port: number }> {
+  return config.BLOB_SERVER_PORTS.split(',').map((port, index) => ({
+    name: `blob-${index + 1}`,
+    port: Number(port),
+  }));
+}
+
+/** One blob server of the stack: its own data folder under the stack's, announcing itself to the balancer. */
+export function blobServerSpec(
+  repoRoot: string,
+  config: StackConfig,
+  node: { name: string; port: number },
+): ProcessSpec {
+  return withCommonEnv(config, blobServer(repoRoot, config, node));
+}
+
+function blobServer(
+  repoRoot: string,
+  config: StackConfig,
+  node: { name: string; port: number },
+): Omit<ProcessSpec, 'usesDatabase'> {
+  const hasLoadBalancer = serviceExists(repoRoot, 'load-balancer');
+  return {
+    name: node.name,
+    service: 'blob-server',
+    port: node.port,
+    env: {
+      NODE_NAME: node.name,
+      DATA_DIR: path.join(path.resolve(repoRoot, config.STACK_DATA_DIR), 'blobs', node.name),
+      ...(hasLoadBalancer
+        ? {
+            LOAD_BALANCER_URL: loadBalancerUrl(config),
+            ADVERTISED_HOST: HOST,
+            HEARTBEAT_INTERVAL_MS: String(STACK_HEARTBEAT_INTERVAL_MS),
+          }
+        : {}),
+    },
+  };
+}
+
 /** The processes to run, in start order, for the services that exist under `repoRoot`. */
 export function planStack(repoRoot: string, config: StackConfig): ProcessSpec[] {
-  const dataDir = path.resolve(repoRoot, config.STACK_DATA_DIR);
-  const loadBalancerUrl = `http://${HOST}:${config.LOAD_BALANCER_PORT}`;
-  const hasLoadBalancer = serviceExists(repoRoot, 'load-balancer');
-  const blobServers = config.BLOB_SERVER_PORTS.split(',').map(
-    (port, index): Omit<ProcessSpec, 'usesDatabase'> => {
-      const nodeName = `blob-${index + 1}`;
-      return {
-        name: nodeName,
-        service: 'blob-server',
-        port: Number(port),
-        env: {
-          NODE_NAME: nodeName,
-          DATA_DIR: path.join(dataDir, 'blobs', nodeName),
-          ...(hasLoadBalancer ? { LOAD_BALANCER_URL: loadBalancerUrl, ADVERTISED_HOST: HOST } : {}),
-        },
-      };
-    },
-  );
+  const balancerUrl = loadBalancerUrl(config);
+  const blobServers = configuredBlobNodes(config).map((node) => blobServer(repoRoot, config, node));
 
   const inStartOrder: Array<Omit<ProcessSpec, 'usesDatabase'>> = [
     { name: 'load-balancer', service: 'load-balancer', port: config.LOAD_BALANCER_PORT, env: {} },
@@ -51,7 +87,7 @@ export function planStack(repoRoot: string, config: StackConfig): ProcessSpec[] 
       name: 'cache-proxy',
       service: 'cache-proxy',
       port: config.CACHE_PROXY_PORT,
-      env: { UPSTREAM_URL: config.UPSTREAM_URL ?? loadBalancerUrl },
+      env: { UPSTREAM_URL: config.UPSTREAM_URL ?? balancerUrl },
     },
     { name: 'user-service', service: 'user-service', port: config.USER_SERVICE_PORT, env: {} },
     {
@@ -65,9 +101,13 @@ export function planStack(repoRoot: string, config: StackConfig): ProcessSpec[] 
   ];
   return inStartOrder
     .filter(({ service }) => serviceExists(repoRoot, service))
-    .map((spec) => ({
-      ...spec,
-      env: { ...spec.env, HOST, PORT: String(spec.port), LOG_LEVEL: config.LOG_LEVEL },
-      usesDatabase: DATABASE_SERVICES.has(spec.service),
-    }));
+    .map((spec) => withCommonEnv(config, spec));
+}
+
+function withCommonEnv(config: StackConfig, spec: Omit<ProcessSpec, 'usesDatabase'>): ProcessSpec {
+  return {
+    ...spec,
+    env: { ...spec.env, HOST, PORT: String(spec.port), LOG_LEVEL: config.LOG_LEVEL },
+    usesDatabase: DATABASE_SERVICES.has(spec.service),
+  };
 }

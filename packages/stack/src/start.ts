@@ -180,6 +180,14 @@ function printTable(plan: ProcessSpec[], serverUrl: string, embedded: boolean): 
   const lines = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
   if (plan.length === 0) lines.push('', 'No services are built yet: only the database runs.');
   lines.push('', 'Every service answers /health, /ready, /metrics and /docs. Ctrl-C stops everything.');
+  if (
+    plan.some((spec) => spec.service === 'blob-server') &&
+    plan.some((spec) => spec.service === 'load-balancer')
+  ) {
+    lines.push(
+      `One more blob server (or one of these again, after it died): pnpm start:node blob-${config.BLOB_SERVER_PORTS.split(',').length + 1}`,
+    );
+  }
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
   say('ready');
 }

@@ -19,15 +19,19 @@ export interface ScratchRoot {
   env: { STACK_ROOT: string; STACK_DATA_DIR: string; STACK_LOG_DIR: string };
 }
 
-/** A repository root with the fixture services and, optionally, one migrations folder. */
-export async function scratchRoot(migrations?: {
-  database: string;
-  files: Record<string, string>;
-}): Promise<ScratchRoot> {
+/**
+ * A repository root with fixture services and, optionally, one migrations folder. The services are those of
+ * fixtures/services (the stack's tests) unless another folder of fixtures/ is named (fixtures/node-services:
+ * a blob server and a balancer, for `pnpm start:node`).
+ */
+export async function scratchRoot(
+  migrations?: { database: string; files: Record<string, string> },
+  services = 'services',
+): Promise<ScratchRoot> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'stack-test-'));
   // As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data folder inside.
   await chmod(root, 0o755);
-  await symlink(path.join(fixtures, 'services'), path.join(root, 'services'));
+  await symlink(path.join(fixtures, services), path.join(root, 'services'));
   if (migrations) {
     const dir = path.join(root, 'migrations', migrations.database);
     await mkdir(dir, { recursive: true });
