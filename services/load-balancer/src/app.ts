@@ -1,17 +1,26 @@
-// The load balancer as a Fastify app: the node registry, the ring, the health checks and the /blobs proxy of
-// docs/load-balancer.md on the service kit. It does not listen; server.ts does. Closing the app stops the
-// health checks and closes the upstream connection pools.
+// The load balancer as a Fastify app: the node registry, the ring, the health checks, the /blobs proxy that keeps
+// R copies of each blob, and the background rebalancer of docs/load-balancer.md on the service kit. It does not
+// listen; server.ts does. Closing the app stops the rebalancer and the health checks, then closes the upstream
+// connection pools.
+//
+// Every change of membership the rebalancer must act on asks it for a pass (it coalesces them): a node joined,
+// re-registered (restarted or moved), came back healthy, started draining or was removed, or a live node missed a
+// write. A node that goes down asks for none: its copies stay on stand-ins until it comes back (hinted handoff)
+// or is removed, as in Dynamo, instead of re-replicating everything on every brief outage.
 import type { Logger } from '@backend-rebase/logger';
 import { createService, type Service } from '@backend-rebase/service-kit';
+import { RegistryClusterView } from './cluster/cluster-view-adapter.js';
 import { HealthChecker } from './cluster/health-checker.js';
-import { NodeRegistry } from './cluster/node-registry.js';
+import { NodeRegistry, type MembershipEvent } from './cluster/node-registry.js';
 import type { LoadBalancerConfig } from './config.js';
 import { addLoadBalancerMetrics } from './metrics.js';
 import { BlobProxy } from './proxy/blob-proxy.js';
 import { Upstreams } from './proxy/upstreams.js';
 import { VersionClock } from './proxy/version-clock.js';
+import { Rebalancer } from './rebalance/rebalancer.js';
 import { blobRoutes } from './routes/blobs.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { rebalanceRoutes } from './routes/rebalance.js';
 import { ringRoutes } from './routes/ring.js';
 
 export type LoadBalancerAppConfig = Omit<LoadBalancerConfig, 'PORT' | 'HOST'>;
@@ -85,15 +94,33 @@ export async function buildApp(
     },
   });
   const metrics = addLoadBalancerMetrics(app.metrics.registry, registry);
+  const clock = new VersionClock(config.BALANCER_ID);
+  logger.info('version clock', { balancerId: config.BALANCER_ID, slot: clock.slot });
+  const rebalancer = new Rebalancer({
+    cluster: new RegistryClusterView(registry, upstreams, config.REPLICATION_FACTOR),
+    concurrency: config.REBALANCE_CONCURRENCY,
+    tombstoneTtlMs: config.TOMBSTONE_TTL,
+    intervalMs: config.REBALANCE_INTERVAL_MS,
+    internalToken: config.INTERNAL_TOKEN,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    logger,
+    metricsRegistry: app.metrics.registry,
+    now,
+  });
+  registry.onChange((event) => {
+    const trigger = rebalanceTrigger(event, registry);
+    if (trigger) rebalancer.request(trigger);
+  });
   const proxy = new BlobProxy({
     registry,
     upstreams,
     metrics,
-    clock: new VersionClock(config.BALANCER_ID),
+    clock,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
   });
 
   await app.register(nodeRoutes, { registry, checker, registrationClosed });
+  await app.register(rebalanceRoutes, { rebalancer });
   await app.register(ringRoutes, { registry, replicationFactor: config.REPLICATION_FACTOR });
   await app.register(blobRoutes, {
     registry,
@@ -103,9 +130,31 @@ export async function buildApp(
   });
 
   checker.start();
+  rebalancer.start();
   app.addHook('onClose', async () => {
+    await rebalancer.stop();
     await checker.stop();
     await upstreams.closeAll();
   });
   return app;
+}
+
+/** Why this change of membership needs a rebalancer pass, or undefined when it needs none. */
+function rebalanceTrigger(event: MembershipEvent, registry: NodeRegistry): string | undefined {
+  const { name } = event.node;
+  switch (event.type) {
+    case 'joined':
+      return `${name} joined`;
+    case 'moved':
+      return `${name} registered again`;
+    case 'draining':
+      return `${name} is draining`;
+    case 'left':
+      return `${name} was removed`;
+    case 'health':
+      return event.node.health.status === 'healthy' ? `${name} is healthy` : undefined;
+    case 'missed-write':
+      // A node that is down gets its writes when it is back (the 'health' trigger), not from passes meanwhile.
+      return registry.isHealthy(name) ? `${name} missed a write` : undefined;
+  }
 }

@@ -2,7 +2,9 @@
 // the balancer (as under `pnpm start`); blobs written through the balancer land on the node the ring names,
 // come back byte for byte with every stored header, and HEAD, DELETE, conditional and range requests pass
 // through. Last, one node is killed with SIGKILL: the health checks mark it unhealthy within their budget,
-// /internal/nodes shows it, and its blobs answer 503 naming it while the others' keep being served.
+// /internal/nodes shows it, and its blobs answer 503 naming it while the others' keep being served. The balancer
+// keeps one copy here (REPLICATION_FACTOR 1), so "the node the ring names" is one node; replication has its own
+// process tests.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,7 +25,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await scratchDir('e2e');
-  balancer = await startBalancer();
+  balancer = await startBalancer({ REPLICATION_FACTOR: 1, WRITE_QUORUM: 1 });
   nodes = await Promise.all(
     ['blob-1', 'blob-2', 'blob-3'].map((name) => spawnBlobNode(name, balancer.url, dataDir)),
   );

@@ -1,5 +1,6 @@
 // The registry and ring endpoints, in process: validation of every malformed registration, re-registration,
-// removal, the /internal guard, the course-mode window, and the ring as GET /internal/ring[/:id] shows it.
+// heartbeats, draining and removal (and the 410 a removed process gets), the /internal guard, the course-mode
+// window, and the ring as GET /internal/ring[/:id] shows it.
 // Nodes that must be healthy are stand-ins (startRecordingNode); nodes that must not are closed ports.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ringGoldenTable } from '@backend-rebase/data-structures/testing';
@@ -161,6 +162,9 @@ describe('POST /internal/nodes', () => {
       status: 'unhealthy',
       registeredAt: expect.any(String) as string,
       lastCheckAt: expect.any(String) as string,
+      bootId: null,
+      draining: false,
+      inSync: false,
     });
 
     const moved = await app.inject({
@@ -205,6 +209,116 @@ describe('GET and DELETE /internal/nodes', () => {
     const again = await app.inject({ method: 'DELETE', url: '/internal/nodes/blob-2' });
     expect(again.statusCode).toBe(404);
     expect(again.json<{ detail: string }>().detail).toContain('blob-2');
+  });
+});
+
+describe('heartbeats (bootId)', () => {
+  const announce = (app: RunningBalancer['app'], bootId: string, port = live.port) =>
+    app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      payload: { name: 'blob-1', destination: { host: '127.0.0.1', port }, bootId },
+    });
+
+  it('answers 200 to the same process again and changes nothing; another process starts over', async () => {
+    const { app } = await start();
+    const first = await announce(app, 'boot-1');
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toMatchObject({
+      bootId: 'boot-1',
+      status: 'healthy',
+      draining: false,
+      inSync: false,
+    });
+
+    const heartbeat = await announce(app, 'boot-1');
+    expect(heartbeat.statusCode).toBe(200);
+    expect(heartbeat.json()).toEqual(first.json()); // same registeredAt, not even probed again
+
+    const restarted = await announce(app, 'boot-2');
+    expect(restarted.statusCode).toBe(200);
+    const after = restarted.json<{ bootId: string; registeredAt: string; inSync: boolean }>();
+    expect(after.bootId).toBe('boot-2');
+    expect(Date.parse(after.registeredAt)).toBeGreaterThanOrEqual(
+      Date.parse(first.json<{ registeredAt: string }>().registeredAt),
+    );
+    expect(after.inSync).toBe(false);
+  });
+
+  it.each([
+    ['an empty bootId', ''],
+    ['a bootId of 101 characters', 'b'.repeat(101)],
+    ['a bootId that is a number', 7],
+  ])('refuses %s with a 400 problem naming it', async (_what, bootId) => {
+    const { app } = await start();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      payload: { name: 'blob-1', destination: { host: '127.0.0.1', port: live.port }, bootId },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ detail: string }>().detail).toContain('body/bootId');
+  });
+
+  it('answers 410 to the process that was removed, and takes the node back when it restarts', async () => {
+    const { app } = await start();
+    expect((await announce(app, 'boot-1', deadPort)).statusCode).toBe(201);
+    expect((await app.inject({ method: 'DELETE', url: '/internal/nodes/blob-1' })).statusCode).toBe(204);
+
+    const refused = await announce(app, 'boot-1', deadPort);
+    expect(refused.statusCode).toBe(410);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.json<{ detail: string }>().detail).toBe(
+      'blob-1 was removed with DELETE /internal/nodes/blob-1; it rejoins when it restarts',
+    );
+    expect((await app.inject({ url: '/internal/nodes' })).json()).toEqual({ data: [] });
+
+    const restarted = await announce(app, 'boot-2', deadPort);
+    expect(restarted.statusCode).toBe(201);
+    expect(restarted.json()).toMatchObject({ name: 'blob-1', bootId: 'boot-2' });
+  });
+});
+
+describe('DELETE /internal/nodes/:name of a healthy node', () => {
+  it('drains it: off the ring at once, still listed as draining, and a second DELETE is 204 again', async () => {
+    const { app } = await start();
+    for (const [name, port] of [
+      ['blob-1', live.port],
+      ['blob-2', deadPort],
+    ] as const) {
+      await app.inject({
+        method: 'POST',
+        url: '/internal/nodes',
+        payload: { name, destination: { host: '127.0.0.1', port }, bootId: `${name}-boot` },
+      });
+    }
+    expect((await app.inject({ method: 'DELETE', url: '/internal/nodes/blob-1' })).statusCode).toBe(204);
+    const listed = (await app.inject({ url: '/internal/nodes' })).json<{
+      data: Array<{ name: string; status: string; draining: boolean }>;
+    }>().data;
+    expect(listed.map(({ name, status, draining }) => ({ name, status, draining }))).toEqual([
+      { name: 'blob-1', status: 'healthy', draining: true },
+      { name: 'blob-2', status: 'unhealthy', draining: false },
+    ]);
+    const ring = (await app.inject({ url: '/internal/ring' })).json<{
+      replicationFactor: number;
+      data: Array<{ name: string }>;
+    }>();
+    expect(ring.data.map((n) => n.name)).toEqual(['blob-2']);
+    expect(ring.replicationFactor).toBe(1);
+    expect((await app.inject({ url: '/internal/ring/x' })).json()).toMatchObject({ nodes: ['blob-2'] });
+
+    // its heartbeats change nothing while it drains
+    const heartbeat = await app.inject({
+      method: 'POST',
+      url: '/internal/nodes',
+      payload: { name: 'blob-1', destination: { host: '127.0.0.1', port: live.port }, bootId: 'blob-1-boot' },
+    });
+    expect(heartbeat.statusCode).toBe(200);
+    expect(heartbeat.json()).toMatchObject({ draining: true });
+
+    expect((await app.inject({ method: 'DELETE', url: '/internal/nodes/blob-1' })).statusCode).toBe(204);
+    expect((await app.inject({ url: '/internal/nodes' })).json<{ data: unknown[] }>().data).toHaveLength(2);
   });
 });
 
@@ -288,7 +402,7 @@ describe('GET /internal/ring', () => {
     }
     for (const { id, hash, owners } of golden.cases.slice(0, 10)) {
       const response = await app.inject({ url: `/internal/ring/${encodeURIComponent(id)}` });
-      expect(response.json()).toEqual({ id, hash, nodes: owners.slice(0, 1), serving: [] });
+      expect(response.json()).toEqual({ id, hash, nodes: owners.slice(0, 2), serving: [] });
     }
     const ring = (await app.inject({ url: '/internal/ring' })).json<{
       pointsPerNode: number;
@@ -296,7 +410,7 @@ describe('GET /internal/ring', () => {
       data: Array<{ name: string; points: number; share: number; status: string }>;
     }>();
     expect(ring.pointsPerNode).toBe(160);
-    expect(ring.replicationFactor).toBe(1);
+    expect(ring.replicationFactor).toBe(2);
     expect(ring.data.map((n) => n.name)).toEqual(golden.nodes);
     expect(ring.data.reduce((sum, n) => sum + n.share, 0)).toBeCloseTo(1, 9);
     for (const node of ring.data) {
