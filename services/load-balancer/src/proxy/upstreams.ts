@@ -1,9 +1,12 @@
-// One keep-alive connection pool (undici Pool) per registered node, keyed by name and following the registry:
-// a node that moves gets a new pool at its new address, and a node that leaves has its pool closed, after the
-// requests in flight on it finish.
+// The connections to each registered node, keyed by name and following the registry: a keep-alive undici Pool
+// for reads and deletes, and a node:http Agent (http-agents.ts) for writes, which need `Expect: 100-continue`.
+// A node that moves gets new connections at its new address, and a node that leaves has its connections closed
+// after the requests in flight on them finish.
+import type { Agent } from 'node:http';
 import { Pool } from 'undici';
 import { hostForUrl } from '../cluster/node-address.js';
 import type { ClusterNode, NodeRegistry } from '../cluster/node-registry.js';
+import { HttpAgents } from './http-agents.js';
 
 export interface UpstreamOptions {
   connections: number;
@@ -13,21 +16,27 @@ export interface UpstreamOptions {
 
 export class Upstreams {
   private readonly pools = new Map<string, { origin: string; pool: Pool }>();
+  private readonly agents: HttpAgents;
 
   constructor(
     registry: NodeRegistry,
     private readonly options: UpstreamOptions,
   ) {
+    this.agents = new HttpAgents({ connections: options.connections });
     registry.onChange((event) => {
       if (event.type === 'left' || event.type === 'moved') this.drop(event.node.name);
     });
+  }
+
+  get connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs;
   }
 
   poolFor(node: ClusterNode): Pool {
     const origin = `http://${hostForUrl(node.host)}:${node.port}`;
     const existing = this.pools.get(node.name);
     if (existing?.origin === origin) return existing.pool;
-    if (existing) this.drop(node.name);
+    if (existing) this.dropPool(node.name);
     const pool = new Pool(origin, {
       connections: this.options.connections,
       connectTimeout: this.options.connectTimeoutMs,
@@ -37,13 +46,23 @@ export class Upstreams {
     return pool;
   }
 
+  agentFor(node: ClusterNode): Agent {
+    return this.agents.agentFor(node.name, `${hostForUrl(node.host)}:${node.port}`);
+  }
+
   async closeAll(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
+    this.agents.closeAll();
     await Promise.all(pools.map(({ pool }) => pool.close()));
   }
 
   private drop(name: string): void {
+    this.dropPool(name);
+    this.agents.drop(name);
+  }
+
+  private dropPool(name: string): void {
     const entry = this.pools.get(name);
     if (!entry) return;
     this.pools.delete(name);

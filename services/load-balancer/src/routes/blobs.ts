@@ -1,7 +1,9 @@
-// /blobs/:id — the blob API of docs/blob-service.md, proxied to the node the ring names (proxy/blob-proxy.ts
-// decides whom to ask). Every method and header of the contract passes through; other methods are 405 (the
-// kit's not-found handler, with an Allow header). Bodies stay streams: the scope's only content-type parser
-// hands the request stream over unread, whatever its type.
+// /blobs/:id — the blob API of docs/blob-service.md, proxied to the R nodes the ring names for the id
+// (proxy/blob-proxy.ts decides whom to ask and which answer to relay: writes and deletes go to every owner, or
+// its stand-in, and are acknowledged at WRITE_QUORUM; reads come from a node holding the newest version). Every
+// method and header of the contract passes through; other methods are 405 (the kit's not-found handler, with an
+// Allow header). Bodies stay streams: the scope's only content-type parser hands the request stream over unread,
+// whatever its type, and a write answered before its upload was read closes the connection.
 //
 // The id is checked here with the blob server's character rule, so the path that goes upstream is always
 // exactly `/blobs/<id>`: a decoded `%2F` or `..` can never turn into another path on the node. Its length is
@@ -44,17 +46,19 @@ const ANSWERS = blobAnswers({
 });
 const DESCRIBED: Record<BlobMethod, BlobMethodDescription> = {
   GET: {
-    summary: 'Read a blob from a node that holds it (X-Served-By names the node)',
+    summary: 'Read the newest version of a blob from a node that holds it (X-Served-By names the node)',
     response: ANSWERS.read,
   },
-  HEAD: { summary: "Read a blob's headers from a node that holds it", response: ANSWERS.read },
+  HEAD: { summary: "Read the newest version's headers from a node that holds it", response: ANSWERS.read },
   PUT: {
-    summary: 'Store a blob on the node that owns its id, stamped with X-Blob-Version',
+    summary:
+      'Store a blob on the R nodes that own its id (or stand-ins for those down), stamped with X-Blob-Version; acknowledged once WRITE_QUORUM stored it',
     response: ANSWERS.write,
   },
   POST: { summary: 'Store a blob, the same as PUT', response: ANSWERS.write },
   DELETE: {
-    summary: 'Delete a blob on the node that owns its id, stamped with X-Blob-Version',
+    summary:
+      'Delete a blob on the R nodes that own its id (or stand-ins), stamped with X-Blob-Version; acknowledged once WRITE_QUORUM applied it',
     response: ANSWERS.delete,
   },
 };
@@ -139,16 +143,20 @@ async function relay(outcome: Outcome, request: FastifyRequest, reply: FastifyRe
     reply.raw.destroy();
     return;
   }
+  // A write answered without reading its upload (a refusal, a conflict, too few nodes): close the connection
+  // rather than read the unwanted body, as a blob server does.
+  if ((request.method === 'PUT' || request.method === 'POST') && !request.raw.complete) {
+    reply.header('connection', 'close');
+  }
   if (outcome.kind === 'failed') throw new HttpProblem(outcome.status, outcome.detail);
-  const { response, node } = outcome;
-  reply.code(response.statusCode);
-  reply.headers(downstreamResponseHeaders(response.headers));
-  reply.header('x-served-by', node);
-  const status = response.statusCode;
-  if (request.method === 'HEAD' || status === 204 || status === 304) {
-    await response.body.dump();
+  const { answer } = outcome;
+  reply.code(answer.status);
+  reply.headers(downstreamResponseHeaders(answer.headers));
+  reply.header('x-served-by', answer.node);
+  if (request.method === 'HEAD' || answer.status === 204 || answer.status === 304) {
+    answer.discard();
     await reply.send();
     return;
   }
-  await reply.send(response.body);
+  await reply.send(answer.body);
 }

@@ -1,0 +1,77 @@
+// The shapes every path of the proxy hands back, and the few rules they share: what an answer from a node is
+// (status, headers, a body stream the route relays or discards), why a node gave none (unreachable, too slow,
+// broke off), which HTTP status each failure becomes, and how a version is read from an answer.
+import type { Readable } from 'node:stream';
+import { BLOB_VERSION_HEADER } from '@backend-rebase/blob-contract';
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+/** One node's answer. Its body must be relayed or discarded, so the connection can be reused. */
+export interface Answer {
+  node: string;
+  status: number;
+  headers: ResponseHeaders;
+  body: Readable;
+  discard(): void;
+}
+
+/** Why a node gave no answer: it could not be reached, it was too slow, or the exchange broke off. */
+export type FailureKind = 'unreachable' | 'timeout' | 'broken';
+
+export interface NodeFailure {
+  node: string;
+  failure: FailureKind;
+  reason: string;
+}
+
+/** What one request to one node came to. */
+export type Attempt =
+  { kind: 'answered'; answer: Answer } | ({ kind: 'failed' } & NodeFailure) | { kind: 'client-gone' };
+
+/** What the route relays. */
+export type Outcome =
+  | { kind: 'answered'; answer: Answer }
+  | { kind: 'failed'; status: 502 | 503 | 504; detail: string }
+  | { kind: 'client-gone' };
+
+/** The status for a set of failures: 504 if a node was too slow, 503 if none could be reached, else 502. */
+export function statusFor(failures: readonly FailureKind[]): 502 | 503 | 504 {
+  if (failures.includes('timeout')) return 504;
+  return failures.every((kind) => kind === 'unreachable') ? 503 : 502;
+}
+
+export const WHAT_HAPPENED: Record<FailureKind, string> = {
+  unreachable: 'could not be reached',
+  timeout: 'did not answer within UPSTREAM_TIMEOUT_MS',
+  broken: 'broke off the exchange',
+};
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+export function failureKind(error: unknown): FailureKind {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && UNREACHABLE.has(code)) return 'unreachable';
+  if (typeof code === 'string' && TIMEOUT.has(code)) return 'timeout';
+  return 'broken';
+}
+
+/** The X-Blob-Version of an answer, when it carries a valid one. */
+export function versionOf(headers: ResponseHeaders): number | undefined {
+  const value = headers[BLOB_VERSION_HEADER];
+  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value)) return undefined;
+  const version = Number(value);
+  return Number.isSafeInteger(version) ? version : undefined;
+}
+
+/** "a: reason; b: reason" for a problem's detail. */
+export function describeFailures(failures: readonly NodeFailure[]): string {
+  return failures.map(({ node, reason }) => `${node}: ${reason}`).join('; ');
+}
