@@ -117,6 +117,8 @@ export async function buildApp(
     metrics,
     clock,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    writeQuorum: config.WRITE_QUORUM,
+    rebalance: rebalancer,
   });
 
   await app.register(nodeRoutes, { registry, checker, registrationClosed });

@@ -77,13 +77,25 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** The blob server's real entry point, registering itself with `loadBalancerUrl`; resolves once it listens. */
+export interface SpawnOptions {
+  /** the port to listen on (a restart on the same address); default a free one */
+  port?: number;
+  /** more environment for the node, over the defaults below */
+  env?: Record<string, string>;
+}
+
+/**
+ * The blob server's real entry point, registering itself with `loadBalancerUrl` and announcing itself every
+ * 500 ms (so a restarted balancer knows it again quickly); resolves once it listens. Its data lives in
+ * `<dataDir>/<name>`, so spawning the same name again is a restart with the same blobs.
+ */
 export async function spawnBlobNode(
   name: string,
   loadBalancerUrl: string,
   dataDir: string,
+  options: SpawnOptions = {},
 ): Promise<BlobNode> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'src/server.ts'], {
     cwd: BLOB_SERVER_ROOT,
     env: {
@@ -95,7 +107,9 @@ export async function spawnBlobNode(
       FSYNC: 'false',
       LOAD_BALANCER_URL: loadBalancerUrl,
       ADVERTISED_HOST: '127.0.0.1',
+      HEARTBEAT_INTERVAL_MS: '500',
       LOG_LEVEL: 'warn',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -155,6 +169,9 @@ export interface NodeView {
   status: 'healthy' | 'unhealthy';
   registeredAt: string;
   lastCheckAt: string | null;
+  bootId: string | null;
+  draining: boolean;
+  inSync: boolean;
 }
 
 export async function listNodes(balancerUrl: string): Promise<NodeView[]> {
