@@ -1,5 +1,7 @@
 // The blob store's processes as the scenarios run them: blob servers (each on its own data folder, sized for
-// benchmarks, logging warnings only) and a load balancer with one node registered and healthy.
+// benchmarks, logging warnings only) and a load balancer with one node registered and healthy, keeping one
+// copy of each blob (REPLICATION_FACTOR=1: the replication scenario measures what a second copy costs).
+import type { ProcessHandle } from './process.js';
 import type { ScenarioContext } from './scenario.js';
 
 export interface BlobServerOptions {
@@ -18,10 +20,18 @@ export async function startBlobServer(
   ctx: ScenarioContext,
   options: BlobServerOptions = {},
 ): Promise<string> {
+  return (await startBlobNode(ctx, options)).url;
+}
+
+/** startBlobServer for a scenario that stops the node itself before the end (its process handle too). */
+export async function startBlobNode(
+  ctx: ScenarioContext,
+  options: BlobServerOptions = {},
+): Promise<{ url: string; handle: ProcessHandle }> {
   const port = await ctx.freePort();
   const url = `http://127.0.0.1:${port}`;
   const name = options.name ?? 'blob-server';
-  await ctx.startProcess({
+  const handle = await ctx.startProcess({
     name,
     script: 'services/blob-server/src/server.ts',
     env: {
@@ -38,7 +48,7 @@ export async function startBlobServer(
     },
     waitFor: `${url}/ready`,
   });
-  return url;
+  return { url, handle };
 }
 
 /** A load balancer with one blob server behind it; resolves once the node has registered and is healthy. */
@@ -48,7 +58,9 @@ export async function startBlobCluster(ctx: ScenarioContext): Promise<{ balancer
   const loadBalancer = await ctx.startProcess({
     name: 'load-balancer',
     script: 'services/load-balancer/src/server.ts',
-    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    // One node, so R is 1 whatever the setting; set anyway, since the scenarios on this cluster (lb-proxy,
+    // cache-hit) measure the single-copy proxy hop, which a default of R = 2 must not change when they add nodes.
+    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REPLICATION_FACTOR: '1' },
     waitFor: `${balancer}/health`,
   });
   const blobs = await startBlobServer(ctx, { name: 'bench-1', loadBalancerUrl: balancer });
