@@ -38,7 +38,7 @@ export interface RebalanceProgress {
   copied: number;
   removed: number;
   errors: number;
-  /** ids whose newest version had fewer than R copies on their owners, in the last finished pass */
+  /** ids whose newest version fewer than R nodes held (owners or not), in the last finished pass */
   underReplicated: number;
 }
 
