@@ -1,6 +1,6 @@
 // The app every service starts from: a Fastify instance with the TypeBox type provider and the conventions of
 // docs/operations.md already wired — request ids, problem+json errors, /health and /ready, /metrics, the
-// OpenAPI docs at /docs and the /internal/ guard. It does not listen (see runService), so tests use inject()
+// OpenAPI docs at /docs, the /internal/ guard and `Expect: 100-continue`. It does not listen (see runService), so tests use inject()
 // or listen on port 0. Add routes to the returned app, or register route plugins on it; both show up in /docs.
 import type { Logger } from '@backend-rebase/logger';
 import { toPinoLogger } from '@backend-rebase/logger';
@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { addDocs } from './docs.js';
 import { drainOnClose } from './draining.js';
 import { answerErrorsWithProblems, clientErrors, frameworkErrors } from './errors.js';
+import { handleExpectContinue } from './expect-continue.js';
 import { addHealthRoutes, type ReadinessCheck } from './health.js';
 import { guardInternalRoutes } from './internal-guard.js';
 import { addMetrics } from './metrics.js';
@@ -61,6 +62,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   logEachRequest(app);
   const isDraining = drainOnClose(app);
   guardInternalRoutes(app, options.internalToken);
+  // After the guard and the shutdown check: a request they refuse gets no 100, so its body is never sent.
+  handleExpectContinue(app);
   answerErrorsWithProblems(app);
   // The docs plugin only sees routes added after it, so it comes before any route, the kit's own included.
   await addDocs(app, { title: options.name, version: options.version ?? '0.0.0' });

@@ -17,6 +17,7 @@ export {
 } from './problem.js';
 export { forwardHeaders, REQUEST_ID_HEADER } from './request-id.js';
 export { acceptRawBodies } from './raw-bodies.js';
+export { sendContinue } from './expect-continue.js';
 export { isLoopback } from './internal-guard.js';
 export type { ReadinessCheck } from './health.js';
 export type { FastifyPluginAsyncTypebox, FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
