@@ -1,5 +1,8 @@
 // The blob server as a Fastify app: opens (warms up) the store under DATA_DIR, then serves the contract of
-// docs/blob-service.md on the service kit. It does not listen; server.ts does.
+// docs/blob-service.md on the service kit. It does not listen; server.ts does. A standalone node (no
+// LOAD_BALANCER_URL) drops tombstones past TOMBSTONE_TTL, at warm-up and in a periodic sweep; a node in a
+// cluster keeps every tombstone until the load balancer purges it, because only the balancer knows when every
+// replica holds the delete (a replica that missed it would otherwise bring the blob back).
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
@@ -22,6 +25,7 @@ export type BlobAppConfig = Pick<
   | 'FSYNC'
   | 'TOMBSTONE_TTL'
   | 'INTERNAL_TOKEN'
+  | 'LOAD_BALANCER_URL'
 >;
 
 export interface BlobAppDependencies {
@@ -37,13 +41,14 @@ export async function buildApp(
   { logger, now }: BlobAppDependencies,
 ): Promise<Service> {
   const started = performance.now();
+  const standalone = config.LOAD_BALANCER_URL === undefined;
   const store = await BlobStore.open({
     dataDir: config.DATA_DIR,
     quotaBytes: config.MAX_DISK_QUOTA,
     maxBlobsInFolder: config.MAX_BLOBS_IN_FOLDER,
     maxIdLength: config.MAX_ID_LENGTH,
     fsync: config.FSYNC,
-    tombstoneTtlMs: config.TOMBSTONE_TTL,
+    tombstoneTtlMs: standalone ? config.TOMBSTONE_TTL : undefined,
     logger,
     now,
   });
@@ -75,16 +80,18 @@ export async function buildApp(
   });
   await app.register(internalBlobRoutes, { store, maxIdLength: config.MAX_ID_LENGTH });
 
-  const sweep = setInterval(
-    () => {
-      store.expireTombstones().then(
-        (removed) => removed > 0 && logger.info('expired tombstones removed', { removed }),
-        (error: unknown) => logger.error('expiring tombstones failed', { err: error }),
-      );
-    },
-    Math.min(config.TOMBSTONE_TTL, HOUR),
-  );
-  sweep.unref();
-  app.addHook('onClose', () => clearInterval(sweep));
+  if (standalone) {
+    const sweep = setInterval(
+      () => {
+        store.expireTombstones().then(
+          (removed) => removed > 0 && logger.info('expired tombstones removed', { removed }),
+          (error: unknown) => logger.error('expiring tombstones failed', { err: error }),
+        );
+      },
+      Math.min(config.TOMBSTONE_TTL, HOUR),
+    );
+    sweep.unref();
+    app.addHook('onClose', () => clearInterval(sweep));
+  }
   return app;
 }

@@ -1,7 +1,14 @@
 // The blob server's settings, from the environment (and .env), with the defaults of docs/blob-service.md.
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { Env, Type, loadConfigOrExit, type StaticDecode } from '@backend-rebase/service-kit';
+import {
+  ConfigError,
+  Env,
+  Type,
+  loadConfig,
+  type LoadConfigOptions,
+  type StaticDecode,
+} from '@backend-rebase/service-kit';
 
 /** The machine's host name as a node name (1..50 of A-Z a-z 0-9 _ -): unique per container under compose. */
 function defaultNodeName(): string {
@@ -32,6 +39,7 @@ export const BlobServerSettings = Type.Object({
   FSYNC: Env.boolean(true),
   TOMBSTONE_TTL: Env.duration('7d'),
   LOAD_BALANCER_URL: Type.Optional(Env.url()),
+  HEARTBEAT_INTERVAL_MS: Env.integer(10_000, { minimum: 100 }),
   /** default: the machine's host name */
   ADVERTISED_HOST: Type.Optional(
     Type.String({
@@ -44,11 +52,32 @@ export const BlobServerSettings = Type.Object({
 
 export type BlobServerConfig = StaticDecode<typeof BlobServerSettings> & { DATA_DIR: string };
 
+/** A delete must outlive a node's short absence, or a replica that missed it could bring the blob back. */
+export const MIN_TOMBSTONE_TTL_MS = 60_000;
+
 /** The settings with DATA_DIR resolved (relative paths from the working directory). */
 export function withDataDir(settings: StaticDecode<typeof BlobServerSettings>): BlobServerConfig {
   return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR ?? path.join('data', settings.NODE_NAME)) };
 }
 
+/** loadConfig, and the rules it cannot express: throws a ConfigError naming each one broken. */
+export function blobServerConfig(options?: LoadConfigOptions): BlobServerConfig {
+  const settings = loadConfig(BlobServerSettings, options);
+  if (settings.TOMBSTONE_TTL < MIN_TOMBSTONE_TTL_MS) {
+    throw new ConfigError([
+      `TOMBSTONE_TTL must be at least 1m, got ${settings.TOMBSTONE_TTL}ms: a delete must outlive a node's short absence`,
+    ]);
+  }
+  return withDataDir(settings);
+}
+
+/** For the entry file: a configuration error is a message and exit 1, not a stack trace. */
 export function loadBlobServerConfig(): BlobServerConfig {
-  return withDataDir(loadConfigOrExit(BlobServerSettings));
+  try {
+    return blobServerConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }

@@ -229,9 +229,16 @@ describe('kill -9 while uploads are streaming', () => {
     };
     const server = await spawnBlobServer(env);
     await eventually(() => Promise.resolve(registrations.length > 0), 'the registration');
-    expect(registrations).toEqual([
-      { url: '/internal/nodes', body: { name: 'test-node', destination: { host: '127.0.0.1', port } } },
-    ]);
+    expect(registrations[0]).toEqual({
+      url: '/internal/nodes',
+      body: {
+        name: 'test-node',
+        destination: { host: '127.0.0.1', port },
+        bootId: expect.stringMatching(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+        ) as string,
+      },
+    });
 
     // Uploads that will never finish: their bodies stop halfway.
     const stalled = Array.from({ length: 4 }, (_, index) => {

@@ -1,7 +1,10 @@
 // /blobs/:id — the public API of docs/blob-service.md. Everything a write can be refused for is checked
-// from the request line and headers, in the contract's order (id, Content-Length, stored headers, size, quota),
-// before the body is read; the body is then streamed to the store, never held whole in memory. Reads stream
-// the record from one open file, so a concurrent replacement never mixes two versions.
+// from the request line and headers (id, Content-Length, stored headers, size, then in the store the version,
+// preconditions, quota and folder) before the body is read; only then is a client that sent
+// `Expect: 100-continue` told to send it, so a refused upload is never transferred. The body is then streamed
+// to the store, never held whole in memory. Reads stream the record from one open file, so a concurrent
+// replacement never mixes two versions. A deleted blob's 404 carries the delete's version, so a caller
+// comparing replicas can tell a newer delete from a copy that is missing.
 import { createReadStream } from 'node:fs';
 import {
   BLOB_VERSION_HEADER as VERSION_HEADER,
@@ -13,6 +16,8 @@ import type { Readable } from 'node:stream';
 import {
   acceptRawBodies,
   HttpProblem,
+  ProblemSchema,
+  sendContinue,
   Type,
   type FastifyPluginCallbackTypebox,
 } from '@backend-rebase/service-kit';
@@ -30,6 +35,8 @@ import {
   IncompleteBodyError,
   PreconditionFailedError,
   QuotaExceededError,
+  VersionConflictError,
+  VersionTooFarAheadError,
 } from '../storage/errors.js';
 
 export interface BlobRoutesOptions extends StoredHeaderLimits {
@@ -40,6 +47,21 @@ export interface BlobRoutesOptions extends StoredHeaderLimits {
 }
 
 const ANSWERS = blobAnswers();
+const VERSION_DESCRIPTION = { description: 'the version stored now (an integer)' };
+const CONFLICT = {
+  description:
+    'Conflict: the stored version is newer, or the same version is stored as the other kind (data or a delete); nothing changed',
+  headers: { [VERSION_HEADER]: Type.String(VERSION_DESCRIPTION) },
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+};
+const NOT_FOUND = {
+  description:
+    'Not Found: no such blob. When the id was deleted, X-Blob-Version carries the version of the delete',
+  headers: {
+    [VERSION_HEADER]: Type.String({ description: "the delete's version; absent when the id is unknown" }),
+  },
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+};
 
 export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
   const { store, metrics } = options;
@@ -78,7 +100,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       );
     }
     const body = (request.body as Readable | undefined) ?? request.raw;
-    const outcome = await refusalsAsProblems(() =>
+    const outcome = await refusalsAsProblems(reply, () =>
       store.write({
         id,
         headers,
@@ -88,12 +110,13 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
         version: versionOf(request.headers),
         precondition: writePrecondition(request.headers),
         expectedMd5: expectedMd5Of(request.headers),
+        beforeBody: () => sendContinue(request),
       }),
     );
     const { entry } = outcome;
-    if (outcome.status !== 'stale') metrics.written(entry.size);
-    const etag = entry.deleted ? null : etagOf(entry.md5);
-    if (etag !== null) reply.header('etag', etag);
+    if (outcome.status !== 'unchanged') metrics.written(entry.size);
+    const etag = etagOf(entry.md5);
+    reply.header('etag', etag);
     reply.header(VERSION_HEADER, String(entry.version));
     await reply.code(outcome.status === 'created' ? 201 : 200).send({ id, size: entry.size, etag });
   };
@@ -102,17 +125,32 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     tags: ['blobs'],
     summary,
     params: Params,
-    response: ANSWERS.write,
+    response: { ...ANSWERS.write, 409: CONFLICT },
   });
-  app.put('/blobs/:id', { schema: writeSchema('Store a blob (upsert)') }, write);
-  app.post('/blobs/:id', { schema: writeSchema('Store a blob (upsert), the same as PUT') }, write);
+  // `100 Continue` is sent by the store's beforeBody, once every check from the headers has passed.
+  const writeConfig = { deferContinue: true };
+  app.put('/blobs/:id', { schema: writeSchema('Store a blob (upsert)'), config: writeConfig }, write);
+  app.post(
+    '/blobs/:id',
+    { schema: writeSchema('Store a blob (upsert), the same as PUT'), config: writeConfig },
+    write,
+  );
 
   const read = (withBody: boolean) =>
     async function (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<void> {
       const { id } = request.params;
-      const blob = await store.openBlob(id);
-      if (!blob) throw new HttpProblem(404, `there is no blob with id ${JSON.stringify(id)}`);
-      const { fd, metadata, bodyOffset, bodyStart } = blob;
+      const found = await store.read(id);
+      if (found.status === 'tombstone') {
+        reply.header(VERSION_HEADER, String(found.version));
+        throw new HttpProblem(
+          404,
+          `the blob with id ${JSON.stringify(id)} was deleted (X-Blob-Version ${found.version})`,
+        );
+      }
+      if (found.status === 'absent') {
+        throw new HttpProblem(404, `there is no blob with id ${JSON.stringify(id)}`);
+      }
+      const { fd, metadata, bodyOffset, bodyStart } = found.blob;
       let handedOver = false;
       try {
         const etag = etagOf(metadata.md5);
@@ -163,7 +201,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     tags: ['blobs'],
     summary,
     params: Params,
-    response: ANSWERS.read,
+    response: { ...ANSWERS.read, 404: NOT_FOUND },
   });
   app.get('/blobs/:id', { schema: readSchema('Read a blob'), exposeHeadRoute: false }, read(true));
   app.head(
@@ -182,11 +220,11 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
         tags: ['blobs'],
         summary: 'Delete a blob',
         params: Params,
-        response: ANSWERS.delete,
+        response: { ...ANSWERS.delete, 409: CONFLICT },
       },
     },
     async (request, reply) => {
-      const outcome = await refusalsAsProblems(() =>
+      const outcome = await refusalsAsProblems(reply, () =>
         store.delete({
           id: request.params.id,
           version: versionOf(request.headers),
@@ -216,10 +254,23 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
 };
 
 /** Turns the store's refusals into the contract's status codes. */
-async function refusalsAsProblems<T>(action: () => Promise<T>): Promise<T> {
+async function refusalsAsProblems<T>(reply: FastifyReply, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
+    if (error instanceof VersionConflictError) {
+      reply.header(VERSION_HEADER, String(error.storedVersion));
+      throw new HttpProblem(409, conflictDetail(error), {
+        storedVersion: error.storedVersion,
+        storedDeleted: error.storedKind === 'tombstone',
+      });
+    }
+    if (error instanceof VersionTooFarAheadError) {
+      throw new HttpProblem(
+        400,
+        `X-Blob-Version ${error.version} is more than 24 hours ahead of this node's clock: at most ${error.limit} (microseconds since the epoch) is accepted now`,
+      );
+    }
     if (error instanceof QuotaExceededError) {
       throw new HttpProblem(
         507,
@@ -243,4 +294,12 @@ async function refusalsAsProblems<T>(action: () => Promise<T>): Promise<T> {
       throw new HttpProblem(400, `${error.message}; nothing was stored`);
     throw error;
   }
+}
+
+function conflictDetail({ version, kind, storedVersion, storedKind }: VersionConflictError): string {
+  const what = (recordKind: 'data' | 'tombstone') => (recordKind === 'data' ? 'a write' : 'a delete');
+  if (version === storedVersion) {
+    return `X-Blob-Version ${version} is stored already as ${what(storedKind)}, and this is ${what(kind)}; nothing changed`;
+  }
+  return `X-Blob-Version ${version} is older than the stored version ${storedVersion} (${what(storedKind)}); nothing changed`;
 }

@@ -1,7 +1,10 @@
 // What the node holds, in memory: one entry per record on disk (blobs and tombstones), rebuilt from the files
 // at warm-up and kept in step by every commit. It answers "is there such a blob" without touching the disk,
 // counts live blobs, and pages through every id in byte order for /internal/blobs. Paging is by key (the last
-// id seen), so a page boundary never skips or repeats an id that exists throughout, whatever else changes.
+// id seen), so a page boundary never skips or repeats an id that exists throughout, whatever else changes; the
+// ids are kept sorted as they come and go (sorted-ids.ts), so a page never sorts the whole index.
+import { SortedIds } from './sorted-ids.js';
+
 export interface IndexEntry {
   /** body bytes */
   size: number;
@@ -10,6 +13,7 @@ export interface IndexEntry {
   /** hex MD5 of the body; empty for a tombstone */
   md5: string;
   version: number;
+  /** when this node stored the record, milliseconds since the epoch */
   modified: number;
   deleted: boolean;
 }
@@ -17,8 +21,7 @@ export interface IndexEntry {
 export class BlobIndex {
   readonly #entries = new Map<string, IndexEntry>();
   #liveBlobs = 0;
-  /** All ids in sorted order, rebuilt on the next listing after an id was added or removed. */
-  #sortedIds: string[] | undefined = [];
+  readonly #sortedIds = new SortedIds();
 
   get(id: string): IndexEntry | undefined {
     return this.#entries.get(id);
@@ -32,7 +35,7 @@ export class BlobIndex {
 
   set(id: string, entry: IndexEntry): void {
     const previous = this.#entries.get(id);
-    if (previous === undefined) this.#sortedIds = undefined;
+    if (previous === undefined) this.#sortedIds.add(id);
     this.#liveBlobs += Number(!entry.deleted) - Number(previous !== undefined && !previous.deleted);
     this.#entries.set(id, entry);
   }
@@ -42,7 +45,7 @@ export class BlobIndex {
     if (previous === undefined) return;
     this.#liveBlobs -= Number(!previous.deleted);
     this.#entries.delete(id);
-    this.#sortedIds = undefined;
+    this.#sortedIds.delete(id);
   }
 
   /** Live blobs, tombstones excluded. */
@@ -60,28 +63,8 @@ export class BlobIndex {
     cursor: string | undefined,
     limit: number,
   ): { entries: Array<[string, IndexEntry]>; next: string | null } {
-    this.#sortedIds ??= [...this.#entries.keys()].sort(byBytes);
-    const ids = this.#sortedIds;
-    const start = cursor === undefined ? 0 : firstAfter(ids, cursor);
-    const pageIds = ids.slice(start, start + limit);
-    const entries = pageIds.map((id): [string, IndexEntry] => [id, this.#entries.get(id) as IndexEntry]);
-    const last = pageIds.at(-1);
-    return { entries, next: start + limit < ids.length && last !== undefined ? last : null };
+    const { ids, more } = this.#sortedIds.page(cursor, limit);
+    const entries = ids.map((id): [string, IndexEntry] => [id, this.#entries.get(id) as IndexEntry]);
+    return { entries, next: more ? (ids.at(-1) ?? null) : null };
   }
-}
-
-// Ids are ASCII, so UTF-16 code unit order is byte order.
-function byBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function firstAfter(sorted: string[], cursor: string): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((sorted[middle] as string) <= cursor) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

@@ -7,9 +7,12 @@
 // answers. So an acknowledged write survives a crash, a reader sees the old record or the new one, and a
 // failed or aborted upload leaves nothing but a temp file, which the next start-up removes.
 //
-// Versions order writes and deletes of one id: one whose version is not above the stored one changes nothing.
-// Deletes leave tombstones (records without a body) that are kept for `tombstoneTtlMs`, so a late write of an
-// older version cannot bring a deleted blob back.
+// Versions order the writes and deletes of one id (version-rules.ts): a newer one is applied, the same one
+// again is a retry that changes nothing, anything else is a conflict. They are judged before the body is read
+// (so a refused upload is never received) and again at commit, where a concurrent change may have landed.
+// Deletes leave tombstones (records without a body) so a late write of an older version cannot bring a deleted
+// blob back. A standalone node drops them after `tombstoneTtlMs`; in a cluster the node keeps them until the
+// load balancer purges them, since only it knows when every replica holds the delete.
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -25,6 +28,7 @@ import {
   PreconditionFailedError,
   QuotaExceededError,
 } from './errors.js';
+import { checkVersionLead, judgeVersion, type RecordKind, type VersionVerdict } from './version-rules.js';
 import { FolderCounts } from './folder-counts.js';
 import { invalidIdReason } from '@backend-rebase/blob-contract';
 import { folderOf } from './ids.js';
@@ -47,7 +51,8 @@ export interface BlobStoreOptions {
   /** only ids up to this long are loaded at warm-up; others are foreign files */
   maxIdLength: number;
   fsync: boolean;
-  tombstoneTtlMs: number;
+  /** how long tombstones are kept; undefined: until purged (in a cluster, the load balancer reclaims them) */
+  tombstoneTtlMs?: number;
   logger: Logger;
   /** milliseconds since the epoch; tests move time forward */
   now?: () => number;
@@ -69,12 +74,14 @@ export interface WriteRequest {
   precondition?: Precondition;
   /** hex MD5 the body must have (Content-MD5) */
   expectedMd5?: string;
+  /** called once every check that needs no body has passed, just before the body is read */
+  beforeBody?: () => void;
 }
 
 export type WriteOutcome =
   | { status: 'created' | 'replaced'; entry: IndexEntry }
-  /** the stored version is newer or equal: nothing changed */
-  | { status: 'stale'; entry: IndexEntry };
+  /** a retry: this very version is stored already, and nothing changed */
+  | { status: 'unchanged'; entry: IndexEntry };
 
 export interface DeleteRequest {
   id: string;
@@ -83,7 +90,20 @@ export interface DeleteRequest {
 }
 
 export type DeleteOutcome =
-  { status: 'deleted'; version: number } | { status: 'absent' } | { status: 'stale'; version: number };
+  | { status: 'deleted'; version: number }
+  /** a retry of a delete, or an unversioned delete of a tombstone: nothing changed */
+  | { status: 'unchanged'; version: number }
+  /** an unversioned delete of an id the node has never held (or no longer holds): nothing changed */
+  | { status: 'absent' };
+
+export type PurgeOutcome =
+  | { status: 'purged' }
+  | { status: 'absent' }
+  /** another version is stored: nothing changed */
+  | { status: 'other'; version: number };
+
+export type ReadOutcome =
+  { status: 'blob'; blob: OpenBlob } | { status: 'tombstone'; version: number } | { status: 'absent' };
 
 export interface OpenBlob extends OpenedRecord {
   /** open on the record; whoever receives it closes it (or hands it to a stream that does) */
@@ -116,7 +136,7 @@ export class BlobStore {
 
   /**
    * Opens the store: removes leftover temp files, then rebuilds usage, folder counts and the index from the
-   * records on disk, dropping tombstones past their time. Resolves when the store can serve.
+   * records on disk, dropping tombstones past their time (standalone only). Resolves when the store can serve.
    */
   static async open(options: BlobStoreOptions): Promise<BlobStore> {
     const store = new BlobStore(options);
@@ -142,42 +162,44 @@ export class BlobStore {
   }
 
   /**
-   * Opens the live blob for reading; undefined when there is none. The record is read through one open file,
-   * so a concurrent replacement cannot mix two versions.
+   * Opens the live blob for reading, or says it is a tombstone (with its version) or absent. The record is read
+   * through one open file, so a concurrent replacement cannot mix two versions.
    */
-  async openBlob(id: string): Promise<OpenBlob | undefined> {
-    if (!this.#index.live(id)) return undefined;
+  async read(id: string): Promise<ReadOutcome> {
+    const entry = this.#index.get(id);
+    if (entry === undefined) return { status: 'absent' };
+    if (entry.deleted) return { status: 'tombstone', version: entry.version };
     let fd: number;
     try {
       fd = await openFile(this.#recordPath(id), 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Purged or expired since the index was read.
+      const now = this.#index.get(id);
+      return now?.deleted ? { status: 'tombstone', version: now.version } : { status: 'absent' };
     }
     try {
       const record = await readHeader(fd, id);
-      if (!record.metadata.deleted) return { fd, ...record };
+      if (!record.metadata.deleted) return { status: 'blob', blob: { fd, ...record } };
+      await closeFile(fd);
+      return { status: 'tombstone', version: record.metadata.version };
     } catch (error) {
       await closeFile(fd);
       throw error;
     }
-    await closeFile(fd);
-    return undefined;
   }
 
   /**
-   * Stores a blob. Quota, folder space, preconditions and versions are checked before the body is read and
-   * again at commit; a refusal is thrown as one of errors.ts.
+   * Stores a blob. The version, preconditions, quota and folder space are checked before the body is read and
+   * the version and preconditions again at commit; a refusal is thrown as one of errors.ts.
    */
   async write(request: WriteRequest): Promise<WriteOutcome> {
     const { id } = request;
     const folder = folderOf(id);
     const current = this.#index.get(id);
     const live = current?.deleted === false ? current : undefined;
-    const refusal = request.precondition?.(live);
-    if (refusal !== undefined) throw new PreconditionFailedError(refusal);
-    if (current && request.version !== undefined && request.version <= current.version) {
-      return { status: 'stale', entry: current };
+    if (this.#judge(current, request, 'data') === 'retry') {
+      return { status: 'unchanged', entry: current as IndexEntry };
     }
     // A write that will add a file holds a slot in its folder; concurrent writers of one new id share the
     // first one's. The commit fills the slot, gives it back (another writer made the file first), or takes one
@@ -198,11 +220,12 @@ export class BlobStore {
         headers: request.headers,
         deleted: false,
       });
+      request.beforeBody?.();
       const md5 = await receiveBody(fd, slot, request);
       const opened = fd;
       return await this.#locks.run(id, async () => {
         const outcome = await this.#commit(opened, temp, slot, request, md5, folder, folderSlot);
-        committed = outcome.status !== 'stale';
+        committed = outcome.status !== 'unchanged';
         return outcome;
       });
     } finally {
@@ -215,18 +238,22 @@ export class BlobStore {
     }
   }
 
-  /** Deletes a blob, leaving a tombstone. Unversioned deletes of what is not there change nothing. */
+  /**
+   * Deletes a blob, leaving a tombstone. An unversioned delete of an id without a record changes nothing, and
+   * leaves nothing.
+   */
   async delete(request: DeleteRequest): Promise<DeleteOutcome> {
     return this.#locks.run(request.id, async () => {
       const { id } = request;
       const current = this.#index.get(id);
       const live = current?.deleted === false ? current : undefined;
-      const refusal = request.precondition?.(live);
-      if (refusal !== undefined) throw new PreconditionFailedError(refusal);
-      if (current && request.version !== undefined && request.version <= current.version) {
-        return { status: 'stale', version: current.version };
+      if (this.#judge(current, request, 'tombstone') === 'retry') {
+        return { status: 'unchanged', version: (current as IndexEntry).version };
       }
-      if (request.version === undefined && live === undefined) return { status: 'absent' };
+      if (request.version === undefined) {
+        if (current === undefined) return { status: 'absent' };
+        if (current.deleted) return { status: 'unchanged', version: current.version };
+      }
 
       const folder = folderOf(id);
       if (current === undefined) this.#reserve(0, 0, folder);
@@ -269,9 +296,24 @@ export class BlobStore {
     });
   }
 
-  /** Removes tombstones older than the TTL; returns how many. */
+  /**
+   * Removes the record of `id` if it holds exactly `version`, data or tombstone, leaving nothing behind: its
+   * quota and its folder slot are free again. Durable once it resolves.
+   */
+  async purge(id: string, version: number): Promise<PurgeOutcome> {
+    return this.#locks.run(id, async () => {
+      const current = this.#index.get(id);
+      if (current === undefined) return { status: 'absent' };
+      if (current.version !== version) return { status: 'other', version: current.version };
+      await this.#remove(id, current);
+      return { status: 'purged' };
+    });
+  }
+
+  /** Removes tombstones older than the TTL; returns how many. Never in a cluster (no TTL): see the top. */
   async expireTombstones(): Promise<number> {
-    const cutoff = this.#now() - this.#options.tombstoneTtlMs;
+    const cutoff = this.#tombstoneCutoff();
+    if (cutoff === undefined) return 0;
     const expired = [...this.#index.entries()]
       .filter(([, entry]) => entry.deleted && entry.modified < cutoff)
       .map(([id]) => id);
@@ -280,13 +322,44 @@ export class BlobStore {
       await this.#locks.run(id, async () => {
         const entry = this.#index.get(id);
         if (!entry?.deleted || entry.modified >= cutoff) return;
-        await rm(this.#recordPath(id), { force: true });
-        this.#index.delete(id);
-        this.#folders.remove(folderOf(id));
+        await this.#remove(id, entry);
         removed += 1;
       });
     }
     return removed;
+  }
+
+  /**
+   * Whether a versioned change must be applied or is a retry (a conflict, a version too far ahead and a failed
+   * precondition are thrown). A retry skips the preconditions: it was applied when they held.
+   */
+  #judge(
+    current: IndexEntry | undefined,
+    request: { version?: number; precondition?: Precondition },
+    kind: RecordKind,
+  ): VersionVerdict {
+    if (request.version !== undefined) {
+      checkVersionLead(request.version, this.#now());
+      if (judgeVersion(current, request.version, kind) === 'retry') return 'retry';
+    }
+    const refusal = request.precondition?.(current?.deleted === false ? current : undefined);
+    if (refusal !== undefined) throw new PreconditionFailedError(refusal);
+    return 'apply';
+  }
+
+  /** Deletes the record of `id` from disk (durably) and from the index, freeing its quota and folder slot. */
+  async #remove(id: string, entry: IndexEntry): Promise<void> {
+    const folder = folderOf(id);
+    await rm(this.#recordPath(id), { force: true });
+    await syncFolder(path.join(this.#blobsDir, folder), this.#options.fsync);
+    this.#index.delete(id);
+    this.#folders.remove(folder);
+    this.#quota.adjust(-entry.charged);
+  }
+
+  #tombstoneCutoff(): number | undefined {
+    const ttl = this.#options.tombstoneTtlMs;
+    return ttl === undefined ? undefined : this.#now() - ttl;
   }
 
   #reserve(bytes: number, credit: number, newFileIn: string | undefined): void {
@@ -311,11 +384,10 @@ export class BlobStore {
     const { id } = request;
     const current = this.#index.get(id);
     const live = current?.deleted === false ? current : undefined;
-    if (current && request.version !== undefined && request.version <= current.version) {
-      return { status: 'stale', entry: current };
+    // A concurrent change may have landed while the body was arriving.
+    if (this.#judge(current, request, 'data') === 'retry') {
+      return { status: 'unchanged', entry: current as IndexEntry };
     }
-    const refusal = request.precondition?.(live);
-    if (refusal !== undefined) throw new PreconditionFailedError(refusal);
     if (current !== undefined && folderSlot.held) {
       this.#dropSlot(id, folder, false);
       folderSlot.held = false;
@@ -394,7 +466,7 @@ export class BlobStore {
     await rm(this.#tmpDir, { recursive: true, force: true });
     await mkdir(this.#tmpDir, { recursive: true });
     await mkdir(this.#blobsDir, { recursive: true });
-    const cutoff = this.#now() - this.#options.tombstoneTtlMs;
+    const cutoff = this.#tombstoneCutoff();
     const scratch = Buffer.allocUnsafe(4096);
     for (const top of hexFolders(this.#blobsDir, 1)) {
       for (const leaf of hexFolders(path.join(this.#blobsDir, top), 2)) {
@@ -407,7 +479,7 @@ export class BlobStore {
     }
   }
 
-  #load(folder: string, name: string, tombstoneCutoff: number, scratch: Buffer): void {
+  #load(folder: string, name: string, tombstoneCutoff: number | undefined, scratch: Buffer): void {
     const file = path.join(this.#blobsDir, folder, name);
     if (invalidIdReason(name, this.#options.maxIdLength) !== undefined || folderOf(name) !== folder) {
       this.#options.logger.warn('ignoring a file that is not a blob record', { file });
@@ -421,7 +493,7 @@ export class BlobStore {
       this.#options.logger.error('ignoring a corrupt blob record', { file, reason: error.message });
       return;
     }
-    if (metadata.deleted && metadata.modified < tombstoneCutoff) {
+    if (metadata.deleted && tombstoneCutoff !== undefined && metadata.modified < tombstoneCutoff) {
       rmSync(file, { force: true });
       this.#folders.remove(folder);
       return;

@@ -44,3 +44,25 @@ export class IncompleteBodyError extends Error {
     super(`the upload ended after ${received} of ${expected} bytes`);
   }
 }
+
+/** A versioned change that is older than the stored record, or of the other kind at the same version. */
+export class VersionConflictError extends Error {
+  constructor(
+    readonly version: number,
+    readonly kind: 'data' | 'tombstone',
+    readonly storedVersion: number,
+    readonly storedKind: 'data' | 'tombstone',
+  ) {
+    super(`version ${version} (${kind}) conflicts with the stored version ${storedVersion} (${storedKind})`);
+  }
+}
+
+export class VersionTooFarAheadError extends Error {
+  constructor(
+    readonly version: number,
+    /** the highest version accepted now, in microseconds since the epoch */
+    readonly limit: number,
+  ) {
+    super(`version ${version} is more than a day ahead of the node's clock (at most ${limit} now)`);
+  }
+}
