@@ -52,11 +52,16 @@ export async function buildApp(
   });
 
   registry.onChange((event) => {
-    if (event.type !== 'health') return;
     const { name, host, port, health, lastFailure } = event.node;
-    const fields = { node: name, host, port, reason: lastFailure };
-    if (health.status === 'healthy') logger.info('node is healthy', fields);
-    else logger.warn('node is unhealthy', fields);
+    if (event.type === 'health') {
+      const fields = { node: name, host, port, reason: lastFailure };
+      if (health.status === 'healthy') logger.info('node is healthy', fields);
+      else logger.warn('node is unhealthy', fields);
+    } else if (event.type === 'draining') {
+      logger.info('node is draining: its blobs move to their other owners', { node: name, host, port });
+    } else if (event.type === 'left') {
+      logger.info('node left the cluster', { node: name, host, port });
+    }
   });
 
   // Course mode: membership is open for the first N seconds, /blobs only after that.

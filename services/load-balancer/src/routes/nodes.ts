@@ -178,13 +178,9 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
       const { name } = request.params;
       const node = registry.get(name);
       if (!node) throw new HttpProblem(404, `there is no node named ${JSON.stringify(name)}`);
-      if (registry.isHealthy(name)) {
-        registry.drain(name);
-        request.log.info({ node: name }, 'node draining');
-      } else {
-        registry.remove(name);
-        request.log.info({ node: name }, 'node removed');
-      }
+      // The registry's listeners log both, and ask the rebalancer for a pass.
+      if (registry.isHealthy(name)) registry.drain(name);
+      else registry.remove(name);
       return reply.code(204).send(null);
     },
   );
