@@ -157,6 +157,17 @@ describe('epochs and in-sync', () => {
     expect(registry.epochOf('nobody')).toBeUndefined();
   });
 
+  it('never gives a node that left and came back an epoch a pass that began before may remember', () => {
+    const { registry } = registryWithEvents();
+    registry.register('a', here, 'boot-1');
+    const before = makeHealthy(registry, 'a').epoch; // a pass starts now, remembering this epoch
+    registry.remove('a');
+    registry.register('a', here, 'boot-2');
+    makeHealthy(registry, 'a');
+    expect(registry.markInSync('a', before)).toBe(false);
+    expect(registry.isInSync('a')).toBe(false);
+  });
+
   it('takes a node out of sync when it goes down and again when it comes back', () => {
     const { registry } = registryWithEvents();
     registry.register('a', here, 'boot-1');

@@ -12,7 +12,8 @@
 // - Catching up: each node has an `epoch` and `inSync`. Every node starts out of sync (a balancer that has just
 //   started knows nothing of what its nodes missed); re-registering, any change of health, and a missed write bump
 //   the epoch and clear `inSync`. Only markInSync with the epoch a rebalancer pass started at sets it again, so a
-//   pass can never vouch for writes missed after it began.
+//   pass can never vouch for writes missed after it began. Epochs come from one counter for the whole registry,
+//   so a node removed and registered again never gets back an epoch an older pass remembers.
 // - Draining: drain(name) takes the node off the ring at once, but it stays registered, health-checked and
 //   readable until remove(name) (the rebalancer calls it once the node holds nothing).
 // - Removal is remembered per process: a node removed while it ran as bootId B is refused (register answers
@@ -55,7 +56,7 @@ export interface ClusterNode extends NodeAddress {
   /** why the latest check failed, for logs and problem details */
   lastFailure: string | undefined;
   draining: boolean;
-  /** bumps whenever the node may have missed something: re-registration, health change, missed write */
+  /** changes whenever the node may have missed something: re-registration, health change, missed write */
   epoch: number;
   inSync: boolean;
 }
@@ -78,6 +79,7 @@ export class NodeRegistry {
   private currentRing: HashRing;
   private readonly listeners: Array<(event: MembershipEvent) => void> = [];
   private generations = 0;
+  private epochs = 0;
 
   constructor(
     readonly pointsPerNode: number,
@@ -121,7 +123,7 @@ export class NodeRegistry {
       lastFailure: undefined,
       // A drain is the operator's decision: a node that restarts while draining goes on draining.
       draining: existing?.draining ?? false,
-      epoch: existing ? existing.epoch + 1 : 0,
+      epoch: (this.epochs += 1),
       inSync: false,
     };
     this.members.set(name, node);
@@ -185,7 +187,7 @@ export class NodeRegistry {
   missedWrite(name: string): void {
     const node = this.members.get(name);
     if (!node) return;
-    node.epoch += 1;
+    node.epoch = this.epochs += 1;
     node.inSync = false;
     this.emit({ type: 'missed-write', node });
   }
@@ -224,7 +226,7 @@ export class NodeRegistry {
     node.lastFailure = failure;
     if (node.health.status === previous) return;
     // Down, it misses writes; back up, a pass that began without it must not vouch for it.
-    node.epoch += 1;
+    node.epoch = this.epochs += 1;
     node.inSync = false;
     this.emit({ type: 'health', node, previous });
   }
