@@ -1,10 +1,14 @@
 // The proxy against a stand-in node that records what reaches it: which headers cross the balancer in each
 // direction, that the path upstream is always exactly /blobs/<id>, that writes are stamped with increasing
 // versions, that an upload streams through (the node sees its first bytes before the client has sent the
-// rest), and the 405 for methods outside the contract.
+// rest), the 405 for methods outside the contract, and `Expect: 100-continue` from the client: its 100 comes only
+// once every node said 100, so a refusal reaches a client that never sent its body.
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer, startFakeNode, storeAnything, type FakeNode } from './support/fake-nodes.js';
 import {
+  eventually,
+  listNodes,
   register,
   startBalancer,
   startRecordingNode,
@@ -126,6 +130,76 @@ describe('streaming', () => {
     expect((JSON.parse(body) as RecordedRequest).received).toBe(half.length * 2);
   });
 });
+
+describe('Expect: 100-continue from the client', () => {
+  let twoNodes: RunningBalancer;
+  let nodes: FakeNode[];
+
+  beforeAll(async () => {
+    nodes = await Promise.all(['e1', 'e2'].map((name) => startFakeNode(name)));
+    twoNodes = await startBalancer({ REPLICATION_FACTOR: 2, WRITE_QUORUM: 2 });
+    for (const fake of nodes) {
+      expect((await register(twoNodes.url, fake.name, '127.0.0.1', fake.port)).status).toBe(201);
+    }
+    await eventually(
+      async () => ((await listNodes(twoNodes.url)).every((n) => n.status === 'healthy') ? true : undefined),
+      10_000,
+      'both nodes healthy',
+    );
+  });
+  afterAll(async () => {
+    await twoNodes.close();
+    await Promise.all(nodes.map((fake) => fake.close()));
+  });
+
+  it('relays the refusal both nodes gave before the body, and the client never sends it', async () => {
+    for (const fake of nodes) {
+      fake.handle = ({ response }) => answer(response, 507, { title: 'Insufficient Storage' });
+    }
+    const result = await expectingPut(`${twoNodes.url}/blobs/refused`, Buffer.alloc(100_000, 1));
+    expect(result).toMatchObject({ status: 507, continued: false });
+    expect(result.headers.connection).toBe('close');
+    for (const fake of nodes) expect(fake.seen.at(-1)?.body.length).toBe(0);
+  });
+
+  it('sends the client its 100 once both nodes said 100, and stores the body on both', async () => {
+    for (const fake of nodes) fake.handle = storeAnything;
+    const body = Buffer.alloc(100_000, 2);
+    const result = await expectingPut(`${twoNodes.url}/blobs/accepted`, body);
+    expect(result).toMatchObject({ status: 201, continued: true });
+    for (const fake of nodes) expect(fake.seen.at(-1)?.body.equals(body)).toBe(true);
+  });
+});
+
+/** A PUT that sends `Expect: 100-continue` and its body only after a 100 (never, if the answer comes first). */
+async function expectingPut(
+  url: string,
+  body: Buffer,
+): Promise<{ status: number; continued: boolean; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const sent = httpRequest(
+      url,
+      {
+        method: 'PUT',
+        agent: false,
+        headers: { 'content-length': String(body.length), expect: '100-continue' },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          sent.destroy();
+          resolve({ status: response.statusCode ?? 0, continued, headers: response.headers });
+        });
+      },
+    );
+    sent.on('continue', () => {
+      continued = true;
+      sent.end(body);
+    });
+    sent.on('error', reject);
+  });
+}
 
 /** A GET with node:http, which sends whatever headers it is given. */
 async function plainRequest(

@@ -30,6 +30,8 @@ export type { Answer, Outcome } from './outcome.js';
 export interface UpstreamRequest extends NodeRequest {
   /** the client's upload, unread, for PUT and POST */
   body: Readable | undefined;
+  /** called once, just before the upload is read (the route sends the client its `100 Continue` there) */
+  beforeBody?: () => void;
 }
 
 export interface BlobProxyOptions {

@@ -9,7 +9,7 @@
 import { BLOB_VERSION_HEADER } from '@backend-rebase/blob-contract';
 import type { Placement } from '../cluster/placement.js';
 import { sendToNode, type NodeRequest } from './node-request.js';
-import type { Answer, NodeFailure, Outcome } from './outcome.js';
+import { isRefusal, type Answer, type NodeFailure, type Outcome } from './outcome.js';
 import { settleQuorum, type SlotResult } from './quorum.js';
 import { Targets, type Slot } from './targets.js';
 import { MAX_ATTEMPTS, observeVersions, tooFewNodes, type ChangeContext } from './write-path.js';
@@ -56,7 +56,7 @@ async function deleteOn(
   for (let node = slot.node; node !== undefined; node = targets.replace(slot)) {
     const attempt = await sendToNode(context, node, request);
     if (attempt.kind === 'client-gone') break;
-    if (attempt.kind === 'answered' && attempt.answer.status < 500) {
+    if (attempt.kind === 'answered' && (attempt.answer.status < 500 || isRefusal(attempt.answer.status))) {
       answer = attempt.answer;
       break;
     }

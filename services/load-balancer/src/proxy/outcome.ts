@@ -63,6 +63,14 @@ export function failureKind(error: unknown): FailureKind {
   return 'broken';
 }
 
+/**
+ * An answer a node gives because of the request itself (4xx), or because it is full (507): the same request
+ * elsewhere would get the same, so it is final and never a reason to try another node.
+ */
+export function isRefusal(status: number): boolean {
+  return (status >= 400 && status < 500) || status === 507;
+}
+
 /** The X-Blob-Version of an answer, when it carries a valid one. */
 export function versionOf(headers: ResponseHeaders): number | undefined {
   const value = headers[BLOB_VERSION_HEADER];

@@ -14,6 +14,7 @@ import type { NodeRegistry } from '../cluster/node-registry.js';
 import type { RebalanceControl } from '../rebalance/cluster-view.js';
 import {
   describeFailures,
+  isRefusal,
   statusFor,
   type Answer,
   type FailureKind,
@@ -85,8 +86,7 @@ export function settleQuorum(context: QuorumContext, request: QuorumRequest, res
     refusal &&
     successes.length === 0 &&
     unanswered.length === 0 &&
-    refusal.status >= 400 &&
-    refusal.status < 500 &&
+    isRefusal(refusal.status) &&
     refusals.every((answer) => answer.status === refusal.status)
   ) {
     return relay(refusal);

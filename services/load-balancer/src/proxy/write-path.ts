@@ -2,8 +2,8 @@
 // Guarantees:
 // - The client's body is not read until every target has answered `100 Continue` or a final status, so a refusal
 //   or a version conflict costs no upload and leaves the body intact for a retry.
-// - A target that cannot be reached, is too slow, or answers 5xx before the body starts is replaced by the next
-//   healthy stand-in that is not already a target.
+// - A target that cannot be reached, is too slow, or answers 5xx (but 507, a full node) before the body starts
+//   is replaced by the next healthy stand-in that is not already a target.
 // - A 409 from any target (it holds a newer version) is observed by the clock, counted, and the write is
 //   restamped above it and tried again with the body still unread, at most MAX_ATTEMPTS times in all (after
 //   that the nodes' 409 is relayed when all gave it, as quorum.ts relays any common refusal).
@@ -18,7 +18,7 @@ import type { RebalanceControl } from '../rebalance/cluster-view.js';
 import { ContinueRequest } from './continue-request.js';
 import { fanOut } from './fan-out.js';
 import type { NodeContext, NodeRequest } from './node-request.js';
-import { versionOf, type Answer, type NodeFailure, type Outcome } from './outcome.js';
+import { isRefusal, versionOf, type Answer, type NodeFailure, type Outcome } from './outcome.js';
 import { settleQuorum, type SlotResult } from './quorum.js';
 import { Targets, type Slot } from './targets.js';
 import type { VersionClock } from './version-clock.js';
@@ -44,7 +44,7 @@ export async function proxyWrite(
   context: ChangeContext,
   id: string,
   placement: Placement,
-  request: NodeRequest & { body: Readable },
+  request: NodeRequest & { body: Readable; beforeBody?: () => void },
 ): Promise<Outcome> {
   const quorum = Math.min(context.writeQuorum, placement.owners.length);
   for (let attempt = 1; ; attempt += 1) {
@@ -92,6 +92,7 @@ export async function proxyWrite(
       );
     }
 
+    request.beforeBody?.();
     const streamed = await fanOut(
       request.body,
       waiting.map((entry) => entry.sending?.sink as NonNullable<ContinueRequest['sink']>),
@@ -131,7 +132,7 @@ async function prepare(
     const sending = new ContinueRequest(context, node, request);
     const ready = await sending.ready;
     if (ready.kind === 'continue') return { slot, sending, answer: undefined, failures };
-    if (ready.kind === 'answered' && ready.answer.status < 500) {
+    if (ready.kind === 'answered' && (ready.answer.status < 500 || isRefusal(ready.answer.status))) {
       return { slot, sending: undefined, answer: ready.answer, failures };
     }
     if (ready.kind === 'answered') {

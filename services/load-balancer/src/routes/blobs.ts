@@ -21,6 +21,7 @@ import {
   acceptRawBodies,
   HttpProblem,
   REQUEST_ID_HEADER,
+  sendContinue,
   Type,
   type FastifyPluginCallbackTypebox,
 } from '@backend-rebase/service-kit';
@@ -67,6 +68,13 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   const { registry, proxy } = options;
 
   acceptRawBodies(app);
+  // A client that sends `Expect: 100-continue` gets its 100 only once every target node has given one (the write
+  // path calls beforeBody), so an upload the nodes refuse, or one that must be restamped, is never sent here.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.includes('PUT') || methods.includes('POST'))
+      route.config = { ...route.config, deferContinue: true };
+  });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     const reason = invalidIdReason(id);
@@ -105,6 +113,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       headers: { ...upstreamRequestHeaders(request.headers, hasBody), [REQUEST_ID_HEADER]: request.id },
       body: hasBody ? ((request.body as Readable | undefined) ?? request.raw) : undefined,
       signal: clientGone.signal,
+      beforeBody: () => sendContinue(request),
     };
     const placement = placementOf(
       registry.ring,

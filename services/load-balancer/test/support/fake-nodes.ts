@@ -1,7 +1,8 @@
 // Blob servers whose every answer the test decides: small node:http servers that hand each /blobs request to a
 // handler the test sets (and may hold until it chooses), record what reached them (method, headers, body bytes),
-// and answer `Expect: 100-continue` only when the handler says so. Registered in a real NodeRegistry, healthy,
-// behind a real BlobProxy, so the data path is tested without the blob server's own rules.
+// and answer `Expect: 100-continue` only when the handler says so. They pass health checks and list no blobs, so
+// a real balancer can use them too; harness() puts them, healthy, in a real NodeRegistry behind a real BlobProxy,
+// so the data path is tested without the blob server's own rules.
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -50,6 +51,9 @@ export interface FakeNode {
 export async function startFakeNode(name: string, handle: Handler = storeAnything): Promise<FakeNode> {
   const node: FakeNode = { name, port: 0, seen: [], handle, close: () => Promise.resolve() };
   const onRequest = (request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) => {
+    // What a balancer asks of every node besides /blobs: its health, and (the rebalancer) an empty listing.
+    if (request.url === '/health') return answer(response, 200, { status: 'pass' });
+    if (request.url?.startsWith('/internal/blobs?')) return answer(response, 200, { data: [], next: null });
     const seen: Seen = {
       method: request.method ?? '',
       headers: request.headers,
