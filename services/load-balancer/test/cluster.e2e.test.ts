@@ -2,9 +2,9 @@
 // the balancer (as under `pnpm start`); blobs written through the balancer land on the node the ring names,
 // come back byte for byte with every stored header, and HEAD, DELETE, conditional and range requests pass
 // through. Last, one node is killed with SIGKILL: the health checks mark it unhealthy within their budget,
-// /internal/nodes shows it, and its blobs answer 503 naming it while the others' keep being served. The balancer
-// keeps one copy here (REPLICATION_FACTOR 1), so "the node the ring names" is one node; replication has its own
-// process tests.
+// /internal/nodes shows it, and its blobs answer 503 naming it while the others' keep being served; a new write of
+// one of them lands on a stand-in and reads back. The balancer keeps one copy here (REPLICATION_FACTOR 1), so
+// "the node the ring names" is one node; replication has its own process tests.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -176,7 +176,7 @@ describe('a cluster of three self-registered blob servers', () => {
     expect(chunked.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
-  it('marks a node killed with SIGKILL unhealthy within its checks, and answers 503 for its blobs only', async () => {
+  it('marks a node killed with SIGKILL unhealthy within its checks, answers 503 for its blobs only, and writes them to a stand-in', async () => {
     const victim = nodeNamed('blob-3');
     const ids = Array.from({ length: 24 }, (_, i) => `placed-${i}`);
     const owners = await Promise.all(ids.map(ownerOf));
@@ -205,8 +205,13 @@ describe('a cluster of three self-registered blob servers', () => {
     const down = await fetch(`${balancer.url}/blobs/${victimsId}`);
     expect(down.status).toBe(503);
     expect(((await down.json()) as { detail: string }).detail).toContain('blob-3');
+    // A write for it goes to a stand-in (the next healthy node clockwise), which holds it until blob-3 is back.
     const written = await put(victimsId, Buffer.from('again'));
-    expect(written.status).toBe(503);
+    expect(written.status).toBe(201);
+    expect(written.headers.get('x-served-by')).not.toBe('blob-3');
+    const reread = await fetch(`${balancer.url}/blobs/${victimsId}`);
+    expect(reread.status).toBe(200);
+    expect(await reread.text()).toBe('again');
     expect((await fetch(`${balancer.url}/blobs/${survivorsId}`)).status).toBe(200);
     expect((await fetch(`${balancer.url}/ready`)).status).toBe(200);
 
