@@ -30,7 +30,7 @@ interface Source<E extends { id: string }> {
 export async function* mergeListings<E extends { id: string }>(
   readers: ReadonlyMap<string, PageReader<E>>,
   onFailure: (node: string, error: unknown) => void,
-): AsyncGenerator<MergedId<E>> {
+): AsyncGenerator<MergedId<E>, void, undefined> {
   let sources: Source<E>[] = [...readers].map(([node, read]) => ({
     node,
     read,

@@ -72,11 +72,13 @@ export class NodeClient {
   /** What the node holds of `id`: data, a tombstone, or nothing (undefined). */
   async head(id: string): Promise<Copy | undefined> {
     const response = await this.send('HEAD', blobPath(id));
-    await response.body.dump();
     const version = versionOf(response.headers);
-    if (response.statusCode === 200 && version !== undefined) return { version, deleted: false };
-    if (response.statusCode === 404) return version === undefined ? undefined : { version, deleted: true };
-    throw await this.unexpected(response, `HEAD ${blobPath(id)}`);
+    const { statusCode } = response;
+    if (!((statusCode === 200 && version !== undefined) || statusCode === 404))
+      throw await this.unexpected(response, `HEAD ${blobPath(id)}`);
+    await response.body.dump();
+    if (statusCode === 200) return { version: version as number, deleted: false };
+    return version === undefined ? undefined : { version, deleted: true };
   }
 
   /** The blob's bytes, or undefined when the node no longer holds data for `id`. */
@@ -125,12 +127,18 @@ export class NodeClient {
   async purge(id: string, version: number): Promise<PurgeOutcome> {
     const path = `/internal${blobPath(id)}?version=${version}`;
     const response = await this.send('DELETE', path, { internal: true });
-    await response.body.dump();
-    if (response.statusCode === 204) return { status: 'purged' };
-    if (response.statusCode === 404) return { status: 'absent' };
     const stored = versionOf(response.headers);
-    if (response.statusCode === 409 && stored !== undefined) return { status: 'conflict', version: stored };
-    throw await this.unexpected(response, `DELETE ${path}`);
+    const outcome: PurgeOutcome | undefined =
+      response.statusCode === 204
+        ? { status: 'purged' }
+        : response.statusCode === 404
+          ? { status: 'absent' }
+          : response.statusCode === 409 && stored !== undefined
+            ? { status: 'conflict', version: stored }
+            : undefined;
+    if (!outcome) throw await this.unexpected(response, `DELETE ${path}`);
+    await response.body.dump();
+    return outcome;
   }
 
   private async writeOutcome(

@@ -160,8 +160,9 @@ export class Rebalancer implements RebalanceControl {
     this.pumpRepairs();
   }
 
-  noteHandoff(): void {
+  noteHandoff(id: string, holder: string): void {
     this.handoffsNoted++;
+    this.options.logger.debug('a stand-in holds a copy for a down owner', { id, holder });
   }
 
   /** Resolves once the read repairs queued so far are done (for tests). */
