@@ -6,7 +6,8 @@
 // - After `ready` said continue, the caller writes the body to `sink` (and ends it) or calls abort(); `done` then
 //   settles with the node's final answer, whose body stream is the caller's to relay or discard.
 // - Neither promise rejects. Passive health and metrics as for every upstream request (node-request.ts): a
-//   failure counts as a failed check at once, unless the client went away or the caller aborted.
+//   failure counts as a failed check at once, unless the client went away or the caller aborted, or it was a
+//   kept-alive connection that the node closed just as it was reused (`staleConnection`: worth one more try).
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
 import { describeFailure } from '../cluster/health-checker.js';
@@ -14,7 +15,9 @@ import type { NodeContext, NodeRequest } from './node-request.js';
 import { failureKind, type Answer, type NodeFailure } from './outcome.js';
 
 export type Readiness =
-  { kind: 'continue' } | { kind: 'answered'; answer: Answer } | ({ kind: 'failed' } & NodeFailure);
+  | { kind: 'continue' }
+  | { kind: 'answered'; answer: Answer }
+  | ({ kind: 'failed'; staleConnection?: true } & NodeFailure);
 
 export type Completion = { kind: 'answered'; answer: Answer } | ({ kind: 'failed' } & NodeFailure);
 
@@ -112,8 +115,14 @@ export class ContinueRequest {
         fail({ node, failure: 'broken', reason: 'aborted by the balancer' });
         return;
       }
-      metrics.upstream(node, 'error', seconds());
       const reason = describeFailure(error);
+      if (sent.reusedSocket && !continued && (error as { code?: unknown }).code === 'ECONNRESET') {
+        // A kept-alive connection the node closed as it was reused: the node is fine, a new connection will do.
+        settleReady({ kind: 'failed', node, failure: 'broken', reason, staleConnection: true });
+        settleDone({ kind: 'failed', node, failure: 'broken', reason });
+        return;
+      }
+      metrics.upstream(node, 'error', seconds());
       registry.recordCheck(node, member.generation, reason);
       fail({ node, failure: failureKind(error), reason });
     });

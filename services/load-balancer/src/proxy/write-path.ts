@@ -128,18 +128,25 @@ async function prepare(
   request: NodeRequest,
 ): Promise<Prepared> {
   const failures: NodeFailure[] = [];
-  for (let node = slot.node; node !== undefined; node = targets.replace(slot)) {
+  let node = slot.node;
+  let retried = false;
+  while (node !== undefined) {
     const sending = new ContinueRequest(context, node, request);
     const ready = await sending.ready;
     if (ready.kind === 'continue') return { slot, sending, answer: undefined, failures };
     if (ready.kind === 'answered' && (ready.answer.status < 500 || isRefusal(ready.answer.status))) {
       return { slot, sending: undefined, answer: ready.answer, failures };
     }
+    if (request.signal.aborted) break;
+    if (ready.kind === 'failed' && ready.staleConnection && !retried) {
+      retried = true; // the same node, on a new connection
+      continue;
+    }
     if (ready.kind === 'answered') {
       ready.answer.discard();
       failures.push({ node, failure: 'broken', reason: `answered ${ready.answer.status} before the body` });
     } else failures.push(failureOf(ready));
-    if (request.signal.aborted) break;
+    node = targets.replace(slot);
   }
   return { slot, sending: undefined, answer: undefined, failures };
 }
