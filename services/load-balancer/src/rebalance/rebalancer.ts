@@ -41,6 +41,8 @@ export interface RebalancerOptions {
 const PAGE_SIZE = 1000;
 /** Read repairs waiting at most; more are dropped (the next pass puts them right). */
 const REPAIR_QUEUE_LIMIT = 1000;
+/** Failed requests of one pass logged one by one; the rest are only counted (a node down fails thousands). */
+const LOGGED_FAILURES_PER_PASS = 20;
 
 /** What one pass has seen and done so far. */
 interface PassState {
@@ -304,7 +306,8 @@ export class Rebalancer implements RebalanceControl {
 
     this.countCopies(await this.copyAll(id, plan, state.failed));
     const purged = await this.purgeMisplaced(id, owners, plan, state.failed);
-    for (const { node, copy } of plan.reclaim) await this.purge(node, id, copy.version);
+    if (plan.reclaim.length > 0 && this.ownersStill(id, owners))
+      for (const { node, copy } of plan.reclaim) await this.purge(node, id, copy.version);
     return { underReplicated: plan.underReplicated, deferred: false, misplaced: misplacedBefore - purged };
   }
 
@@ -369,11 +372,7 @@ export class Rebalancer implements RebalanceControl {
     plan: Plan,
     failed: Set<string>,
   ): Promise<number> {
-    if (plan.purgeCandidates.length === 0) return 0;
-    const ownersNow = this.cluster.ownersOf(id);
-    const unchanged =
-      ownersNow.length === owners.length && ownersNow.every((owner, index) => owner === owners[index]);
-    if (!unchanged || !owners.every((owner) => this.cluster.isHealthy(owner))) return 0;
+    if (plan.purgeCandidates.length === 0 || !this.ownersStill(id, owners)) return 0;
     const confirmed = new Map<string, Copy | undefined>();
     try {
       for (const owner of owners) confirmed.set(owner, await this.client(owner).head(id));
@@ -387,6 +386,15 @@ export class Rebalancer implements RebalanceControl {
     for (const { node, copy } of confirmedPurges(plan.purgeCandidates, owners, confirmed))
       if (await this.purge(node, id, copy.version)) purged++;
     return purged;
+  }
+
+  /** The ring has not moved `id` since it was planned for, and every owner is healthy. */
+  private ownersStill(id: string, owners: readonly string[]): boolean {
+    const now = this.cluster.ownersOf(id);
+    return (
+      now.length === owners.length &&
+      now.every((owner, index) => owner === owners[index] && this.cluster.isHealthy(owner))
+    );
   }
 
   /** Purges exactly `version` of `id` from `node`; true when it was there and is gone. */
@@ -476,7 +484,7 @@ export class Rebalancer implements RebalanceControl {
   private failure(message: string, error: unknown, fields: Record<string, unknown> = {}): void {
     if (this.stopped) return;
     this.current.errors++;
-    this.warn(message, error, fields);
+    if (this.current.errors <= LOGGED_FAILURES_PER_PASS) this.warn(message, error, fields);
   }
 
   private warn(message: string, error: unknown, fields: Record<string, unknown>): void {
