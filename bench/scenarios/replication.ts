@@ -32,6 +32,7 @@ import {
   startBalancer,
   waitUntilSettled,
   type Balancer,
+  type RebalanceProgress,
 } from '../lib/replicated-cluster.js';
 
 const CONNECTIONS = 64;
@@ -180,6 +181,11 @@ function windowRate(load: ForegroundLoad, from: number, to: number): { rate: num
   };
 }
 
+function describePass(progress: RebalanceProgress): string {
+  const { trigger, state, startedAt, finishedAt, copied, removed, errors } = progress;
+  return `${trigger} (${state}, ${startedAt} → ${finishedAt}, copied ${copied}, removed ${removed}, errors ${errors})`;
+}
+
 async function rebalanceRows(ctx: ScenarioContext): Promise<Row[]> {
   const blobs = ctx.smoke ? 200 : REBALANCE_BLOBS;
   const blobBytes = ctx.smoke ? 4 * 1024 : REBALANCE_BLOB_BYTES;
@@ -215,9 +221,11 @@ async function rebalanceRows(ctx: ScenarioContext): Promise<Row[]> {
   let firstStart = Number.POSITIVE_INFINITY;
   let settledAt: number | undefined;
   const deadline = Date.now() + 15 * 60_000;
+  const passes = new Map<string, string>();
   while (settledAt === undefined) {
     if (Date.now() > deadline) throw new Error('the rebalancer did not finish within 15 minutes');
     const progress = await rebalanceProgress(balancer.url);
+    if (progress.startedAt !== null) passes.set(progress.startedAt, describePass(progress));
     const started = progress.startedAt === null ? 0 : Date.parse(progress.startedAt);
     if (started >= joinedAt) firstStart = Math.min(firstStart, started);
     const finished = progress.finishedAt === null ? 0 : Date.parse(progress.finishedAt);
@@ -231,6 +239,7 @@ async function rebalanceRows(ctx: ScenarioContext): Promise<Row[]> {
     }
   }
   await busyLoad.stop();
+  ctx.log(`passes seen since the join: ${[...passes.values()].join('; ')}`);
   const busy = windowRate(busyLoad, firstStart, settledAt);
   const seconds = (settledAt - firstStart) / 1000;
   const copied = (await counterValue(balancer.url, 'lb_rebalance_copied_total')) - copiedBefore;
