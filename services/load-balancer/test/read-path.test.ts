@@ -25,9 +25,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function cluster(names: string[]) {
+async function cluster(names: string[], options: Parameters<typeof harness>[1] = {}) {
   nodes = await Promise.all(names.map((name) => startFakeNode(name)));
-  h = harness(nodes);
+  h = harness(nodes, options);
   const placement = h.placement(ID);
   const byName = (name: string) => nodes.find((node) => node.name === name) as FakeNode;
   const [first, second] = placement.owners.map(byName) as [FakeNode, FakeNode];
@@ -88,6 +88,20 @@ describe('the compare path (the cluster is not settled)', () => {
     expect(first.seen.map((seen) => seen.method)).toEqual(['HEAD']);
     expect(second.seen.map((seen) => seen.method)).toEqual(['HEAD']);
     expect(h.rebalance.repair).toHaveBeenCalledWith(ID);
+  });
+
+  it('answers 404 when no node has a record and fewer than WRITE_QUORUM nodes are out of reach', async () => {
+    const { h, first } = await cluster(['a', 'b', 'c']); // WRITE_QUORUM 2: a copy survives one lost node
+    await first.close();
+    expect(await get(h)).toMatchObject({ kind: 'answered', status: 404 });
+  });
+
+  it('answers 503 instead of 404 when the only acknowledged copy may sit on a node out of reach', async () => {
+    const { h, first } = await cluster(['a', 'b', 'c'], { writeQuorum: 1 });
+    await first.close();
+    const result = await get(h);
+    expect(result).toMatchObject({ kind: 'failed', status: 503 });
+    if (result.kind === 'failed') expect(result.detail).toContain(`${first.name} is down and may hold`);
   });
 
   it('answers 503 naming the owners when no node can be reached', async () => {

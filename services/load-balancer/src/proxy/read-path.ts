@@ -11,6 +11,9 @@
 //   a tombstone's 404 is relayed as that node gives it.
 // - Owners found missing the winning version, or holding an older one, are handed to rebalance.repair(id).
 // - Every version a node answers with is observed by the clock.
+// - 404 only when no copy can exist: when no node that answered has any record, but as many nodes as
+//   WRITE_QUORUM (capped at R) are down or failed to answer, the only copies of an acknowledged write could be on
+//   them, so that is a 503 naming them.
 // - No node reachable: 503 (504 when one was too slow) naming the owners.
 import { REQUEST_ID_HEADER } from '@backend-rebase/service-kit';
 import type { Placement } from '../cluster/placement.js';
@@ -29,6 +32,8 @@ import type { VersionClock } from './version-clock.js';
 export interface ReadContext extends NodeContext {
   clock: Pick<VersionClock, 'observe'>;
   rebalance: Pick<RebalanceControl, 'repair' | 'busy'>;
+  /** WRITE_QUORUM: an acknowledged write has at least this many copies (capped at R) */
+  writeQuorum: number;
 }
 
 /** What one node holds of the id, from its HEAD. */
@@ -103,6 +108,19 @@ async function compareRead(
   }
 
   const winner = newest(copies);
+  if (!winner && copies.some((copy) => copy.kind === 'missing')) {
+    // No node that answered has any record. A write acknowledged by Q nodes can only be missed if Q nodes are
+    // out of reach: then "not found" cannot be told, so it is a 503 naming them.
+    const outOfReach = new Set([
+      ...registry
+        .list()
+        .map((node) => node.name)
+        .filter((name) => !registry.isHealthy(name)),
+      ...failures.map(({ node }) => node),
+    ]);
+    const quorum = Math.min(context.writeQuorum, placement.owners.length);
+    if (outOfReach.size >= quorum) return copiesOutOfReach(id, placement, [...outOfReach], failures);
+  }
   const holders = winner
     ? copies.filter((copy) => copy.kind === winner.kind && copy.version === winner.version)
     : copies.filter((copy) => copy.kind !== 'other').concat(copies.filter((copy) => copy.kind === 'other'));
@@ -206,6 +224,22 @@ function requestRepairs(
     return copy !== undefined && !(copy.kind === winner.kind && copy.version === winner.version);
   });
   if (behind) context.rebalance.repair(id);
+}
+
+function copiesOutOfReach(
+  id: string,
+  placement: Placement,
+  names: string[],
+  failures: NodeFailure[],
+): Outcome {
+  const why = describeFailures(failures);
+  return {
+    kind: 'failed',
+    status: 503,
+    detail:
+      `no reachable node holds ${JSON.stringify(id)}, but ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} down and may hold ` +
+      `its only acknowledged copies (owners: ${placement.owners.join(', ')}${why ? `; ${why}` : ''}); try again once ${names.length === 1 ? 'it recovers' : 'they recover'}`,
+  };
 }
 
 function noneReachable(id: string, placement: Placement, failures: NodeFailure[]): Outcome {
