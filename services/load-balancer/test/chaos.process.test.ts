@@ -24,6 +24,7 @@ const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : randomInt
 const DURATION_MS = Number(process.env.CHAOS_DURATION_MS ?? 45_000);
 const NODES = ['chaos-1', 'chaos-2', 'chaos-3'];
 const ID_COUNT = 300;
+const HOT_IDS = 10;
 const WRITERS = 3;
 
 interface Operation {
@@ -95,7 +96,8 @@ function record(operation: Operation): void {
 async function writer(index: number, running: () => boolean): Promise<void> {
   const random = new Mulberry32(SEED + 1000 * (index + 1));
   for (let n = 0; running(); n += 1) {
-    const id = `c-${random.below(ID_COUNT)}`;
+    // A quarter of the operations go to ten hot ids, so writes of one id overlap and race on versions.
+    const id = `c-${random.nextFloat() < 0.25 ? random.below(HOT_IDS) : random.below(ID_COUNT)}`;
     const kind = random.nextFloat() < 0.3 ? 'delete' : 'put';
     const size = random.nextFloat() < 0.05 ? 64 * 1024 + random.below(192 * 1024) : 50 + random.below(4000);
     const bytes =
