@@ -2,7 +2,11 @@
 // Dead-link checking stays on (VitePress's default): a link to a page that does not exist fails the build.
 // The sidebar lists only pages that exist; add a part's page here when the part lands.
 // ```mermaid blocks become diagrams (vitepress-plugin-mermaid): the page ships the diagram's text and mermaid
-// draws it in the browser, so the built HTML holds the source of every diagram, not an image of it.
+// draws it in the browser, so the built HTML holds the source of every diagram, not an image of it. The plugin
+// asks Vite to pre-bundle a few of mermaid's CommonJS dependencies by their bare names, which pnpm does not hoist
+// to the root, so under `pnpm docs:dev` the browser got them raw ("dayjs … does not provide an export named
+// 'default'"). Pre-bundling mermaid itself, a root dependency, converts every one of them. `pnpm docs:build`
+// bundles everything anyway.
 import { defineConfig } from 'vitepress';
 import { withMermaid } from 'vitepress-plugin-mermaid';
 
@@ -16,6 +20,11 @@ export default withMermaid(
     cleanUrls: true,
     lastUpdated: false,
     ignoreDeadLinks: false,
+    vite: {
+      optimizeDeps: {
+        include: ['mermaid'],
+      },
+    },
     themeConfig: {
       nav: [
         { text: 'Quick start', link: '/#quick-start' },
