@@ -23,7 +23,7 @@ export async function proxyDelete(
   const quorum = Math.min(context.writeQuorum, placement.owners.length);
   for (let attempt = 1; ; attempt += 1) {
     const targets = new Targets(placement);
-    if (targets.filled < quorum) return tooFewNodes(id, placement, quorum, targets.filled);
+    if (targets.filled < Math.max(quorum, 1)) return tooFewNodes(id, placement, quorum, targets.filled);
     const headers = { ...request.headers, [BLOB_VERSION_HEADER]: String(context.clock.next()) };
     const results = await Promise.all(
       targets.slots.map((slot) => deleteOn(context, targets, slot, { ...request, headers })),
