@@ -3,12 +3,11 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '@backend-rebase/service-kit';
 import { configProblems } from '@backend-rebase/service-kit/testing';
-import { BlobServerSettings, withDataDir } from '../src/config.js';
+import { blobServerConfig } from '../src/config.js';
 
 const load = (env: Record<string, string>) =>
-  withDataDir(loadConfig(BlobServerSettings, { env: { ...env }, dotenvPath: '/nonexistent/.env' }));
+  blobServerConfig({ env: { ...env }, dotenvPath: '/nonexistent/.env' });
 
 const problemsFor = (env: Record<string, string>) => configProblems(() => load(env));
 
@@ -26,6 +25,7 @@ describe('blob server settings', () => {
       MAX_BLOBS_IN_FOLDER: 10_000,
       FSYNC: true,
       TOMBSTONE_TTL: 7 * 24 * 3_600_000,
+      HEARTBEAT_INTERVAL_MS: 10_000,
     });
     expect(config.NODE_NAME).toMatch(/^[A-Za-z0-9_-]{1,50}$/);
     expect(config.NODE_NAME).toBe(
@@ -58,6 +58,20 @@ describe('blob server settings', () => {
       'MAX_LENGTH must be a size in bytes such as 1048576, 500KB or 10MiB, got "10 megs"',
       'MAX_ID_LENGTH must be an integer from 1 to 255, got "300"',
       'ADVERTISED_HOST must be a host name or address the load balancer can reach (not 0.0.0.0 or ::), got "0.0.0.0"',
+    ]);
+  });
+
+  it('keeps tombstones at least a minute: a delete must outlive a node\u2019s short absence', () => {
+    expect(load({ TOMBSTONE_TTL: '1m' }).TOMBSTONE_TTL).toBe(60_000);
+    expect(problemsFor({ TOMBSTONE_TTL: '59s' })).toEqual([
+      "TOMBSTONE_TTL must be at least 1m, got 59000ms: a delete must outlive a node's short absence",
+    ]);
+  });
+
+  it('announces at most every 100 ms', () => {
+    expect(load({ HEARTBEAT_INTERVAL_MS: '100' }).HEARTBEAT_INTERVAL_MS).toBe(100);
+    expect(problemsFor({ HEARTBEAT_INTERVAL_MS: '99' })).toEqual([
+      'HEARTBEAT_INTERVAL_MS must be an integer of at least 100, got "99"',
     ]);
   });
 });

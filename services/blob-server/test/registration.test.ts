@@ -136,10 +136,13 @@ describe('announceToLoadBalancer', () => {
     expect(lines()[1]).toMatchObject({ level: 'debug' });
 
     const back = await fakeBalancer([200], port);
-    await eventually(() => back.seen.length >= 1, 'an announcement');
+    await eventually(
+      () => lines().some((line) => line.message === 'registered with the load balancer'),
+      'the registration',
+    );
     stop.abort();
     expect(await result).toBe('stopped');
-    expect(lines().some((line) => line.message === 'registered with the load balancer')).toBe(true);
+    expect(back.seen[0]?.body).toMatchObject({ name: 'blob-7', bootId: 'boot-1' });
   });
 
   it('stops for good when the balancer answers 410: the node was removed from the cluster', async () => {

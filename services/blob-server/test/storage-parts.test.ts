@@ -1,11 +1,13 @@
 // The small parts the store is built from, each against what it promises: the quota never lets committed usage
-// pass the limit, the keyed lock serializes one key only, the index pages through every id once.
+// pass the limit, the keyed lock serializes one key only, the sorted ids agree with a sorted array whatever
+// comes and goes, the index pages through every id once.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BlobIndex, type IndexEntry } from '../src/storage/blob-index.js';
 import { FolderCounts } from '../src/storage/folder-counts.js';
 import { KeyedLock } from '../src/storage/keyed-lock.js';
 import { Quota } from '../src/storage/quota.js';
+import { SortedIds } from '../src/storage/sorted-ids.js';
 import { parseRange } from '../src/http/range.js';
 
 describe('Quota', () => {
@@ -88,6 +90,54 @@ describe('KeyedLock', () => {
     const next = lock.run('x', () => Promise.resolve('after'));
     await expect(failing).rejects.toThrow('boom');
     expect(await next).toBe('after');
+  });
+});
+
+describe('SortedIds', () => {
+  const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  // 42 distinct ids, so adds meet ids already there and deletes meet ids that are; chunks of 8 to 12, so a
+  // few dozen ids split them and deletes merge them.
+  const id = fc.stringMatching(/^[a-f]{1,2}$/);
+  const step = fc.oneof(
+    fc.record({ kind: fc.constant('add' as const), id }),
+    fc.record({ kind: fc.constant('delete' as const), id }),
+    fc.record({
+      kind: fc.constant('page' as const),
+      cursor: fc.option(id, { nil: undefined }),
+      limit: fc.integer({ min: 1, max: 20 }),
+    }),
+  );
+
+  it('agrees with a plain sorted array after any adds, deletes and pages', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 8, max: 12 }),
+        fc.array(step, { minLength: 20, maxLength: 400, size: 'max' }),
+        (maxChunk, steps) => {
+          const ids = new SortedIds(maxChunk);
+          let model: string[] = [];
+          for (const action of steps) {
+            if (action.kind === 'add') {
+              expect(ids.add(action.id)).toBe(!model.includes(action.id));
+              if (!model.includes(action.id)) model = [...model, action.id].sort(byBytes);
+            } else if (action.kind === 'delete') {
+              expect(ids.delete(action.id)).toBe(model.includes(action.id));
+              model = model.filter((kept) => kept !== action.id);
+            } else {
+              const { cursor, limit } = action;
+              const after = cursor === undefined ? model : model.filter((kept) => kept > cursor);
+              expect(ids.page(cursor, limit)).toEqual({
+                ids: after.slice(0, limit),
+                more: after.length > limit,
+              });
+            }
+            expect(ids.size).toBe(model.length);
+          }
+          expect(ids.page(undefined, model.length + 1)).toEqual({ ids: model, more: false });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
