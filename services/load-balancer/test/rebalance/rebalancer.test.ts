@@ -4,7 +4,7 @@
 import { captureLogger } from '@backend-rebase/logger/testing';
 import { createService } from '@backend-rebase/service-kit';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Rebalancer } from '../../src/rebalance/rebalancer.js';
 import { rebalanceRoutes } from '../../src/routes/rebalance.js';
 import { FakeCluster } from './support/fake-cluster.js';
@@ -12,6 +12,9 @@ import { FakeNode, type LoggedRequest } from './support/fake-node.js';
 
 const NOW = 1_700_000_000_000;
 const TTL = 7 * 86_400_000;
+
+// Hundreds of HTTP requests a test: generous on a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 30_000 });
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,6 +26,8 @@ interface SetupOptions {
   replicationFactor?: number;
   concurrency?: number;
   internalToken?: string;
+  intervalMs?: number;
+  timeoutMs?: number;
 }
 
 async function setup({
@@ -30,6 +35,8 @@ async function setup({
   replicationFactor = 2,
   concurrency = 4,
   internalToken,
+  intervalMs = 3_600_000,
+  timeoutMs = 5_000,
 }: SetupOptions = {}) {
   const log: LoggedRequest[] = [];
   let clock = NOW;
@@ -49,9 +56,9 @@ async function setup({
     cluster,
     concurrency,
     tombstoneTtlMs: TTL,
-    intervalMs: 3_600_000,
+    intervalMs,
     internalToken,
-    timeoutMs: 5_000,
+    timeoutMs,
     logger,
     metricsRegistry,
     now,
@@ -423,6 +430,28 @@ describe('passes', () => {
     expect(t.rebalancer.busy).toBe(false);
   });
 
+  it('runs a pass on start and then every intervalMs', async () => {
+    const t = await setup({ intervalMs: 50 });
+    t.write('x', 1, ['n1']);
+    t.rebalancer.start();
+    await t.cluster.passesFinished(1);
+    expect(t.node('n2').records.has('x') || t.node('n3').records.has('x')).toBe(true);
+    await t.cluster.passesFinished(2);
+    expect(t.rebalancer.progress.trigger).toBe('periodic');
+  });
+
+  it('gives up on a node that does not answer within timeoutMs and counts it failed', async () => {
+    const t = await setup({ timeoutMs: 300 });
+    const id = ids(50).find((candidate) => t.cluster.ownersOf(candidate).includes('n3')) as string;
+    const other = t.cluster.ownersOf(id).find((owner) => owner !== 'n3') as string;
+    t.write(id, 1, [other]);
+    t.node('n3').hold(isPut, new Promise<void>(() => {}));
+    const progress = await t.rebalancer.runPass('start');
+    expect(progress).toMatchObject({ copied: 0, errors: 1 });
+    expect(t.cluster.passes.at(-1)?.failed).toEqual(new Set(['n3']));
+    expect(t.where(id)).toEqual([other]);
+  });
+
   it('stops in the middle of a pass without finishing it', async () => {
     const t = await setup();
     t.write('x', 1, ['n1']);
@@ -461,6 +490,24 @@ describe('read repair', () => {
     expect(t.node(c).records.get('deleted')).toMatchObject({ version: 4, deleted: true });
     expect(await t.metric('lb_read_repairs_total')).toBe(2);
     expect(t.rebalancer.progress.copied).toBe(0);
+  });
+});
+
+describe('the read-repair queue', () => {
+  it('holds at most 1000 waiting ids and drops the rest', async () => {
+    const t = await setup({ names: ['n1'], replicationFactor: 1, concurrency: 2 });
+    let open = () => {};
+    t.node('n1').hold((r) => r.method === 'HEAD', new Promise<void>((resolve) => (open = resolve)));
+    const asked = Promise.all([0, 1].map(() => t.node('n1').arrival((r) => r.method === 'HEAD')));
+    const all = ids(1100, 'repair');
+    t.rebalancer.repair(all[0] as string);
+    t.rebalancer.repair(all[1] as string);
+    await asked; // both workers are busy; everything else waits in the queue
+    for (const id of all.slice(2)) t.rebalancer.repair(id);
+    open();
+    await t.rebalancer.repairsSettled();
+    const headed = new Set(t.log.filter((r) => r.node === 'n1' && r.method === 'HEAD').map((r) => r.id));
+    expect(headed).toEqual(new Set(all.slice(0, 1002)));
   });
 });
 

@@ -20,6 +20,7 @@ export class FakeCluster implements ClusterView {
   private readonly members = new Map<string, Member>();
   readonly passes: { startEpochs: Map<string, number>; failed: Set<string> }[] = [];
   readonly drainedNodes: string[] = [];
+  private readonly passWaiters: { count: number; reached: () => void }[] = [];
 
   constructor(
     nodes: FakeNode[],
@@ -46,6 +47,12 @@ export class FakeCluster implements ClusterView {
       member.inSync = false;
     }
     member.healthy = healthy;
+  }
+
+  /** Resolves once `count` passes have finished. */
+  passesFinished(count: number): Promise<void> {
+    if (this.passes.length >= count) return Promise.resolve();
+    return new Promise((reached) => this.passWaiters.push({ count, reached }));
   }
 
   inSync(name: string): boolean {
@@ -95,6 +102,7 @@ export class FakeCluster implements ClusterView {
       const member = this.members.get(name);
       if (member && member.epoch === epoch && !failed.has(name)) member.inSync = true;
     }
+    for (const waiter of this.passWaiters) if (this.passes.length >= waiter.count) waiter.reached();
   }
 
   drained(name: string): void {
