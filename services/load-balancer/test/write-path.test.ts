@@ -155,6 +155,30 @@ describe('writes with R = 2', () => {
     expect(missed).not.toHaveBeenCalled();
   });
 
+  it('reports both owners as behind when the client leaves after its whole body was sent', async () => {
+    const { h, first, second } = await cluster(['a', 'b', 'c']);
+    const bothHaveIt = Promise.all(
+      [first, second].map(
+        (owner) =>
+          new Promise<void>((resolve) => {
+            owner.handle = async (exchange) => {
+              await exchange.accept();
+              resolve(); // and never answers: the client leaves first
+            };
+          }),
+      ),
+    );
+    const missed = vi.spyOn(h.registry, 'missedWrite');
+    const source = upload(randomBytes(50_000));
+    const request = upstreamRequest('PUT', ID, source.body, source.headers);
+    const outcome = h.proxy.write(ID, h.placement(ID), request);
+    await bothHaveIt;
+    request.abort();
+    expect(await outcome).toEqual({ kind: 'client-gone' });
+    expect(missed).toHaveBeenCalledWith(first.name);
+    expect(missed).toHaveBeenCalledWith(second.name);
+  });
+
   it('answers 503 without sending anything when fewer healthy nodes than WRITE_QUORUM remain', async () => {
     const { h, first, second } = await cluster(['a', 'b']);
     const member = h.registry.get(second.name);

@@ -12,7 +12,13 @@ import { sendToNode, type NodeRequest } from './node-request.js';
 import { isRefusal, type Answer, type NodeFailure, type Outcome } from './outcome.js';
 import { settleQuorum, type SlotResult } from './quorum.js';
 import { Targets, type Slot } from './targets.js';
-import { MAX_ATTEMPTS, observeVersions, tooFewNodes, type ChangeContext } from './write-path.js';
+import {
+  MAX_ATTEMPTS,
+  observeVersions,
+  tooFewNodes,
+  unlessClientGone,
+  type ChangeContext,
+} from './write-path.js';
 
 export async function proxyDelete(
   context: ChangeContext,
@@ -30,18 +36,18 @@ export async function proxyDelete(
     );
     const answers = results.flatMap(({ answer }) => (answer ? [answer] : []));
     observeVersions(context, answers);
-    if (request.signal.aborted) {
-      for (const answer of answers) answer.discard();
-      return { kind: 'client-gone' };
-    }
     if (answers.some((answer) => answer.status === 409)) {
       context.metrics.versionConflict();
-      if (attempt < MAX_ATTEMPTS) {
+      if (attempt < MAX_ATTEMPTS && !request.signal.aborted) {
         for (const answer of answers) answer.discard();
         continue;
       }
     }
-    return settleQuorum(context, { id, kind: 'delete', quorum, maybeApplied: true }, results);
+    // Settled even when the client has gone: nodes may have applied it, and the owners that did not are behind.
+    return unlessClientGone(
+      request,
+      settleQuorum(context, { id, kind: 'delete', quorum, maybeApplied: true }, results),
+    );
   }
 }
 

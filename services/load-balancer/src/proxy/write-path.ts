@@ -97,7 +97,8 @@ export async function proxyWrite(
       request.body,
       waiting.map((entry) => entry.sending?.sink as NonNullable<ContinueRequest['sink']>),
     );
-    if (streamed.sourceFailed || request.signal.aborted) {
+    if (streamed.sourceFailed) {
+      // The body broke off, so no node can store it (fanOut destroyed every branch): nothing to account for.
       abortWaiting();
       for (const answer of answers) answer.discard();
       for (const entry of waiting) void entry.sending?.done.then(discardCompletion);
@@ -116,7 +117,12 @@ export async function proxyWrite(
       }),
     );
     if (results.some((result) => result.answer?.status === 409)) context.metrics.versionConflict();
-    return settleQuorum(context, { id, kind: 'write', quorum, maybeApplied: true }, results);
+    // Settled even when the client has gone: the whole body was sent, so some nodes may hold it, and the owners
+    // that do not must be known to be behind.
+    return unlessClientGone(
+      request,
+      settleQuorum(context, { id, kind: 'write', quorum, maybeApplied: true }, results),
+    );
   }
 }
 
@@ -157,6 +163,13 @@ function failureOf(failed: NodeFailure): NodeFailure {
 
 function discardCompletion(done: Awaited<ContinueRequest['done']>): void {
   if (done.kind === 'answered') done.answer.discard();
+}
+
+/** The outcome, or client-gone (its answer discarded) when the client left meanwhile. */
+export function unlessClientGone(request: NodeRequest, outcome: Outcome): Outcome {
+  if (!request.signal.aborted) return outcome;
+  if (outcome.kind === 'answered') outcome.answer.discard();
+  return { kind: 'client-gone' };
 }
 
 export function observeVersions(context: Pick<ChangeContext, 'clock'>, answers: readonly Answer[]): void {
