@@ -1,8 +1,9 @@
 // What the node holds, in memory: one entry per record on disk (blobs and tombstones), rebuilt from the files
 // at warm-up and kept in step by every commit. It answers "is there such a blob" without touching the disk,
 // counts live blobs, and pages through every id in byte order for /internal/blobs. Paging is by key (the last
-// id seen), so a page boundary never skips or repeats an id that exists throughout, whatever else changes; the
-// ids are kept sorted as they come and go (sorted-ids.ts), so a page never sorts the whole index.
+// id seen), so a page boundary never skips or repeats an id that exists throughout, whatever else changes. The
+// sorted order of the ids is built once, by the first listing (warm-up fills a plain map, faster than a sorted
+// structure), and from then on kept as ids come and go (sorted-ids.ts): a page never sorts the whole index.
 import { SortedIds } from './sorted-ids.js';
 
 export interface IndexEntry {
@@ -21,7 +22,8 @@ export interface IndexEntry {
 export class BlobIndex {
   readonly #entries = new Map<string, IndexEntry>();
   #liveBlobs = 0;
-  readonly #sortedIds = new SortedIds();
+  /** undefined until the first listing */
+  #sortedIds: SortedIds | undefined;
 
   get(id: string): IndexEntry | undefined {
     return this.#entries.get(id);
@@ -35,7 +37,7 @@ export class BlobIndex {
 
   set(id: string, entry: IndexEntry): void {
     const previous = this.#entries.get(id);
-    if (previous === undefined) this.#sortedIds.add(id);
+    if (previous === undefined) this.#sortedIds?.add(id);
     this.#liveBlobs += Number(!entry.deleted) - Number(previous !== undefined && !previous.deleted);
     this.#entries.set(id, entry);
   }
@@ -45,7 +47,7 @@ export class BlobIndex {
     if (previous === undefined) return;
     this.#liveBlobs -= Number(!previous.deleted);
     this.#entries.delete(id);
-    this.#sortedIds.delete(id);
+    this.#sortedIds?.delete(id);
   }
 
   /** Live blobs, tombstones excluded. */
@@ -63,6 +65,7 @@ export class BlobIndex {
     cursor: string | undefined,
     limit: number,
   ): { entries: Array<[string, IndexEntry]>; next: string | null } {
+    this.#sortedIds ??= SortedIds.of(this.#entries.keys());
     const { ids, more } = this.#sortedIds.page(cursor, limit);
     const entries = ids.map((id): [string, IndexEntry] => [id, this.#entries.get(id) as IndexEntry]);
     return { entries, next: more ? (ids.at(-1) ?? null) : null };

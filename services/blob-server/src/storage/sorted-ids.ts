@@ -12,6 +12,17 @@ export class SortedIds {
   /** `maxChunk` is small only in tests, to exercise splits and merges with few ids. */
   constructor(readonly maxChunk = 1024) {}
 
+  /** The set of `ids`, sorted once: several times faster than adding them one by one. */
+  static of(ids: Iterable<string>, maxChunk?: number): SortedIds {
+    const set = new SortedIds(maxChunk);
+    const sorted = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const half = Math.max(1, set.maxChunk >>> 1);
+    for (let start = 0; start < sorted.length; start += half)
+      set.#chunks.push(sorted.slice(start, start + half));
+    set.#size = sorted.length;
+    return set;
+  }
+
   get size(): number {
     return this.#size;
   }
