@@ -36,6 +36,8 @@ interface Operation {
   start: number;
   end: number;
   outcome: 'acknowledged' | 'unknown';
+  /** the balancer's answer; 0 when there was none */
+  status: number;
 }
 
 interface Read {
@@ -70,6 +72,7 @@ function allowedValues(id: string, start: number, end: number): Set<string> {
     start: -Infinity,
     end: -Infinity,
     outcome: 'acknowledged',
+    status: 204,
   };
   const history = [initial, ...(operations.get(id) ?? [])];
   const allowed = new Set<string>();
@@ -122,6 +125,7 @@ async function writer(index: number, running: () => boolean): Promise<void> {
       start,
       end,
       outcome: acknowledged ? 'acknowledged' : 'unknown',
+      status,
     });
   }
 }
@@ -203,9 +207,15 @@ describe('fault injection', () => {
     const all = [...operations.values()].flat();
     const acknowledged = all.filter((operation) => operation.outcome === 'acknowledged').length;
     const unavailable = reads.filter((read) => read.value === undefined).length;
+    const statuses = (list: Array<{ status: number }>) => {
+      const counts = new Map<number, number>();
+      for (const { status } of list) counts.set(status, (counts.get(status) ?? 0) + 1);
+      return [...counts].map(([status, count]) => `${status}×${count}`).join(' ');
+    };
     console.info(
       `chaos ${seed}: ${events.filter((event) => event.includes('kill')).length} kills, ${all.length} writes and deletes ` +
-        `(${acknowledged} acknowledged, ${all.length - acknowledged} unknown), ${reads.length} reads (${unavailable} unavailable)`,
+        `(${acknowledged} acknowledged, ${all.length - acknowledged} unknown), ${reads.length} reads (${unavailable} unavailable); ` +
+        `writes and deletes answered ${statuses(all)}, reads ${statuses(reads)}`,
     );
     expect(acknowledged, `${seed}: the writers got work done`).toBeGreaterThan(100);
 
