@@ -37,7 +37,7 @@ beforeAll(async () => {
     15_000,
     'three healthy nodes',
   );
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(nodes.map((node) => node.kill()));

@@ -5,7 +5,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ringGoldenTable } from '@backend-rebase/data-structures/testing';
 import { REGISTRATION_CLOSED } from '../src/app.js';
+import { startFakeNode } from './support/fake-nodes.js';
 import {
+  eventually,
   freePort,
   startBalancer,
   startRecordingNode,
@@ -319,6 +321,49 @@ describe('DELETE /internal/nodes/:name of a healthy node', () => {
 
     expect((await app.inject({ method: 'DELETE', url: '/internal/nodes/blob-1' })).statusCode).toBe(204);
     expect((await app.inject({ url: '/internal/nodes' })).json<{ data: unknown[] }>().data).toHaveLength(2);
+  });
+});
+
+describe('membership and the rebalancer, wired', () => {
+  it('catches new nodes up, then drains a live node until it leaves, and refuses its heartbeat', async () => {
+    const nodes = await Promise.all(['blob-1', 'blob-2'].map((name) => startFakeNode(name)));
+    try {
+      const { app } = await start();
+      const announce = (index: number) =>
+        app.inject({
+          method: 'POST',
+          url: '/internal/nodes',
+          payload: {
+            name: `blob-${index + 1}`,
+            destination: { host: '127.0.0.1', port: nodes[index]?.port },
+            bootId: `boot-${index + 1}`,
+          },
+        });
+      const listed = async () =>
+        (await app.inject({ url: '/internal/nodes' })).json<{
+          data: Array<{ name: string; inSync: boolean; draining: boolean }>;
+        }>().data;
+      expect((await announce(0)).statusCode).toBe(201);
+      expect((await announce(1)).statusCode).toBe(201);
+
+      // The joins asked for a pass; the nodes list nothing, so it leaves both in sync.
+      await eventually(
+        async () => ((await listed()).every((node) => node.inSync) ? true : undefined),
+        10_000,
+        'both nodes in sync',
+      );
+
+      expect((await app.inject({ method: 'DELETE', url: '/internal/nodes/blob-1' })).statusCode).toBe(204);
+      // blob-1 holds nothing: the pass the drain asked for hands it over, and it leaves the list.
+      await eventually(
+        async () => ((await listed()).map((node) => node.name).join() === 'blob-2' ? true : undefined),
+        10_000,
+        'blob-1 to be drained and removed',
+      );
+      expect((await announce(0)).statusCode).toBe(410);
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+    }
   });
 });
 

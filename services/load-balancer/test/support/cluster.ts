@@ -130,7 +130,7 @@ export async function spawnBlobNode(
       await exited;
     },
   };
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000; // generous: a busy 2-core machine starts tsx slowly
   for (;;) {
     if (child.exitCode !== null) throw new Error(`blob server ${name} exited: ${output}`);
     if (Date.now() > deadline) throw new Error(`blob server ${name} did not become ready: ${output}`);
