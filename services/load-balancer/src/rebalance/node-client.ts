@@ -184,7 +184,14 @@ export class NodeClient {
   }
 
   private async unexpected(response: Dispatcher.ResponseData, what: string): Promise<NodeRequestError> {
-    const detail = await response.body.text().catch(() => '');
+    // A problem's detail says what went wrong; any other body (a blob, say) is not read.
+    const type = String(response.headers['content-type'] ?? '');
+    const detail = type.includes('json')
+      ? await response.body.text().catch(() => '')
+      : await response.body.dump().then(
+          () => '',
+          () => '',
+        );
     return new NodeRequestError(
       this.name,
       `${what} answered ${response.statusCode}${detail ? `: ${detail.slice(0, 200)}` : ''}`,

@@ -7,7 +7,8 @@
 //   copies only the ids that fewer than R nodes hold in their newest version, then, if the first phase saw other
 //   work, everything else (moves, handoffs, purges, tombstone reclaim). At most `concurrency` ids are worked on at
 //   once, read repairs included (slots.ts).
-// - Requests are coalesced: a request during a pass runs one more pass after it, however many arrive.
+// - Requests are coalesced: a request during a pass runs one more pass after it, however many arrive; those in
+//   the start delay (startDelayMs) run as one pass once it is over.
 // - A pass that finishes tells the cluster which nodes it left in sync (passFinished, with the epochs read when it
 //   started) and which draining nodes hold nothing any more (drained).
 // - stop() aborts what is in flight and waits for it; nothing is left running.
@@ -35,6 +36,12 @@ export interface RebalancerOptions {
   metricsRegistry: Registry;
   /** ms since the epoch */
   now?: () => number;
+  /**
+   * Passes requested in the first `startDelayMs` after start() wait until it has passed and then run as one.
+   * A balancer that just restarted learns its nodes one heartbeat at a time; a pass over part of the cluster
+   * would copy blobs to nodes that own them only until the rest are back. Default 0.
+   */
+  startDelayMs?: number;
 }
 
 /** Ids per listing page: a pass holds one page per node. */
@@ -74,6 +81,9 @@ export class Rebalancer implements RebalanceControl {
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** start() was called with a startDelayMs that has not passed yet */
+  private held = false;
+  private holdTimer: NodeJS.Timeout | undefined;
   /** copies left on nodes that are not owners by the last pass, and stand-in writes noted since it started */
   private misplacedAfterPass = 0;
   private handoffsNoted = 0;
@@ -130,12 +140,22 @@ export class Rebalancer implements RebalanceControl {
     if (this.stopped || this.timer) return;
     this.timer = setInterval(() => this.request('periodic'), this.options.intervalMs);
     this.timer.unref();
+    const delay = this.options.startDelayMs ?? 0;
+    if (delay > 0) {
+      this.held = true;
+      this.holdTimer = setTimeout(() => {
+        this.held = false;
+        if (this.pendingTrigger !== undefined && !this.stopped) this.loop ??= this.runPasses();
+      }, delay);
+      this.holdTimer.unref();
+    }
     this.request('start');
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.holdTimer);
     this.pendingTrigger = undefined;
     this.repairQueue.clear();
     this.abort.abort(new Error('the balancer is shutting down'));
@@ -146,10 +166,13 @@ export class Rebalancer implements RebalanceControl {
   request(trigger: string): void {
     if (this.stopped) return;
     this.pendingTrigger ??= trigger;
-    this.loop ??= this.runPasses();
+    if (!this.held) this.loop ??= this.runPasses();
   }
 
-  /** Requests a pass and resolves once no pass is running or requested, with the progress then. */
+  /**
+   * Requests a pass and resolves once no pass is running or requested, with the progress then (for tests and
+   * tools; during the start delay it resolves at once, the pass still held).
+   */
   async runPass(trigger: string): Promise<RebalanceProgress> {
     this.request(trigger);
     while (this.loop) await this.loop;

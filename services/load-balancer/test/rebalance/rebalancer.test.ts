@@ -28,6 +28,7 @@ interface SetupOptions {
   internalToken?: string;
   intervalMs?: number;
   timeoutMs?: number;
+  startDelayMs?: number;
 }
 
 async function setup({
@@ -37,6 +38,7 @@ async function setup({
   internalToken,
   intervalMs = 3_600_000,
   timeoutMs = 5_000,
+  startDelayMs,
 }: SetupOptions = {}) {
   const log: LoggedRequest[] = [];
   let clock = NOW;
@@ -59,6 +61,7 @@ async function setup({
     intervalMs,
     internalToken,
     timeoutMs,
+    startDelayMs,
     logger,
     metricsRegistry,
     now,
@@ -438,6 +441,18 @@ describe('passes', () => {
     expect(t.node('n2').records.has('x') || t.node('n3').records.has('x')).toBe(true);
     await t.cluster.passesFinished(2);
     expect(t.rebalancer.progress.trigger).toBe('periodic');
+  });
+
+  it('holds the passes requested during the start delay and runs them as one after it', async () => {
+    const t = await setup({ startDelayMs: 200 });
+    t.write('x', 1, ['n1']);
+    t.rebalancer.start();
+    t.rebalancer.request('n4 joined');
+    expect(t.rebalancer.busy).toBe(true);
+    expect(t.rebalancer.progress.state).toBe('idle');
+    await t.cluster.passesFinished(1);
+    expect(t.rebalancer.progress).toMatchObject({ trigger: 'start', copied: 1 });
+    expect(t.cluster.passes).toHaveLength(1);
   });
 
   it('gives up on a node that does not answer within timeoutMs and counts it failed', async () => {
