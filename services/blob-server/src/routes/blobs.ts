@@ -47,11 +47,10 @@ export interface BlobRoutesOptions extends StoredHeaderLimits {
 }
 
 const ANSWERS = blobAnswers();
-const VERSION_DESCRIPTION = { description: 'the version stored now (an integer)' };
 const CONFLICT = {
   description:
     'Conflict: the stored version is newer, or the same version is stored as the other kind (data or a delete); nothing changed',
-  headers: { [VERSION_HEADER]: Type.String(VERSION_DESCRIPTION) },
+  headers: { [VERSION_HEADER]: Type.String({ description: 'the version stored now (an integer)' }) },
   content: { 'application/problem+json': { schema: ProblemSchema } },
 };
 const NOT_FOUND = {
