@@ -83,7 +83,7 @@ describe('writes with R = 2', () => {
     }
   });
 
-  it('relays the nodes’ 409 after three conflicts in a row, without reading the body', async () => {
+  it('answers 503 (never the nodes’ 409) after three conflicts in a row, without reading the body', async () => {
     const { h, first } = await cluster(['a', 'b', 'c']);
     let held = Date.now() * 1000 + 60_000_000;
     first.handle = ({ response }) => {
@@ -93,7 +93,8 @@ describe('writes with R = 2', () => {
     const { result, read } = await put(h, randomBytes(100_000));
     expect(h.metrics.versionConflict).toHaveBeenCalledTimes(3);
     expect(first.seen).toHaveLength(3);
-    expect(result).toMatchObject({ kind: 'answered', status: 409 });
+    expect(result).toMatchObject({ kind: 'failed', status: 503 });
+    if (result.kind === 'failed') expect(result.detail).toContain('the newer one wins: retrying it is safe');
     expect(read()).toBe(0);
   });
 
@@ -153,6 +154,24 @@ describe('writes with R = 2', () => {
     expect(JSON.parse(result.text)).toMatchObject({ detail: `too big for ${first.name}` });
     expect(read()).toBe(0);
     expect(missed).not.toHaveBeenCalled();
+  });
+
+  it('answers 503 when the nodes refuse with 409 after the body (a newer change arrived meanwhile)', async () => {
+    const { h, first, second } = await cluster(['a', 'b', 'c']);
+    for (const owner of [first, second]) {
+      owner.handle = async (exchange) => {
+        await exchange.accept();
+        answer(
+          exchange.response,
+          409,
+          { title: 'Conflict' },
+          { 'x-blob-version': String(Date.now() * 1000 + 1e9) },
+        );
+      };
+    }
+    const { result } = await put(h, randomBytes(10_000));
+    expect(result).toMatchObject({ kind: 'failed', status: 503 });
+    expect(h.metrics.versionConflict).toHaveBeenCalledTimes(1);
   });
 
   it('reports both owners as behind when the client leaves after its whole body was sent', async () => {

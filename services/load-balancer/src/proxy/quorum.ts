@@ -3,12 +3,14 @@
 // - Success only when at least `quorum` distinct nodes (one per slot, see targets.ts) answered 2xx. A write's
 //   status is 201 when every success was 201, else 200; the answer relayed is the first slot's (ring order).
 // - The same 4xx from every node that refused (400, 411, 412, 413, 431, 507…) is relayed unchanged: the
-//   request itself is at fault, and retrying it elsewhere would not help.
+//   request itself is at fault, and retrying it elsewhere would not help. A 409 never is (it is not in the
+//   client's contract): a version conflict left after the retries is a 503 saying a newer change won.
 // - Anything else is a 502/503/504 naming every node and what it did, and saying the change may or may not have
 //   been stored and that retrying is safe (versions make every retry idempotent).
-// - Whenever a change may have reached some node, every owner that does not hold it now (skipped as unhealthy,
-//   failed, or replaced) is reported to the registry as having missed a write, and every stand-in that stored it is
-//   reported to the rebalancer as holding a handoff.
+// - Whenever a change may have reached some node (one stored it, or one gave no answer after it was sent), every
+//   owner that does not hold it now (skipped as unhealthy, failed, or replaced) is reported to the registry as
+//   having missed a write, and every stand-in that stored it is reported to the rebalancer as holding a handoff.
+//   A change every node refused was applied nowhere: nobody is behind.
 // - Every body not relayed is discarded.
 import type { NodeRegistry } from '../cluster/node-registry.js';
 import type { RebalanceControl } from '../rebalance/cluster-view.js';
@@ -41,7 +43,7 @@ export interface QuorumRequest {
   id: string;
   kind: 'write' | 'delete';
   quorum: number;
-  /** some node may have applied the change (a body was streamed, or a delete was sent) */
+  /** a node that gave no answer may still have applied the change (a body was streamed, or a delete was sent) */
   maybeApplied: boolean;
 }
 
@@ -51,7 +53,9 @@ const refused = (answer: Answer | undefined): answer is Answer => answer !== und
 
 export function settleQuorum(context: QuorumContext, request: QuorumRequest, results: SlotResult[]): Outcome {
   const successes = results.flatMap(({ answer }) => (ok(answer) ? [answer] : []));
-  if (successes.length > 0 || request.maybeApplied) {
+  // A node that refused applied nothing; one that gave no answer after the change was sent may have.
+  const unknown = results.some(({ answer, failures }) => !answer && failures.length > 0);
+  if (successes.length > 0 || (request.maybeApplied && unknown)) {
     for (const { owner, answer } of results) {
       if (!ok(answer)) context.registry.missedWrite(owner);
       else if (answer.node !== owner) {
@@ -75,6 +79,21 @@ export function settleQuorum(context: QuorumContext, request: QuorumRequest, res
           : 200
         : first.status;
     return relay(first, status);
+  }
+
+  // A 409 is not the client's to see: it says a newer write or delete of the id reached the node meanwhile (the
+  // balancer has restamped as often as it may), and another try is stamped above it.
+  const conflicted = results.flatMap(({ answer }) => (answer?.status === 409 ? [answer.node] : []));
+  if (conflicted.length > 0) {
+    for (const { answer } of results) answer?.discard();
+    return {
+      kind: 'failed',
+      status: 503,
+      detail:
+        `a newer write or delete of ${JSON.stringify(request.id)} reached ${conflicted.join(', ')} while this ` +
+        `${request.kind} was in flight (X-Blob-Version conflict); it may or may not have been ` +
+        `${request.kind === 'write' ? 'stored' : 'applied'}, and the newer one wins: retrying it is safe`,
+    };
   }
 
   const refusals = results.flatMap(({ answer }) => (refused(answer) ? [answer] : []));

@@ -6,7 +6,7 @@
 //   is replaced by the next healthy stand-in that is not already a target.
 // - A 409 from any target (it holds a newer version) is observed by the clock, counted, and the write is
 //   restamped above it and tried again with the body still unread, at most MAX_ATTEMPTS times in all (after
-//   that the nodes' 409 is relayed when all gave it, as quorum.ts relays any common refusal).
+//   that, a 503: quorum.ts).
 // - The body is then teed to every target that said 100 Continue (fan-out.ts: the slowest sets the pace, a target
 //   that fails mid-stream is dropped), never held whole. How the answers become one is quorum.ts's.
 // - Every version a node answers with is observed by the clock.
@@ -95,7 +95,7 @@ export async function proxyWrite(
     request.beforeBody?.();
     const streamed = await fanOut(
       request.body,
-      waiting.map((entry) => entry.sending?.sink as NonNullable<ContinueRequest['sink']>),
+      waiting.flatMap((entry) => (entry.sending?.sink ? [entry.sending.sink] : [])),
     );
     if (streamed.sourceFailed) {
       // The body broke off, so no node can store it (fanOut destroyed every branch): nothing to account for.
