@@ -409,6 +409,24 @@ describe('course mode (REGISTRATION_WINDOW_SECONDS)', () => {
     expect((await app.inject({ url: '/ready' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/blobs/x' })).statusCode).toBe(200);
   });
+
+  it('still takes the heartbeats of a node registered in the window, and nothing else', async () => {
+    let now = 1_000_000;
+    const { app } = await start({ REGISTRATION_WINDOW_SECONDS: 5 }, () => now);
+    const announce = (bootId: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/internal/nodes',
+        payload: { name: 'blob-1', destination: { host: '127.0.0.1', port: live.port }, bootId },
+      });
+    expect((await announce('first-boot')).statusCode).toBe(201);
+
+    now += 5_000;
+    expect((await announce('first-boot')).statusCode).toBe(200);
+    const restarted = await announce('second-boot');
+    expect(restarted.statusCode).toBe(403);
+    expect(restarted.json<{ detail: string }>().detail).toBe(REGISTRATION_CLOSED);
+  });
 });
 
 describe('readiness and /blobs without nodes', () => {

@@ -88,6 +88,12 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_request, text, done) => {
+    // After the course-mode window, a body that cannot be a heartbeat is refused as a late registration.
+    const closed = options.registrationClosed();
+    if (closed && (typeof text !== 'string' || !isJson(text))) {
+      done(new HttpProblem(403, closed));
+      return;
+    }
     if (typeof text !== 'string' || text.trim() === '') {
       done(new HttpProblem(400, 'the body is empty: send {"name", "destination": {"host", "port"}} as JSON'));
       return;
@@ -115,10 +121,11 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
           410: ProblemSchema,
         },
       },
-      // Before the body is read: after the course-mode window no registration is taken, well-formed or not.
-      onRequest: (_request, _reply, next) => {
+      // After the course-mode window no registration is taken, well-formed or not; a registered node's
+      // heartbeat still is, or every node would stop announcing itself and a restarted balancer stay empty.
+      preValidation: (request, _reply, next) => {
         const closed = options.registrationClosed();
-        next(closed ? new HttpProblem(403, closed) : undefined);
+        next(closed && !isHeartbeat(registry, request.body) ? new HttpProblem(403, closed) : undefined);
       },
     },
     async (request, reply) => {
@@ -186,3 +193,28 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
   );
   done();
 };
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `body` announces a registered node again: the same name, address and process (bootId). */
+function isHeartbeat(registry: NodeRegistry, body: unknown): boolean {
+  const { name, destination, bootId } = (body ?? {}) as {
+    name?: unknown;
+    destination?: { host?: unknown; port?: unknown };
+    bootId?: unknown;
+  };
+  if (typeof name !== 'string' || typeof bootId !== 'string' || typeof destination?.host !== 'string') {
+    return false;
+  }
+  const node = registry.get(name);
+  return (
+    node?.bootId === bootId && node.host === normalizeHost(destination.host) && node.port === destination.port
+  );
+}
