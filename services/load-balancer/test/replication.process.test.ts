@@ -99,6 +99,8 @@ describe('three nodes, R = 2, real processes', () => {
       if (problem) unreadable.push(problem);
     }
     expect(unreadable, 'reads right after the kill').toEqual([]);
+    const seenAs = (await cluster.listNodes()).find((node) => node.name === victim)?.status;
+    console.info(`after ${readOrder.length} reads the balancer lists the killed ${victim} as ${seenAs}`);
 
     // New ids and overwrites while the node is down: a stand-in takes each copy the victim would have had.
     const writtenWhileDown: Array<[string, Buffer]> = [
@@ -168,6 +170,7 @@ describe('three nodes, R = 2, real processes', () => {
     }
     expect(stale.slice(0, 20), `${stale.length} stale reads in ${rounds} rounds`).toEqual([]);
     expect(rounds).toBeGreaterThan(0);
+    console.info(`${rounds} rounds of ${ids.length} reads from the restart until the cluster settled`);
     expect(await cluster.placementProblems(expected)).toEqual([]);
     expect(await cluster.readProblems(subset(ids))).toEqual([]);
 
