@@ -58,6 +58,9 @@ interface PassState {
   listingsWhole: boolean;
 }
 
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+
 export class Rebalancer implements RebalanceControl {
   private readonly cluster: ClusterView;
   private readonly now: () => number;
@@ -84,6 +87,8 @@ export class Rebalancer implements RebalanceControl {
   /** start() was called with a startDelayMs that has not passed yet */
   private held = false;
   private holdTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = FIRST_RETRY_MS;
   /** copies left on nodes that are not owners by the last pass, and stand-in writes noted since it started */
   private misplacedAfterPass = 0;
   private handoffsNoted = 0;
@@ -156,6 +161,7 @@ export class Rebalancer implements RebalanceControl {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.holdTimer);
+    clearTimeout(this.retryTimer);
     this.pendingTrigger = undefined;
     this.repairQueue.clear();
     this.abort.abort(new Error('the balancer is shutting down'));
@@ -240,6 +246,7 @@ export class Rebalancer implements RebalanceControl {
     }
 
     this.cluster.passFinished(startEpochs, state.failed);
+    this.retryAfterFailures(state.failed.size > 0 || this.current.errors > 0);
     const drained = await this.reportDrained(nodes, state);
     this.misplacedAfterPass = misplaced;
     this.underReplicatedGauge.set(first.underReplicated);
@@ -335,6 +342,22 @@ export class Rebalancer implements RebalanceControl {
   }
 
   /**
+   * A pass that failed somewhere (a node that did not answer, a copy or a purge that failed) leaves nodes out
+   * of sync and copies misplaced, so another pass follows on its own after a backoff (1 s, doubling up to 30 s)
+   * rather than at the next periodic pass, as Swift's replicators and Cassandra's hint delivery retry.
+   */
+  private retryAfterFailures(failed: boolean): void {
+    if (!failed) {
+      this.retryDelayMs = FIRST_RETRY_MS;
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.request('retry after failures'), this.retryDelayMs);
+    this.retryTimer.unref();
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_MS);
+  }
+
+  /**
    * Gives the newest copy to every owner in the plan that lacks it, and says how many took it. A failed copy
    * marks its target failed in a pass (`failed`), and is only logged in a read repair.
    */
@@ -373,6 +396,13 @@ export class Rebalancer implements RebalanceControl {
       if (!download) continue;
       try {
         return (await target.upload(id, download)).status === 'stored';
+      } catch (error) {
+        // A node that holds this version (a read repair got there first) or a newer one answers from the
+        // headers and closes the connection while the body is still going out, so the upload fails with
+        // EPIPE or a reset instead of that answer: ask the node what it holds before calling it a failure.
+        const held = await target.head(id).catch(() => undefined);
+        if (held !== undefined && held.version >= plan.newest.version) return false;
+        throw error;
       } finally {
         download.body.destroy();
       }

@@ -249,6 +249,27 @@ describe('a fault between copy and purge', () => {
     expect(t.cluster.inSync('n4')).toBe(true);
   });
 
+  it('counts a copy whose answer was lost as done when the owner holds it, and purges the old copy', async () => {
+    const { t, all, moving } = await joined();
+    t.node('n4').fail(isPut, 'keep-then-drop');
+    const progress = await t.rebalancer.runPass('n4 joined');
+    expect(progress).toMatchObject({ copied: 0, removed: moving.length, errors: 0 });
+    for (const id of all) expect(t.where(id)).toEqual(sorted(t.cluster.ownersOf(id)));
+    expect(t.cluster.inSync('n4')).toBe(true);
+  });
+
+  it('runs another pass on its own after a pass that failed', async () => {
+    const { t, all, n4 } = await joined();
+    n4.fail(isPut, { status: 503 });
+    await t.rebalancer.runPass('n4 joined');
+    expect(t.cluster.passes).toHaveLength(1);
+    n4.clearFaults();
+    await vi.waitFor(() => expect(t.cluster.passes).toHaveLength(2), { timeout: 30_000, interval: 50 });
+    await t.rebalancer.runPass('check');
+    for (const id of all) expect(t.where(id)).toEqual(sorted(t.cluster.ownersOf(id)));
+    expect(t.cluster.inSync('n4')).toBe(true);
+  });
+
   it('does not purge when the new owner acknowledged the copy but does not hold it', async () => {
     const { t, all, before, n4 } = await joined();
     n4.fail(isPut, 'lose-write');

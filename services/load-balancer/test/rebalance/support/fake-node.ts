@@ -25,7 +25,12 @@ export interface LoggedRequest {
 }
 
 /** What a fault does to a request it matches: an error status, or dropping the connection. */
-export type Fault = { status: number } | 'drop' | 'lose-write';
+/**
+ * `drop`: the connection is closed without an answer; `lose-write`: a write is acknowledged but not kept;
+ * `keep-then-drop`: a write is kept but the connection closes before the answer (as when a node answers from
+ * the headers and closes while the body is still being sent).
+ */
+export type Fault = { status: number } | 'drop' | 'lose-write' | 'keep-then-drop';
 
 export interface FakeNodeOptions {
   name: string;
@@ -115,7 +120,7 @@ export class FakeNode {
       request.socket.destroy();
       return;
     }
-    if (fault !== undefined && fault !== 'lose-write') return send(response, fault.status);
+    if (typeof fault === 'object') return send(response, fault.status);
 
     if (url.pathname.startsWith('/internal/')) {
       const token = this.options.internalToken;
@@ -157,6 +162,10 @@ export class FakeNode {
         headers: deleted ? {} : headers,
         body: deleted ? Buffer.alloc(0) : body,
       });
+    }
+    if (fault === 'keep-then-drop') {
+      request.socket.destroy();
+      return;
     }
     send(response, deleted ? 204 : stored && !stored.deleted ? 200 : 201, {
       'x-blob-version': String(version),
