@@ -125,6 +125,14 @@ describe('the fast path (every owner healthy and in sync, nothing moving)', () =
     expect(second.seen.map((seen) => seen.method)).toEqual(['GET']);
   });
 
+  it('fails over from an owner that answers 5xx', async () => {
+    const { h, first, second } = await cluster(['a', 'b', 'c']);
+    markAllInSync(h.registry);
+    first.handle = ({ response }) => response.writeHead(500).end();
+    second.handle = holding(100, 'bytes');
+    expect(await get(h)).toMatchObject({ kind: 'answered', status: 200, node: second.name, text: 'bytes' });
+  });
+
   it("takes the first owner's answer as final, without comparing", async () => {
     const { h, first, second } = await cluster(['a', 'b', 'c']);
     markAllInSync(h.registry);

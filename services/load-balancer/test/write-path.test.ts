@@ -113,6 +113,22 @@ describe('writes with R = 2', () => {
     expect(h.rebalance.noteHandoff).toHaveBeenCalledWith(ID, spare?.name);
   });
 
+  it('replaces an owner that answers 503 before the body, but not one that answers 507 (it is full)', async () => {
+    const { h, first, second, spare } = await cluster(['a', 'b', 'c']);
+    first.handle = ({ response }) => answer(response, 503, { title: 'Service Unavailable' });
+    const bytes = randomBytes(50_000);
+    expect((await put(h, bytes)).result).toMatchObject({ kind: 'answered', status: 201 });
+    expect(spare?.seen[0]?.body.equals(bytes)).toBe(true);
+
+    first.handle = storeAnything;
+    second.handle = ({ response }) => answer(response, 507, { title: 'Insufficient Storage' });
+    // The other owner was ready, but a quorum of 2 cannot be met: the full node's refusal is the answer.
+    const { result, read } = await put(h, bytes);
+    expect(result).toMatchObject({ kind: 'answered', status: 507, node: second.name });
+    expect(spare?.seen).toHaveLength(1);
+    expect(read()).toBe(0);
+  });
+
   it('answers 502, saying the write may or may not be stored, when fewer than WRITE_QUORUM nodes store it', async () => {
     const { h, first, second } = await cluster(['a', 'b']); // no stand-in to replace anyone
     second.handle = async (exchange) => {
