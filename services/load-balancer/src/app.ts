@@ -106,6 +106,7 @@ export async function buildApp(
     concurrency: config.REBALANCE_CONCURRENCY,
     tombstoneTtlMs: config.TOMBSTONE_TTL,
     intervalMs: config.REBALANCE_INTERVAL_MS,
+    startDelayMs: config.REBALANCE_START_DELAY_MS,
     internalToken: config.INTERNAL_TOKEN,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     logger,

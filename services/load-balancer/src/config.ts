@@ -44,6 +44,12 @@ export const LoadBalancerSettings = Type.Object({
   REBALANCE_CONCURRENCY: Env.integer(4, { minimum: 1, maximum: 64 }),
   /** a rebalancer pass runs at least this often, whatever happens (anti-entropy) */
   REBALANCE_INTERVAL_MS: Env.integer(300_000, { minimum: 1000 }),
+  /**
+   * after a (re)start the balancer learns its nodes one heartbeat at a time; passes wait this long so the first
+   * one sees the whole cluster instead of copying blobs to the few nodes known so far (a node's default
+   * HEARTBEAT_INTERVAL_MS is 10 s)
+   */
+  REBALANCE_START_DELAY_MS: Env.integer(15_000, { minimum: 0 }),
   HEALTH_INTERVAL_MS: Env.integer(2000, { minimum: 10 }),
   /** how long one active health check may take before it counts as failed */
   HEALTH_TIMEOUT_MS: Env.integer(1000, { minimum: 10 }),

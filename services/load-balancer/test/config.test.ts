@@ -19,6 +19,7 @@ describe('load balancer settings', () => {
       TOMBSTONE_TTL: 7 * 24 * 3_600_000,
       REBALANCE_CONCURRENCY: 4,
       REBALANCE_INTERVAL_MS: 300_000,
+      REBALANCE_START_DELAY_MS: 15_000,
     });
     expect(load({ PORT: '3100' }).BALANCER_ID).toBe(`${hostname()}:3100`);
   });

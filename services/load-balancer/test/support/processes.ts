@@ -231,6 +231,8 @@ export class ProcessCluster {
         UPSTREAM_TIMEOUT_MS: '10000',
         BALANCER_ID: '7',
         LOG_LEVEL: 'warn',
+        // The nodes announce themselves every few hundred ms here, not every 10 s.
+        REBALANCE_START_DELAY_MS: '1000',
         ...options.balancerEnv,
       },
       '/health',
