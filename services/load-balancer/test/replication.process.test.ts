@@ -152,15 +152,17 @@ describe('three nodes, R = 2, real processes', () => {
     let rounds = 0;
     let reading = true;
     const restartedAt = Date.now();
-    const reader = (async () => {
+    // Two readers, one walking the ids forwards and one backwards, so each id is read often while the node returns.
+    const readerOf = (order: string[]) => async () => {
       while (reading) {
-        for (const id of ids) {
+        for (const id of order) {
           const problem = await cluster.readProblem(id, expected.get(id) as Expected);
           if (problem) stale.push(`${Date.now() - restartedAt} ms after the restart: ${problem}`);
         }
         rounds += 1;
       }
-    })();
+    };
+    const reader = Promise.all([readerOf(ids)(), readerOf([...ids].reverse())()]);
     try {
       await cluster.node(victim).start();
       await cluster.settle(restartedAt, NODES);
