@@ -2,9 +2,10 @@
 // blob servers, each its own process. A node is killed with SIGKILL while blobs are read, written, overwritten and
 // deleted through the balancer; every read must be right at once (no waiting for the health checker), and once the
 // node is back and the rebalancer has finished a pass, every blob must be on exactly its owners — checked on each
-// node directly — with the newest version, deleted blobs as tombstones carrying X-Blob-Version. Last, the
+// node directly — with the newest version, deleted blobs as tombstones carrying X-Blob-Version. Then the
 // balancer itself is killed with SIGKILL: restarted, it relearns the nodes from their heartbeats and serves
-// every blob, and a write after the restart wins over the one before.
+// every blob, and a write after the restart wins over the one before; and a stand-in's copies still reach a node
+// that was down across the balancer's restart (the restarted balancer never knew of them).
 //
 // One cluster for the file; each test uses its own ids and starts from every node up.
 import { randomBytes } from 'node:crypto';
@@ -231,5 +232,26 @@ describe('three nodes, R = 2, real processes', () => {
       }
     }
     expect(notNewer).toEqual([]);
+  }, 180_000);
+
+  it('handoff survives a balancer restart: copies a stand-in took for a dead node reach it when it returns to a restarted balancer', async () => {
+    const victim = 'blob-1';
+    const ids = Array.from({ length: 40 }, (_, i) => `t4-${i}`);
+    await cluster.node(victim).kill();
+    expect(await writeAll(ids.map((id, i) => [id, blobFor(id, i)])), 'writes while a node is down').toEqual(
+      [],
+    );
+
+    // The restarted balancer has never heard of the dead node: it learns the two live ones from their heartbeats.
+    await cluster.restartBalancer();
+    const live = NODES.filter((name) => name !== victim);
+    await cluster.waitForNodes(live, 'the restarted balancer to relearn the live nodes', 20_000);
+    expect(await cluster.readProblems(expected), 'every blob served by the two live nodes').toEqual([]);
+
+    const returnedAt = Date.now();
+    await cluster.node(victim).start();
+    await cluster.settle(returnedAt, NODES);
+    expect(await cluster.placementProblems(expected)).toEqual([]);
+    expect(await cluster.readProblems(expected)).toEqual([]);
   }, 180_000);
 });
