@@ -18,6 +18,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Mulberry32 } from '@backend-rebase/seeded-random';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from './support/cluster.js';
 import { ProcessCluster, type Expected } from './support/processes.js';
 
 const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : randomInt(2 ** 31);
@@ -148,7 +149,7 @@ async function reader(running: () => boolean, reads: Read[]): Promise<void> {
 }
 
 /** kill -9 and restart random nodes, one at a time, each time waiting until the balancer lists all healthy. */
-async function chaos(running: () => boolean, sleep: (ms: number) => Promise<void>): Promise<number> {
+async function chaos(running: () => boolean): Promise<number> {
   const random = new Mulberry32(SEED ^ 0x5bd1e995);
   let lastRestart = Date.now();
   while (running()) {
@@ -195,10 +196,9 @@ describe('fault injection', () => {
     const reads: Read[] = [];
     const stopAt = Date.now() + DURATION_MS;
     const running = () => Date.now() < stopAt;
-    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
     const [lastRestart] = await Promise.all([
-      chaos(running, sleep),
+      chaos(running),
       ...Array.from({ length: WRITERS }, (_, index) => writer(index, running)),
       reader(running, reads),
     ]);
