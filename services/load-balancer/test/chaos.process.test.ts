@@ -1,10 +1,12 @@
 // Fault injection with real processes (R = 2, three nodes): three writers PUT and DELETE a few hundred ids
 // through the balancer and a reader reads them, while a chaos loop kill -9s a random node and starts it again,
-// never more than one (R − 1) down at a time. Every operation is recorded with when it started and ended and
+// never more than one (R − 1) down at a time, and now and then the balancer instead (unless CHAOS_KILL_BALANCER=0;
+// requests it refuses while it is down were never sent and are not recorded). Every operation is recorded with when it started and ended and
 // whether it was acknowledged (2xx) or unknown (5xx or no answer: it may or may not have taken effect).
 //
-// The model: the balancer stamps versions from one clock that never goes back, so an operation that started
-// after another one ended carries the higher version. A value (some PUT's bytes, or "absent" for a DELETE or
+// The model: the balancer stamps versions from one clock that never goes back (a restarted balancer starts from
+// the wall clock, past every version it stamped before), so an operation that started after another one ended
+// carries the higher version. A value (some PUT's bytes, or "absent" for a DELETE or
 // never written) may be read in a window [start, end] when its operation started before the window ended and no
 // acknowledged operation that started after it ended had ended before the window began. Reads during the chaos
 // and the final reads after healing must each give an allowed value; after healing (every node up, in sync,
@@ -27,6 +29,8 @@ const NODES = ['chaos-1', 'chaos-2', 'chaos-3'];
 const ID_COUNT = 300;
 const HOT_IDS = 10;
 const WRITERS = 3;
+/** CHAOS_KILL_BALANCER=0 kills only nodes */
+const KILL_BALANCER = process.env.CHAOS_KILL_BALANCER !== '0';
 
 interface Operation {
   id: string;
@@ -91,6 +95,11 @@ function allowedValues(id: string, start: number, end: number): Set<string> {
   return allowed;
 }
 
+/** the balancer refused the connection (it is down): the request was never sent */
+function connectionRefused(error: unknown): boolean {
+  return (error as { cause?: { code?: string } } | undefined)?.cause?.code === 'ECONNREFUSED';
+}
+
 function record(operation: Operation): void {
   const history = operations.get(operation.id) ?? [];
   history.push(operation);
@@ -109,11 +118,16 @@ async function writer(index: number, running: () => boolean): Promise<void> {
         ? Buffer.concat([Buffer.from(`${id} writer ${index} op ${n}\n`), randomBytes(size)])
         : undefined;
     const start = performance.now();
-    // No answer at all (status 0) is unknown, like a 5xx.
-    const { status, detail } = await (bytes ? cluster.put(id, bytes) : cluster.delete(id)).catch(
-      (error: Error) => ({ status: 0, detail: error.message }),
+    // No answer at all (status 0) is unknown, like a 5xx; a refused connection (the balancer is down) sent nothing.
+    const { status, detail, refused } = await (bytes ? cluster.put(id, bytes) : cluster.delete(id)).then(
+      (answer) => ({ ...answer, refused: false }),
+      (error: Error) => ({ status: 0, detail: error.message, refused: connectionRefused(error) }),
     );
     const end = performance.now();
+    if (refused) {
+      await sleep(50);
+      continue;
+    }
     const acknowledged = kind === 'put' ? status === 200 || status === 201 : status === 204;
     if (!acknowledged && status !== 0 && status < 500) {
       unexpected.push(`${at()} ${kind.toUpperCase()} ${id}: ${status} ${detail}`);
@@ -141,29 +155,39 @@ async function reader(running: () => boolean, reads: Read[]): Promise<void> {
       const answer = await cluster.get(id);
       const value = answer.status === 200 ? md5(answer.bytes) : answer.status === 404 ? ABSENT : undefined;
       read = { id, start, end: performance.now(), value, status: answer.status, servedBy: answer.servedBy };
-    } catch {
+    } catch (error) {
+      if (connectionRefused(error)) {
+        await sleep(50);
+        continue;
+      }
       read = { id, start, end: performance.now(), value: undefined, status: 0, servedBy: null };
     }
     reads.push(read);
   }
 }
 
-/** kill -9 and restart random nodes, one at a time, each time waiting until the balancer lists all healthy. */
+/**
+ * kill -9 and restart a random node (or, one time in five, the balancer), one at a time, each time waiting until
+ * the balancer lists every node healthy again.
+ */
 async function chaos(running: () => boolean): Promise<number> {
   const random = new Mulberry32(SEED ^ 0x5bd1e995);
   let lastRestart = Date.now();
   while (running()) {
     await sleep(800 + random.below(2200));
     if (!running()) break;
-    const victim = NODES[random.below(NODES.length)] as string;
-    note(`kill -9 ${victim}`);
-    await cluster.node(victim).kill();
+    const victim =
+      KILL_BALANCER && random.below(5) === 0
+        ? cluster.balancer
+        : cluster.node(NODES[random.below(NODES.length)] as string);
+    note(`kill -9 ${victim.name}`);
+    await victim.kill();
     await sleep(200 + random.below(2300));
     lastRestart = Date.now();
-    note(`start ${victim}`);
-    await cluster.node(victim).start();
-    await cluster.waitForNodes(NODES, `${victim} back after its restart`, 30_000);
-    note(`${victim} listed healthy`);
+    note(`start ${victim.name}`);
+    await victim.start();
+    await cluster.waitForNodes(NODES, `every node listed after ${victim.name} restarted`, 30_000);
+    note(`every node listed healthy`);
   }
   return lastRestart;
 }
@@ -213,7 +237,7 @@ describe('fault injection', () => {
       return [...counts].map(([status, count]) => `${status}×${count}`).join(' ');
     };
     console.info(
-      `chaos ${seed}: ${events.filter((event) => event.includes('kill')).length} kills, ${all.length} writes and deletes ` +
+      `chaos ${seed}: ${events.filter((event) => event.includes('kill')).length} kills (${events.filter((event) => event.includes('kill -9 balancer')).length} of the balancer), ${all.length} writes and deletes ` +
         `(${acknowledged} acknowledged, ${all.length - acknowledged} unknown), ${reads.length} reads (${unavailable} unavailable); ` +
         `writes and deletes answered ${statuses(all)}, reads ${statuses(reads)}`,
     );
