@@ -8,3 +8,4 @@ export {
   type BlobMethodDescription,
 } from './proxied-routes.js';
 export { BLOB_VERSION_HEADER } from './version.js';
+export { tombstoneTtlProblem } from './tombstones.js';

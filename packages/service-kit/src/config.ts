@@ -74,8 +74,16 @@ export function loadConfig<T extends TObject>(
  * For entry files: loads the config, or prints what is wrong (no stack trace: it is not a bug) and exits with 1.
  */
 export function loadConfigOrExit<T extends TObject>(schema: T, options?: LoadConfigOptions): StaticDecode<T> {
+  return exitOnConfigError(() => loadConfig(schema, options));
+}
+
+/**
+ * For entry files whose config has rules of its own beyond the schema: runs `load`, and turns a ConfigError into
+ * its message on stderr and exit 1.
+ */
+export function exitOnConfigError<T>(load: () => T): T {
   try {
-    return loadConfig(schema, options);
+    return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);

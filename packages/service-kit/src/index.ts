@@ -4,7 +4,13 @@ export type { Service } from './service.js';
 export { runService, startupStep, type RunOptions, type ShutdownHook } from './run-service.js';
 export { answerUnavailableWhen } from './unavailable.js';
 export { addPoolMetrics, type CountedPool } from './pool-metrics.js';
-export { loadConfig, loadConfigOrExit, ConfigError, type LoadConfigOptions } from './config.js';
+export {
+  loadConfig,
+  loadConfigOrExit,
+  exitOnConfigError,
+  ConfigError,
+  type LoadConfigOptions,
+} from './config.js';
 export { Env, parseBytes, parseDuration } from './env-fields.js';
 export {
   HttpProblem,

@@ -1,9 +1,11 @@
 // The blob server's settings, from the environment (and .env), with the defaults of docs/blob-service.md.
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { tombstoneTtlProblem } from '@backend-rebase/blob-contract';
 import {
   ConfigError,
   Env,
+  exitOnConfigError,
   Type,
   loadConfig,
   type LoadConfigOptions,
@@ -52,9 +54,6 @@ export const BlobServerSettings = Type.Object({
 
 export type BlobServerConfig = StaticDecode<typeof BlobServerSettings> & { DATA_DIR: string };
 
-/** A delete must outlive a node's short absence, or a replica that missed it could bring the blob back. */
-export const MIN_TOMBSTONE_TTL_MS = 60_000;
-
 /** The settings with DATA_DIR resolved (relative paths from the working directory). */
 export function withDataDir(settings: StaticDecode<typeof BlobServerSettings>): BlobServerConfig {
   return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR ?? path.join('data', settings.NODE_NAME)) };
@@ -63,21 +62,12 @@ export function withDataDir(settings: StaticDecode<typeof BlobServerSettings>): 
 /** loadConfig, and the rules it cannot express: throws a ConfigError naming each one broken. */
 export function blobServerConfig(options?: LoadConfigOptions): BlobServerConfig {
   const settings = loadConfig(BlobServerSettings, options);
-  if (settings.TOMBSTONE_TTL < MIN_TOMBSTONE_TTL_MS) {
-    throw new ConfigError([
-      `TOMBSTONE_TTL must be at least 1m, got ${settings.TOMBSTONE_TTL}ms: a delete must outlive a node's short absence`,
-    ]);
-  }
+  const ttlProblem = tombstoneTtlProblem(settings.TOMBSTONE_TTL);
+  if (ttlProblem !== undefined) throw new ConfigError([ttlProblem]);
   return withDataDir(settings);
 }
 
 /** For the entry file: a configuration error is a message and exit 1, not a stack trace. */
 export function loadBlobServerConfig(): BlobServerConfig {
-  try {
-    return blobServerConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  return exitOnConfigError(() => blobServerConfig());
 }

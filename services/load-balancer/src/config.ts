@@ -3,17 +3,16 @@
 // Rules between variables (WRITE_QUORUM ≤ REPLICATION_FACTOR, the tombstone floor) are checked after the schema,
 // and every broken one is reported at once, naming the variables involved.
 import { hostname } from 'node:os';
+import { tombstoneTtlProblem } from '@backend-rebase/blob-contract';
 import {
   ConfigError,
   Env,
+  exitOnConfigError,
   Type,
   loadConfig,
   type LoadConfigOptions,
   type StaticDecode,
 } from '@backend-rebase/service-kit';
-
-/** A tombstone younger than this is never reclaimed: a node down for a minute must not resurrect a delete. */
-export const MIN_TOMBSTONE_TTL_MS = 60_000;
 
 export const LoadBalancerSettings = Type.Object({
   PORT: Env.port(3000),
@@ -78,11 +77,8 @@ export function loadLoadBalancerConfig(options?: LoadConfigOptions): LoadBalance
         'a write cannot be stored on more nodes than it is sent to',
     );
   }
-  if (settings.TOMBSTONE_TTL < MIN_TOMBSTONE_TTL_MS) {
-    problems.push(
-      `TOMBSTONE_TTL must be at least 1m, got ${settings.TOMBSTONE_TTL}ms: a delete must outlive a node's short absence`,
-    );
-  }
+  const ttlProblem = tombstoneTtlProblem(settings.TOMBSTONE_TTL);
+  if (ttlProblem !== undefined) problems.push(ttlProblem);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...settings,
@@ -93,11 +89,5 @@ export function loadLoadBalancerConfig(options?: LoadConfigOptions): LoadBalance
 
 /** For the entry file: a configuration error is a message and exit 1, not a stack trace. */
 export function loadLoadBalancerConfigOrExit(): LoadBalancerConfig {
-  try {
-    return loadLoadBalancerConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  return exitOnConfigError(() => loadLoadBalancerConfig());
 }
