@@ -128,7 +128,9 @@ describe('the fast path (every owner healthy and in sync, nothing moving)', () =
   it('fails over from an owner that answers 5xx', async () => {
     const { h, first, second } = await cluster(['a', 'b', 'c']);
     markAllInSync(h.registry);
-    first.handle = ({ response }) => response.writeHead(500).end();
+    first.handle = ({ response }) => {
+      response.writeHead(500).end();
+    };
     second.handle = holding(100, 'bytes');
     expect(await get(h)).toMatchObject({ kind: 'answered', status: 200, node: second.name, text: 'bytes' });
   });
