@@ -87,6 +87,16 @@ export class ServiceProcess {
     }
   }
 
+  /** SIGSTOP: the process keeps its port and connections but does nothing (no answers, no heartbeats) */
+  pause(): void {
+    if (this.isRunning) this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after pause() */
+  resume(): void {
+    if (this.isRunning) this.child?.kill('SIGCONT');
+  }
+
   /** kill -9, and wait until the process is gone (its port is free again) */
   async kill(): Promise<void> {
     if (this.isRunning) this.child?.kill('SIGKILL');
