@@ -142,6 +142,7 @@ export class NodeRegistry {
     if (node.draining) return true;
     node.draining = true;
     this.currentRing = this.currentRing.withoutNode(name);
+    this.ringShrank();
     this.emit({ type: 'draining', node });
     return true;
   }
@@ -152,7 +153,10 @@ export class NodeRegistry {
     if (!node) return false;
     this.members.delete(name);
     if (node.bootId !== undefined) this.removed.set(name, node.bootId);
-    if (!node.draining) this.currentRing = this.currentRing.withoutNode(name);
+    if (!node.draining) {
+      this.currentRing = this.currentRing.withoutNode(name);
+      this.ringShrank();
+    }
     this.emit({ type: 'left', node });
     return true;
   }
@@ -190,6 +194,17 @@ export class NodeRegistry {
     node.epoch = this.epochs += 1;
     node.inSync = false;
     this.emit({ type: 'missed-write', node });
+  }
+
+  /**
+   * A node that leaves the ring hands its ranges to the nodes after it, which do not hold those blobs yet: until
+   * a pass has copied them, no node can vouch for every id it now owns.
+   */
+  private ringShrank(): void {
+    for (const node of this.members.values()) {
+      node.epoch = this.epochs += 1;
+      node.inSync = false;
+    }
   }
 
   /**

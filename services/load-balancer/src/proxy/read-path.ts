@@ -1,14 +1,17 @@
 // A read (GET or HEAD) of one blob. Guarantees:
-// - Never older than an acknowledged write or delete: when the cluster is settled (every owner healthy and in
-//   sync, no node draining, no rebalance running or pending) every owner holds every acknowledged change, so
-//   the FAST path asks the owners in ring order and the first answer is final; a connection error, a timeout
-//   or a 5xx moves on to the next owner at once, without waiting for the health checker.
-// - Otherwise the COMPARE path: a plain HEAD (no conditionals, no range) to every healthy owner and to as many
-//   stand-ins as there are owners, in parallel; the highest X-Blob-Version wins and a tombstone (a 404 with a
-//   version) wins a tie with data. When every answer is a plain 404 (no version), the other healthy nodes are
-//   asked too (draining ones included: they still hold what is being moved away). The client's real request
-//   (conditionals, range) then goes to a node holding the winning version, failing over to the next holder;
-//   a tombstone's 404 is relayed as that node gives it.
+// - Never older than an acknowledged write or delete. A healthy owner that is in sync (registry.isInSync: no
+//   write missed, no time down, no range gained from a leaving node since a rebalancer pass last caught it up)
+//   holds every acknowledged change of the ids it owns, so the FAST path asks only such owners, in ring order,
+//   and the first answer is final; a connection error, a timeout or a 5xx moves on to the next one at once,
+//   without waiting for the health checker. During a join the new node is not in sync but the others are, so
+//   reads of most ids stay on the fast path while the rebalancer works.
+// - When no owner is both healthy and in sync (or none of those answered), the COMPARE path: a plain HEAD (no
+//   conditionals, no range) to every healthy owner and to as many stand-ins as there are owners, in parallel;
+//   the highest X-Blob-Version wins and a tombstone (a 404 with a version) wins a tie with data. When every
+//   answer is a plain 404 (no version), the other healthy nodes are asked too (draining ones included: they
+//   still hold what is being moved away). The client's real request (conditionals, range) then goes to a node
+//   holding the winning version, failing over to the next holder; a tombstone's 404 is relayed as that node
+//   gives it.
 // - Owners found missing the winning version, or holding an older one, are handed to rebalance.repair(id).
 // - Every version a node answers with is observed by the clock.
 // - 404 only when no copy can exist: when no node that answered has any record, but as many nodes as
@@ -31,7 +34,7 @@ import type { VersionClock } from './version-clock.js';
 
 export interface ReadContext extends NodeContext {
   clock: Pick<VersionClock, 'observe'>;
-  rebalance: Pick<RebalanceControl, 'repair' | 'busy'>;
+  rebalance: Pick<RebalanceControl, 'repair'>;
   /** WRITE_QUORUM: an acknowledged write has at least this many copies (capped at R) */
   writeQuorum: number;
 }
@@ -50,33 +53,22 @@ export async function proxyRead(
   placement: Placement,
   request: NodeRequest,
 ): Promise<Outcome> {
-  return isSettled(context, placement)
-    ? fastRead(context, id, placement, request)
-    : compareRead(context, id, placement, request);
-}
-
-export function isSettled(context: ReadContext, placement: Placement): boolean {
-  const { registry, rebalance } = context;
-  return (
-    !rebalance.busy &&
-    placement.owners.every((owner) => registry.isHealthy(owner) && registry.isInSync(owner)) &&
-    !registry.list().some((node) => node.draining)
-  );
-}
-
-async function fastRead(
-  context: ReadContext,
-  id: string,
-  placement: Placement,
-  request: NodeRequest,
-): Promise<Outcome> {
-  const failures: NodeFailure[] = [];
-  for (const owner of placement.owners) {
-    const answer = await ask(context, owner, request, failures);
-    if (answer === 'client-gone') return { kind: 'client-gone' };
-    if (answer) return { kind: 'answered', answer };
+  const vouching = ownersInSync(context, placement);
+  if (vouching.length > 0) {
+    const failures: NodeFailure[] = [];
+    for (const owner of vouching) {
+      const answer = await ask(context, owner, request, failures);
+      if (answer === 'client-gone') return { kind: 'client-gone' };
+      if (answer) return { kind: 'answered', answer };
+    }
   }
-  return noneReachable(id, placement, failures);
+  return compareRead(context, id, placement, request);
+}
+
+/** The healthy owners that hold every acknowledged change of the ids they own, in ring order. */
+export function ownersInSync(context: Pick<ReadContext, 'registry'>, placement: Placement): string[] {
+  const { registry } = context;
+  return placement.owners.filter((owner) => registry.isHealthy(owner) && registry.isInSync(owner));
 }
 
 async function compareRead(
