@@ -1,4 +1,5 @@
-// Membership changes end to end with real processes (R = 2): a fourth node joins while a writer keeps writing,
+// Membership changes end to end with real processes (R = 2): a fourth node joins while a writer writes and a
+// reader reads (every read right all along),
 // a live node is drained with DELETE /internal/nodes/:name, and a dead one (kill -9) is removed. After each
 // change and the rebalancer's pass, every blob must be on exactly its owners — checked on each node directly —
 // and read back through the balancer with its exact bytes. The tests run in order on one cluster: 3 nodes, 4
@@ -62,12 +63,18 @@ describe('membership changes with real processes, R = 2', () => {
     const before = await copies(joinIds);
     expect(before.size).toBe(2 * joinIds.length);
 
-    // One writer, one request at a time, new ids and overwrites of the first ones, until the join has settled.
+    // Until the join has settled: one writer, one request at a time, writing new ids and overwriting the first
+    // hundred; and one reader reading the other two hundred, which must come back with their bytes all along
+    // (before replication, a quarter of them answered 404 once a fourth node joined).
+    const overwritten = joinIds.slice(0, 100);
+    const untouched = joinIds.slice(100);
     let writing = true;
     let writes = 0;
+    let reads = 0;
+    const wrongReads: string[] = [];
     const writer = (async () => {
       for (let n = 0; writing; n += 1) {
-        const id = n % 2 === 0 ? `w-${n}` : (joinIds[(n * 7) % joinIds.length] as string);
+        const id = n % 2 === 0 ? `w-${n}` : (overwritten[(n * 7) % overwritten.length] as string);
         const bytes = blobFor(`${id} write ${n}`);
         const { status, detail } = await cluster.put(id, bytes).catch((error: Error) => ({
           status: 0,
@@ -78,6 +85,14 @@ describe('membership changes with real processes, R = 2', () => {
         writes += 1;
       }
     })();
+    const reader = (async () => {
+      for (let n = 0; writing; n += 1) {
+        const id = untouched[n % untouched.length] as string;
+        const problem = await cluster.readProblem(id, expected.get(id) as Expected);
+        if (problem) wrongReads.push(problem);
+        reads += 1;
+      }
+    })();
     try {
       const since = Date.now();
       await cluster.addNode('m-4');
@@ -85,16 +100,19 @@ describe('membership changes with real processes, R = 2', () => {
       await cluster.settle(since, members, 90_000);
     } finally {
       writing = false;
-      await writer;
+      await Promise.all([writer, reader]);
     }
     expect(refused, 'writes during the join').toEqual([]);
+    expect(wrongReads.slice(0, 20), `${wrongReads.length} of ${reads} reads during the join`).toEqual([]);
     expect(writes).toBeGreaterThan(10);
     expect(await cluster.placementProblems(expected)).toEqual([]);
     expect(await cluster.readProblems(expected)).toEqual([]);
 
     const after = await copies(joinIds);
     const moved = [...after].filter((pair) => !before.has(pair)).length / after.size;
-    console.info(`join: ${writes} writes during it; ${(moved * 100).toFixed(1)} % of the copies moved`);
+    console.info(
+      `join: ${writes} writes and ${reads} reads during it; ${(moved * 100).toFixed(1)} % of the copies moved`,
+    );
     expect(moved).toBeGreaterThan(0.15);
     expect(moved).toBeLessThan(0.4);
   }, 180_000);
