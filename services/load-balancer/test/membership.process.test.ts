@@ -1,8 +1,7 @@
 // Membership changes end to end with real processes (R = 2): a fourth node joins while a writer writes and a
-// reader reads (every read right all along),
-// a live node is drained with DELETE /internal/nodes/:name, and a dead one (kill -9) is removed. After each
-// change and the rebalancer's pass, every blob must be on exactly its owners — checked on each node directly —
-// and read back through the balancer with its exact bytes. The tests run in order on one cluster: 3 nodes, 4
+// reader reads (every read right all along), a live node is drained with DELETE /internal/nodes/:name, and a
+// dead one (kill -9) is removed. After each change and the rebalancer's pass, every blob must be on exactly its
+// owners — checked on each node directly — and read back through the balancer with its exact bytes. The tests run in order on one cluster: 3 nodes, 4
 // after the join, 3 during the drain, 4 once the drained node restarts, 3 after the dead one is removed.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
