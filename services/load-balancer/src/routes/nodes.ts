@@ -121,6 +121,8 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
           410: ProblemSchema,
         },
       },
+      // A heartbeat every few seconds from every node says nothing one by one; registrations are logged apart.
+      config: { quietSuccess: true },
       // After the course-mode window no registration is taken, well-formed or not; a registered node's
       // heartbeat still is, or every node would stop announcing itself and a restarted balancer stay empty.
       preValidation: (request, _reply, next) => {
