@@ -81,7 +81,13 @@ export function planStack(repoRoot: string, config: StackConfig): ProcessSpec[] 
   const blobServers = configuredBlobNodes(config).map((node) => blobServer(repoRoot, config, node));
 
   const inStartOrder: Array<Omit<ProcessSpec, 'usesDatabase'>> = [
-    { name: 'load-balancer', service: 'load-balancer', port: config.LOAD_BALANCER_PORT, env: {} },
+    {
+      name: 'load-balancer',
+      service: 'load-balancer',
+      port: config.LOAD_BALANCER_PORT,
+      // Every node has announced itself within two heartbeats; the first rebalancer pass need not wait 15 s.
+      env: { REBALANCE_START_DELAY_MS: String(2 * STACK_HEARTBEAT_INTERVAL_MS) },
+    },
     ...blobServers,
     {
       name: 'cache-proxy',
