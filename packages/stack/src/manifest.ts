@@ -86,7 +86,15 @@ export function planStack(repoRoot: string, config: StackConfig): ProcessSpec[] 
       service: 'load-balancer',
       port: config.LOAD_BALANCER_PORT,
       // Every node has announced itself within two heartbeats; the first rebalancer pass need not wait 15 s.
-      env: { REBALANCE_START_DELAY_MS: String(2 * STACK_HEARTBEAT_INTERVAL_MS) },
+      env: {
+        REBALANCE_START_DELAY_MS: String(2 * STACK_HEARTBEAT_INTERVAL_MS),
+        // A balancer restarted with kill -9 knows every node at once, not one heartbeat at a time.
+        MEMBERSHIP_FILE: path.join(
+          path.resolve(repoRoot, config.STACK_DATA_DIR),
+          'load-balancer',
+          'membership.json',
+        ),
+      },
     },
     ...blobServers,
     {

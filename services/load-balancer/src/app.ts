@@ -11,6 +11,7 @@ import type { Logger } from '@backend-rebase/logger';
 import { createService, type Service } from '@backend-rebase/service-kit';
 import { RegistryClusterView } from './cluster/cluster-view-adapter.js';
 import { HealthChecker } from './cluster/health-checker.js';
+import { MembershipFile } from './cluster/membership-file.js';
 import { NodeRegistry, type MembershipEvent } from './cluster/node-registry.js';
 import type { LoadBalancerConfig } from './config.js';
 import { addLoadBalancerMetrics } from './metrics.js';
@@ -49,6 +50,17 @@ export async function buildApp(
   const upstreams = new Upstreams(registry, {
     connections: config.UPSTREAM_CONNECTIONS,
     connectTimeoutMs: Math.min(config.UPSTREAM_TIMEOUT_MS, 10_000),
+  });
+
+  const membershipFile =
+    config.MEMBERSHIP_FILE === undefined ? undefined : new MembershipFile(config.MEMBERSHIP_FILE, logger);
+  const saved = membershipFile?.load();
+  if (saved) {
+    registry.restore(saved);
+    logger.info('membership restored', { file: config.MEMBERSHIP_FILE, nodes: saved.nodes.length });
+  }
+  registry.onChange((event) => {
+    if (membershipFile && MEMBERSHIP_CHANGES.has(event.type)) void membershipFile.save(registry);
   });
 
   registry.onChange((event) => {
@@ -138,14 +150,20 @@ export async function buildApp(
   });
 
   checker.start();
+  // Restored nodes serve once a check has passed; that need not wait for the first interval.
+  for (const node of registry.list()) void checker.probe(node);
   rebalancer.start();
   app.addHook('onClose', async () => {
     await rebalancer.stop();
     await checker.stop();
     await upstreams.closeAll();
+    await membershipFile?.settled();
   });
   return app;
 }
+
+/** The events that change what MEMBERSHIP_FILE holds (health and sync state are not kept). */
+const MEMBERSHIP_CHANGES = new Set<MembershipEvent['type']>(['joined', 'moved', 'left', 'draining']);
 
 /** Why this change of membership needs a rebalancer pass, or undefined when it needs none. */
 function rebalanceTrigger(event: MembershipEvent, registry: NodeRegistry): string | undefined {

@@ -49,6 +49,11 @@ export const LoadBalancerSettings = Type.Object({
    * HEARTBEAT_INTERVAL_MS is 10 s)
    */
   REBALANCE_START_DELAY_MS: Env.integer(15_000, { minimum: 0 }),
+  /**
+   * where the balancer keeps its membership (nodes, draining, removed), so a restart knows the cluster at once
+   * rather than one heartbeat at a time; unset: kept in memory only
+   */
+  MEMBERSHIP_FILE: Env.optionalString(),
   HEALTH_INTERVAL_MS: Env.integer(2000, { minimum: 10 }),
   /** how long one active health check may take before it counts as failed */
   HEALTH_TIMEOUT_MS: Env.integer(1000, { minimum: 10 }),

@@ -22,6 +22,7 @@
 //   triggers follow membership through them.
 import { HashRing } from '@backend-rebase/data-structures';
 import { afterCheck, NEW_NODE, type HealthState, type NodeStatus } from './health-state.js';
+import type { SavedMembership } from './membership-file.js';
 
 export interface NodeAddress {
   host: string;
@@ -145,6 +146,45 @@ export class NodeRegistry {
     this.ringShrank();
     this.emit({ type: 'draining', node });
     return true;
+  }
+
+  /** What MEMBERSHIP_FILE keeps: who is registered (and draining), and who was removed as which process. */
+  membership(): SavedMembership {
+    return {
+      nodes: this.list().map(({ name, host, port, bootId, draining }) => ({
+        name,
+        host,
+        port,
+        bootId: bootId ?? null,
+        draining,
+      })),
+      removed: [...this.removed],
+    };
+  }
+
+  /**
+   * Registers a saved membership at start-up, before any heartbeat: each node as if it had just registered
+   * (probed before it serves, out of sync), draining ones off the ring. No events: nothing changed.
+   */
+  restore(saved: SavedMembership): void {
+    for (const [name, bootId] of saved.removed) this.removed.set(name, bootId);
+    for (const { name, host, port, bootId, draining } of saved.nodes) {
+      this.members.set(name, {
+        name,
+        host,
+        port,
+        generation: (this.generations += 1),
+        bootId: bootId ?? undefined,
+        registeredAt: this.now(),
+        lastCheckAt: null,
+        health: NEW_NODE,
+        lastFailure: undefined,
+        draining,
+        epoch: (this.epochs += 1),
+        inSync: false,
+      });
+      if (!draining) this.currentRing = this.currentRing.withNode(name);
+    }
   }
 
   /** Removes the node (and its points, unless it was draining); false when there is no node of that name. */

@@ -243,6 +243,7 @@ export class ProcessCluster {
         LOG_LEVEL: 'warn',
         // The nodes announce themselves every few hundred ms here, not every 10 s.
         REBALANCE_START_DELAY_MS: '1000',
+        MEMBERSHIP_FILE: path.join(dataDir, 'balancer', 'membership.json'),
         ...options.balancerEnv,
       },
       '/health',
@@ -354,6 +355,22 @@ export class ProcessCluster {
             seen.map((node) => node.name),
             names,
           ) && seen.every((node) => node.status === 'healthy' && node.draining !== true);
+        return ok ? seen : undefined;
+      },
+      { timeoutMs, seen: () => JSON.stringify(seen.map(brief)) },
+    );
+  }
+
+  /** Waits until each of `healthy` is listed healthy, whatever else is listed (a restored node that is down). */
+  async waitForHealthy(healthy: string[], what: string, timeoutMs = 30_000): Promise<ListedNode[]> {
+    let seen: ListedNode[] = [];
+    return waitFor(
+      `${what}: ${healthy.join(', ')} healthy`,
+      async () => {
+        seen = await this.listNodes();
+        const ok = healthy.every((name) =>
+          seen.some((node) => node.name === name && node.status === 'healthy'),
+        );
         return ok ? seen : undefined;
       },
       { timeoutMs, seen: () => JSON.stringify(seen.map(brief)) },
