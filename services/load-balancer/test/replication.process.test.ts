@@ -9,6 +9,8 @@
 //
 // One cluster for the file; each test uses its own ids and starts from every node up.
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ProcessCluster,
@@ -205,6 +207,8 @@ describe('three nodes, R = 2, real processes', () => {
       .map(([id]) => id);
     expect(overwrite.length).toBe(10);
 
+    // Without its MEMBERSHIP_FILE (the other restarts below keep it), the heartbeats alone must rebuild the registry.
+    await rm(path.join(cluster.dataDir, 'balancer', 'membership.json'));
     const restartedAt = Date.now();
     await cluster.restartBalancer();
     const listening = Date.now();
