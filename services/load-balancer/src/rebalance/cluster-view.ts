@@ -42,6 +42,19 @@ export interface RebalanceProgress {
   underReplicated: number;
 }
 
+/** The progress of a rebalancer that has not run a pass yet. */
+export const BEFORE_FIRST_PASS: Readonly<RebalanceProgress> = {
+  state: 'idle',
+  startedAt: null,
+  finishedAt: null,
+  trigger: null,
+  scanned: 0,
+  copied: 0,
+  removed: 0,
+  errors: 0,
+  underReplicated: 0,
+};
+
 /** What the data path asks of the rebalancer. */
 export interface RebalanceControl {
   /** schedule a pass (coalesced: one more pass after the running one at most) */

@@ -14,7 +14,12 @@
 // - stop() aborts what is in flight and waits for it; nothing is left running.
 import type { Logger } from '@backend-rebase/logger';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ClusterView, RebalanceControl, RebalanceProgress } from './cluster-view.js';
+import {
+  BEFORE_FIRST_PASS,
+  type ClusterView,
+  type RebalanceControl,
+  type RebalanceProgress,
+} from './cluster-view.js';
 import { mergeListings, type MergedId } from './listing-merge.js';
 import { NodeClient, type ListingEntry } from './node-client.js';
 import { confirmedPurges, reconcile, type Copy, type Plan } from './reconcile.js';
@@ -68,17 +73,7 @@ export class Rebalancer implements RebalanceControl {
   private readonly abort = new AbortController();
   private readonly counters: { copied: Counter; removed: Counter; readRepairs: Counter };
   private readonly underReplicatedGauge: Gauge;
-  private readonly current: RebalanceProgress = {
-    state: 'idle',
-    startedAt: null,
-    finishedAt: null,
-    trigger: null,
-    scanned: 0,
-    copied: 0,
-    removed: 0,
-    errors: 0,
-    underReplicated: 0,
-  };
+  private readonly current: RebalanceProgress = { ...BEFORE_FIRST_PASS };
   /** the trigger of the pass to run after the current one */
   private pendingTrigger: string | undefined;
   private loop: Promise<void> | undefined;

@@ -18,7 +18,7 @@ import { placementOf, type Placement } from '../../src/cluster/placement.js';
 import { BlobProxy, type Outcome, type UpstreamRequest } from '../../src/proxy/blob-proxy.js';
 import { Upstreams } from '../../src/proxy/upstreams.js';
 import { VersionClock } from '../../src/proxy/version-clock.js';
-import type { RebalanceControl } from '../../src/rebalance/cluster-view.js';
+import { BEFORE_FIRST_PASS, type RebalanceControl } from '../../src/rebalance/cluster-view.js';
 
 export interface Seen {
   method: string;
@@ -189,17 +189,7 @@ export function harness(nodes: Array<{ name: string; port: number }>, options: H
     request: vi.fn(),
     repair: vi.fn(),
     noteHandoff: vi.fn(),
-    progress: {
-      state: 'idle' as const,
-      startedAt: null,
-      finishedAt: null,
-      trigger: null,
-      scanned: 0,
-      copied: 0,
-      removed: 0,
-      errors: 0,
-      underReplicated: 0,
-    },
+    progress: BEFORE_FIRST_PASS,
   };
   const proxy = new BlobProxy({ registry, upstreams, metrics, clock, timeoutMs, writeQuorum, rebalance });
   return {
