@@ -63,25 +63,26 @@ type Op =
 
 // Few keys, so that re-puts of an existing key (with a new size) and hits are common.
 const fewKeys = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h');
-const opsOver = (keyArb: fc.Arbitrary<string>): fc.Arbitrary<Op> => fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.record({
-      kind: fc.constant('put' as const),
-      key: keyArb,
-      value: fc.integer(),
-      size: fc.integer({ min: 0, max: 12 }),
-    }),
-  },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('peek' as const), key: keyArb }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), key: keyArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('evictTo' as const), limit: fc.integer({ min: 0, max: 30 }) }),
-  },
-);
+const opsOver = (keyArb: fc.Arbitrary<string>): fc.Arbitrary<Op> =>
+  fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        kind: fc.constant('put' as const),
+        key: keyArb,
+        value: fc.integer(),
+        size: fc.integer({ min: 0, max: 12 }),
+      }),
+    },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('peek' as const), key: keyArb }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), key: keyArb }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant('evictTo' as const), limit: fc.integer({ min: 0, max: 30 }) }),
+    },
+  );
 
 /** Runs ops on an LruCache and on the model side by side; both limits must hold after every step. */
 function matchesModel(maxItems: number, maxSize: number, ops: Op[]): void {
