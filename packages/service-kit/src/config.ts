@@ -8,11 +8,13 @@
 // Empty variables count as unset. Numbers and booleans are converted from text only when the text means exactly
 // one value (TypeBox's Value.Convert would turn "3.5" into port 3, and "" into 0). Every invalid variable is
 // reported at once, each named with what it expects and what it got, the logger's own (LOG_LEVEL, LOGZIO_*)
-// included: every service loads its config before it creates its logger.
+// and the slow-client bounds' (HTTP_*, slow-clients.ts) included: every service loads its config before it
+// creates its logger and its app.
 import { loggerSettingsProblems } from '@backend-rebase/logger';
 import dotenv from 'dotenv';
 import type { StaticDecode, TObject, TSchema, TSchemaOptions } from 'typebox';
 import { Value } from 'typebox/value';
+import { slowClientSettingsProblems } from './slow-clients.js';
 
 export type EnvVars = Record<string, string | undefined>;
 
@@ -65,7 +67,8 @@ export function loadConfig<T extends TObject>(
       );
     }
   }
-  const all = [...problems.values(), ...loggerSettingsProblems(env)];
+  // The kit's own settings, read by createService (the HTTP_* bounds) and the logger, are every service's too.
+  const all = [...problems.values(), ...loggerSettingsProblems(env), ...slowClientSettingsProblems(env)];
   if (all.length > 0) throw new ConfigError(all);
   return Value.Decode(schema, value);
 }

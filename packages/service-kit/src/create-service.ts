@@ -1,7 +1,9 @@
 // The app every service starts from: a Fastify instance with the TypeBox type provider and the conventions of
 // docs/operations.md already wired — request ids, problem+json errors, /health and /ready, /metrics, the
-// OpenAPI docs at /docs, the /internal/ guard and `Expect: 100-continue`. It does not listen (see runService), so tests use inject()
-// or listen on port 0. Add routes to the returned app, or register route plugins on it; both show up in /docs.
+// OpenAPI docs at /docs, the /internal/ guard, `Expect: 100-continue` and the slow-client bounds of
+// slow-clients.ts (idle, headers, request and keep-alive timeouts, header size and count). It does not listen
+// (see runService), so tests use inject() or listen on port 0. Add routes to the returned app, or register route
+// plugins on it; both show up in /docs.
 import type { Logger } from '@backend-rebase/logger';
 import { toPinoLogger } from '@backend-rebase/logger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -16,6 +18,12 @@ import { addMetrics } from './metrics.js';
 import { echoRequestId, requestIdOf } from './request-id.js';
 import { logEachRequest } from './request-log.js';
 import type { Service } from './service.js';
+import {
+  refuseTooManyHeaders,
+  serverOptionsFor,
+  slowClientBoundsFromEnv,
+  type SlowClientBounds,
+} from './slow-clients.js';
 import { validateRequests } from './validation.js';
 
 export interface ServiceOptions {
@@ -32,8 +40,13 @@ export interface ServiceOptions {
   readinessTimeoutMs?: number;
   /** largest accepted request body in bytes; default 1 MiB (Fastify's) */
   bodyLimit?: number;
-  /** the whole request must arrive within this time (slow-client protection); default 60 s */
+  /** the whole request must arrive within this time; default HTTP_REQUEST_TIMEOUT (60 s) */
   requestTimeoutMs?: number;
+  /**
+   * Slow-client bounds (slow-clients.ts); each one not given here comes from the environment's HTTP_* settings,
+   * or their defaults.
+   */
+  slowClients?: Partial<SlowClientBounds>;
   /** longest path parameter the router matches (longer ones are a 404); default 100 (Fastify's) */
   maxParamLength?: number;
   /** trust X-Forwarded-* headers (request.ip, protocol); only behind a proxy you run; default false */
@@ -42,6 +55,11 @@ export interface ServiceOptions {
 
 export async function createService(options: ServiceOptions): Promise<Service> {
   const loggerInstance: FastifyBaseLogger = toPinoLogger(options.logger);
+  const bounds: SlowClientBounds = {
+    ...slowClientBoundsFromEnv(),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...options.slowClients,
+  };
   const app = Fastify({
     loggerInstance,
     // request-log.ts writes one line per request instead of Fastify's two.
@@ -50,7 +68,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     frameworkErrors,
     clientErrorHandler: clientErrors,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    ...serverOptionsFor(bounds),
     trustProxy: options.trustProxy ?? false,
     routerOptions: { maxParamLength: options.maxParamLength ?? 100 },
     forceCloseConnections: 'idle', // close() drops idle keep-alive sockets; in-flight requests finish
@@ -60,6 +78,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   validateRequests(app);
   echoRequestId(app);
   logEachRequest(app);
+  // Before the guard and `Expect: 100-continue`: a request with too many fields gets no 100.
+  refuseTooManyHeaders(app, bounds.maxHeaderCount);
   const isDraining = drainOnClose(app);
   guardInternalRoutes(app, options.internalToken);
   // After the guard and the shutdown check: a request they refuse gets no 100, so its body is never sent.

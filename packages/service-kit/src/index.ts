@@ -1,5 +1,11 @@
 // @backend-rebase/service-kit: what every service shares (the conventions of docs/operations.md).
 export { createService, type ServiceOptions } from './create-service.js';
+export {
+  DEFAULT_SLOW_CLIENT_BOUNDS,
+  SlowClientSettings,
+  slowClientBoundsFromEnv,
+  type SlowClientBounds,
+} from './slow-clients.js';
 export type { Service } from './service.js';
 export { runService, startupStep, type RunOptions, type ShutdownHook } from './run-service.js';
 export { answerUnavailableWhen } from './unavailable.js';

@@ -1,3 +1,19 @@
 // Test helpers: '@backend-rebase/service-kit/testing'.
 export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
 export { configProblems } from './config-problems.js';
+export {
+  eventually,
+  manyHeaders,
+  neverReads,
+  openFileCount,
+  openServerConnections,
+  rawConnection,
+  requestHead,
+  residentBytes,
+  serverClosed,
+  serverSideState,
+  silentConnections,
+  stopsHalfway,
+  trickleHeaders,
+  type RawConnection,
+} from './hostile-clients.js';

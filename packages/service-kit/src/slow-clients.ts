@@ -1,0 +1,141 @@
+// Bounds on what one client can hold: a client that trickles its headers (slowloris), stops sending a body, stops
+// reading a response, or opens a connection and sends nothing keeps a socket — and with it an open file, an
+// upstream connection, buffered bytes — only for a bounded time. Guarantees, per connection:
+//   - idle: no byte moves either way for HTTP_IDLE_TIMEOUT → the socket is destroyed. This covers a connection
+//     that never sends a request, a body that stops half-way, and a response write that makes no progress because
+//     the client stopped reading (the kernel buffers fill, nothing more leaves). Destroying the socket destroys the
+//     response's source stream (Fastify's sendStream), so a file is closed and an upstream request aborted.
+//   - headers: a request's headers must be complete HTTP_HEADERS_TIMEOUT after its first byte, however slowly they
+//     trickle → 408 problem+json, connection closed (clientErrors). The whole request, body included, must arrive
+//     within HTTP_REQUEST_TIMEOUT → the same 408. Node checks both every `checkIntervalMs` (a quarter of the
+//     headers bound, at most 5 s), so either is hit within its bound plus that interval.
+//   - keep-alive: an idle kept-alive connection is closed after HTTP_KEEP_ALIVE_TIMEOUT.
+//   - headers are at most HTTP_MAX_HEADER_SIZE bytes in all (→ 431, from Node's parser) and at most
+//     HTTP_MAX_HEADER_COUNT fields (→ 431 problem+json naming the limit). Node itself would silently drop the
+//     fields past its maxHeadersCount instead of refusing them.
+// The settings are read from the environment by every service built on the kit, like the logger's, and
+// validated by loadConfig with the service's own (slowClientSettingsProblems).
+import type { Server } from 'node:http';
+import type { FastifyHttpOptions } from 'fastify';
+import { Type, type StaticDecode, type TSchema, type TSchemaOptions } from 'typebox';
+import { Value } from 'typebox/value';
+import { Env } from './env-fields.js';
+import { HttpProblem } from './problem.js';
+import type { Service } from './service.js';
+
+export interface SlowClientBounds {
+  /** no byte either way for this long closes the connection */
+  idleTimeoutMs: number;
+  /** the request's headers must be complete this long after its first byte */
+  headersTimeoutMs: number;
+  /** the whole request, body included, must arrive within this time */
+  requestTimeoutMs: number;
+  /** an idle kept-alive connection is closed after this long */
+  keepAliveTimeoutMs: number;
+  /** the request line and headers, in bytes */
+  maxHeaderBytes: number;
+  /** header fields per request */
+  maxHeaderCount: number;
+}
+
+export const SlowClientSettings = Type.Object({
+  HTTP_IDLE_TIMEOUT: Env.duration('60s'),
+  HTTP_HEADERS_TIMEOUT: Env.duration('20s'),
+  HTTP_REQUEST_TIMEOUT: Env.duration('60s'),
+  HTTP_KEEP_ALIVE_TIMEOUT: Env.duration('72s'),
+  HTTP_MAX_HEADER_SIZE: Env.bytes('16KiB'),
+  HTTP_MAX_HEADER_COUNT: Env.integer(100, { minimum: 1, maximum: 10_000 }),
+});
+
+type Settings = StaticDecode<typeof SlowClientSettings>;
+
+/**
+ * The defaults an nginx or Apache operator knows: idle 60 s (nginx's client_body_timeout and send_timeout),
+ * headers 20 s (Apache's mod_reqtimeout), keep-alive 72 s (Fastify's; nginx has 75 s), 16 KiB of headers
+ * (Node's; nginx allows 8 KiB a line), 100 fields (Apache's LimitRequestFields).
+ */
+export const DEFAULT_SLOW_CLIENT_BOUNDS: SlowClientBounds = slowClientBoundsFromEnv({});
+
+/** What is wrong with the HTTP_* settings in `env`, one line per variable, in loadConfig's words. */
+export function slowClientSettingsProblems(env: Record<string, string | undefined>): string[] {
+  const { problems } = parse(env);
+  return problems;
+}
+
+/** The bounds the environment sets (unset variables take the defaults); throws naming each bad variable. */
+export function slowClientBoundsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): SlowClientBounds {
+  const { settings, problems } = parse(env);
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return boundsOf(settings);
+}
+
+/** How often Node looks for requests past their headers or request bound. */
+export function checkIntervalMs(bounds: SlowClientBounds): number {
+  return Math.max(50, Math.min(5_000, Math.floor(bounds.headersTimeoutMs / 4)));
+}
+
+/** Fastify's options for the bounds (its own names, and the node:http server's). */
+export function serverOptionsFor(bounds: SlowClientBounds): FastifyHttpOptions<Server> {
+  // Node refuses a headers bound above the request bound.
+  const headersTimeout = Math.min(bounds.headersTimeoutMs, bounds.requestTimeoutMs);
+  return {
+    connectionTimeout: bounds.idleTimeoutMs,
+    keepAliveTimeout: bounds.keepAliveTimeoutMs,
+    requestTimeout: bounds.requestTimeoutMs,
+    http: {
+      headersTimeout,
+      requestTimeout: bounds.requestTimeoutMs,
+      keepAliveTimeout: bounds.keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkIntervalMs(bounds),
+      maxHeaderSize: bounds.maxHeaderBytes,
+    },
+  };
+}
+
+/** The header-count bound: Node keeps one field past it, so a request over it can be told from one at it. */
+export function refuseTooManyHeaders(app: Service, maxHeaderCount: number): void {
+  app.server.maxHeadersCount = maxHeaderCount + 1;
+  app.addHook('onRequest', (request, _reply, done) => {
+    const count = request.raw.rawHeaders.length / 2;
+    done(
+      count > maxHeaderCount
+        ? new HttpProblem(431, `the request has more than ${maxHeaderCount} header fields (the limit)`)
+        : undefined,
+    );
+  });
+}
+
+function parse(env: Record<string, string | undefined>): { settings: Settings; problems: string[] } {
+  const given: Record<string, unknown> = {};
+  for (const name of Object.keys(SlowClientSettings.properties)) {
+    const text = env[name]?.trim();
+    if (!text) continue;
+    given[name] = name === 'HTTP_MAX_HEADER_COUNT' && /^\d+$/.test(text) ? Number(text) : text;
+  }
+  const value = Value.Default(SlowClientSettings, given);
+  const problems: string[] = [];
+  for (const [name, field] of Object.entries<TSchema>(SlowClientSettings.properties)) {
+    if (!Value.Check(field, (value as Record<string, unknown>)[name])) {
+      problems.push(
+        `${name} must be ${(field as TSchemaOptions).description ?? 'valid'}, got ${JSON.stringify(env[name])}`,
+      );
+    }
+  }
+  return {
+    settings: problems.length > 0 ? (undefined as never) : Value.Decode(SlowClientSettings, value),
+    problems,
+  };
+}
+
+function boundsOf(settings: Settings): SlowClientBounds {
+  return {
+    idleTimeoutMs: settings.HTTP_IDLE_TIMEOUT,
+    headersTimeoutMs: settings.HTTP_HEADERS_TIMEOUT,
+    requestTimeoutMs: settings.HTTP_REQUEST_TIMEOUT,
+    keepAliveTimeoutMs: settings.HTTP_KEEP_ALIVE_TIMEOUT,
+    maxHeaderBytes: settings.HTTP_MAX_HEADER_SIZE,
+    maxHeaderCount: settings.HTTP_MAX_HEADER_COUNT,
+  };
+}
