@@ -12,6 +12,9 @@ import { addBlobMetrics } from './metrics.js';
 import { blobRoutes } from './routes/blobs.js';
 import { internalBlobRoutes } from './routes/internal-blobs.js';
 import { BlobStore } from './storage/blob-store.js';
+import type { FatalStorageError } from './storage/errors.js';
+import type { FileIo } from './storage/file-io.js';
+import { repeatAfterEach } from './storage/repeat.js';
 
 export type BlobAppConfig = Pick<
   BlobServerConfig,
@@ -22,6 +25,7 @@ export type BlobAppConfig = Pick<
   | 'MAX_HEADER_COUNT'
   | 'MAX_ID_LENGTH'
   | 'MAX_BLOBS_IN_FOLDER'
+  | 'MAX_TOMBSTONES'
   | 'FSYNC'
   | 'TOMBSTONE_TTL'
   | 'INTERNAL_TOKEN'
@@ -32,13 +36,21 @@ export interface BlobAppDependencies {
   logger: Logger;
   /** milliseconds since the epoch; tests move time forward */
   now?: () => number;
+  /**
+   * A sync failed, so what is on disk is unknown (the store has logged it and takes no more changes): the
+   * entry point exits, and the restart rebuilds the index. Default: only the store's log line.
+   */
+  onFatalStorageError?: (error: FatalStorageError) => void;
+  /** tests: the disk calls that change records (faults injected), and the case-sensitivity probe's answer */
+  fileIo?: FileIo;
+  caseSensitive?: boolean;
 }
 
 const HOUR = 3_600_000;
 
 export async function buildApp(
   config: BlobAppConfig,
-  { logger, now }: BlobAppDependencies,
+  { logger, now, onFatalStorageError, fileIo, caseSensitive }: BlobAppDependencies,
 ): Promise<Service> {
   const started = performance.now();
   const standalone = config.LOAD_BALANCER_URL === undefined;
@@ -46,16 +58,21 @@ export async function buildApp(
     dataDir: config.DATA_DIR,
     quotaBytes: config.MAX_DISK_QUOTA,
     maxBlobsInFolder: config.MAX_BLOBS_IN_FOLDER,
+    maxTombstones: config.MAX_TOMBSTONES,
     maxIdLength: config.MAX_ID_LENGTH,
     fsync: config.FSYNC,
     tombstoneTtlMs: standalone ? config.TOMBSTONE_TTL : undefined,
     logger,
     now,
+    io: fileIo,
+    onFatal: onFatalStorageError,
+    caseSensitive,
   });
   logger.info('warm-up done', {
     dataDir: config.DATA_DIR,
     blobs: store.blobCount,
     bytesUsed: store.bytesUsed,
+    tombstones: store.tombstoneCount,
     ms: Math.round(performance.now() - started),
   });
 
@@ -81,17 +98,16 @@ export async function buildApp(
   await app.register(internalBlobRoutes, { store, maxIdLength: config.MAX_ID_LENGTH });
 
   if (standalone) {
-    const sweep = setInterval(
-      () => {
-        store.expireTombstones().then(
-          (removed) => removed > 0 && logger.info('expired tombstones removed', { removed }),
-          (error: unknown) => logger.error('expiring tombstones failed', { err: error }),
-        );
-      },
-      Math.min(config.TOMBSTONE_TTL, HOUR),
-    );
-    sweep.unref();
-    app.addHook('onClose', () => clearInterval(sweep));
+    // Each sweep is scheduled when the one before has finished, so two never run at once however long one takes.
+    const stopSweeping = repeatAfterEach(Math.min(config.TOMBSTONE_TTL, HOUR), async () => {
+      try {
+        const removed = await store.expireTombstones();
+        if (removed > 0) logger.info('expired tombstones removed', { removed });
+      } catch (error) {
+        logger.error('expiring tombstones failed', { err: error });
+      }
+    });
+    app.addHook('onClose', stopSweeping);
   }
   return app;
 }

@@ -38,6 +38,9 @@ export const BlobServerSettings = Type.Object({
   // A record's file name is the id, and file names stop at 255 bytes.
   MAX_ID_LENGTH: Env.integer(200, { minimum: 1, maximum: 255 }),
   MAX_BLOBS_IN_FOLDER: Env.integer(10_000, { minimum: 1 }),
+  // Deletes of ids the node never held each leave a tombstone; this many at most (the delete of a stored blob
+  // is never refused for it). Tombstones have their own folders, so they never take a blob's room.
+  MAX_TOMBSTONES: Env.integer(100_000, { minimum: 1 }),
   FSYNC: Env.boolean(true),
   TOMBSTONE_TTL: Env.duration('7d'),
   LOAD_BALANCER_URL: Type.Optional(Env.url()),

@@ -21,6 +21,8 @@ export function addBlobMetrics(registry: Registry, store: BlobStore): BlobMetric
   gauge('blob_bytes_used', 'Bytes of stored blobs: body plus stored headers', () => store.bytesUsed);
   gauge('blob_bytes_quota', 'MAX_DISK_QUOTA in bytes', () => store.bytesQuota);
   gauge('blob_count', 'Blobs stored on this node (tombstones excluded)', () => store.blobCount);
+  gauge('blob_tombstone_count', 'Tombstones stored on this node', () => store.tombstoneCount);
+  gauge('blob_tombstones_max', 'MAX_TOMBSTONES', () => store.tombstoneLimit);
   const written = new Counter({
     name: 'blob_write_bytes_total',
     help: 'Body bytes of committed writes',

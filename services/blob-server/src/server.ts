@@ -1,8 +1,10 @@
 // Entry point: read the config, warm up the store, listen, then announce the node to the load balancer (a
-// heartbeat every HEARTBEAT_INTERVAL_MS) when LOAD_BALANCER_URL is set.
+// heartbeat every HEARTBEAT_INTERVAL_MS) when LOAD_BALANCER_URL is set. A failed fsync ends the process with
+// exit code 1 once the log is flushed: continuing would serve an index that may not match the disk, and the
+// next start rebuilds it from the records.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createLogger } from '@backend-rebase/logger';
+import { closeLogger, createLogger } from '@backend-rebase/logger';
 import { runService } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
 import { announceToLoadBalancer } from './cluster/registration.js';
@@ -11,7 +13,13 @@ import { loadBlobServerConfig } from './config.js';
 const config = loadBlobServerConfig();
 const logger = createLogger({ service: 'blob-server' });
 logger.defaultMeta = { ...(logger.defaultMeta as object), node: config.NODE_NAME }; // several nodes share one log pipeline
-const app = await buildApp(config, { logger });
+const app = await buildApp(config, {
+  logger,
+  onFatalStorageError: (error) => {
+    logger.error('exiting after a failed sync', { call: error.call, path: error.path, errno: error.errno });
+    void closeLogger(logger, 2_000).finally(() => process.exit(1));
+  },
+});
 const stopAnnouncing = new AbortController();
 await runService({
   app,

@@ -31,10 +31,14 @@ import { storedHeaderBytes, type BlobStore } from '../storage/blob-store.js';
 import { closeFile } from '../storage/file-io.js';
 import {
   ContentMismatchError,
+  DiskFullError,
+  FatalStorageError,
   FolderFullError,
   IncompleteBodyError,
   PreconditionFailedError,
   QuotaExceededError,
+  TombstoneFolderFullError,
+  TombstonesFullError,
   VersionConflictError,
   VersionTooFarAheadError,
 } from '../storage/errors.js';
@@ -280,6 +284,30 @@ async function refusalsAsProblems<T>(reply: FastifyReply, action: () => Promise<
       throw new HttpProblem(
         507,
         `the storage folder of this id already holds ${error.limit} files; MAX_BLOBS_IN_FOLDER is ${error.limit}`,
+      );
+    }
+    if (error instanceof DiskFullError) {
+      throw new HttpProblem(
+        507,
+        `the node's disk is full (${error.code}) though MAX_DISK_QUOTA is not reached; nothing was stored`,
+      );
+    }
+    if (error instanceof TombstonesFullError) {
+      throw new HttpProblem(
+        507,
+        `this node holds ${error.limit} tombstones, MAX_TOMBSTONES; a delete of an id it does not hold needs one more, so nothing changed`,
+      );
+    }
+    if (error instanceof TombstoneFolderFullError) {
+      throw new HttpProblem(
+        507,
+        `the tombstone folder of this id already holds ${error.limit} files; MAX_BLOBS_IN_FOLDER is ${error.limit}; nothing changed`,
+      );
+    }
+    if (error instanceof FatalStorageError) {
+      throw new HttpProblem(
+        503,
+        `the node's storage failed (${error.call} ${error.errno}) and it is restarting; the change may not be stored`,
       );
     }
     if (error instanceof PreconditionFailedError) throw new HttpProblem(412, error.reason);

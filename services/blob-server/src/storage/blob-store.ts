@@ -1,5 +1,5 @@
 // The blob store of one node: records on the local file system (record.ts), an in-memory index of them
-// (blob-index.ts), and the rules that keep both right under concurrency and crashes.
+// (blob-index.ts), and the rules that keep both right under concurrency, crashes and failing disks.
 //
 // A write streams its body into a temp file in DATA_DIR/tmp (the same file system as the records), then,
 // holding the id's lock: checks versions and preconditions against what is stored now, writes the header,
@@ -13,25 +13,51 @@
 // Deletes leave tombstones (records without a body) so a late write of an older version cannot bring a deleted
 // blob back. A standalone node drops them after `tombstoneTtlMs`; in a cluster the node keeps them until the
 // load balancer purges them, since only it knows when every replica holds the delete.
+//
+// Tombstones live in a tree of their own (DATA_DIR/tombstones/a/3f/), with their own folder counts and a budget
+// of `maxTombstones`, so deletes of ids that were never stored can fill neither a blob folder nor the quota: a
+// delete that needs a new tombstone where there was no record is refused when the budget is spent; the delete
+// of a stored blob never is (the blob it removes was bounded by the quota). A record that changes kind moves
+// between the trees crash-safely: the new record is installed and synced before the old one is removed, and if
+// a crash leaves both, warm-up keeps the higher version.
+//
+// A full disk (ENOSPC, EDQUOT) refuses the one write (DiskFullError) and leaves the old version. A failed
+// fsync stops the store (durable-files.ts): it reports once to `onFatal`, whose owner is meant to exit, and
+// until then refuses every change with the same FatalStorageError, so nothing is acknowledged that may not be
+// on disk.
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
 import { BlobIndex, type IndexEntry } from './blob-index.js';
 import { syncFile, syncFolder } from './durable-files.js';
-import { closeFile, openFile, writeAt } from './file-io.js';
+import { closeFile, defaultFileIo, openFile, type FileIo } from './file-io.js';
 import {
   ContentMismatchError,
+  DiskFullError,
+  FatalStorageError,
   FolderFullError,
   IncompleteBodyError,
+  isDiskFull,
   PreconditionFailedError,
   QuotaExceededError,
+  TombstoneFolderFullError,
+  TombstonesFullError,
 } from './errors.js';
 import { checkVersionLead, judgeVersion, type RecordKind, type VersionVerdict } from './version-rules.js';
 import { FolderCounts } from './folder-counts.js';
 import { invalidIdReason } from '@backend-rebase/blob-contract';
-import { folderOf } from './ids.js';
+import { fileNameOf, folderOf, HASHED, idOfFileName } from './ids.js';
 import { KeyedLock } from './keyed-lock.js';
 import { Quota } from './quota.js';
 import {
@@ -54,9 +80,28 @@ export interface BlobStoreOptions {
   /** how long tombstones are kept; undefined: until purged (in a cluster, the load balancer reclaims them) */
   tombstoneTtlMs?: number;
   logger: Logger;
+  /** how many tombstones a delete of an id without a record may bring the node to (MAX_TOMBSTONES) */
+  maxTombstones?: number;
   /** milliseconds since the epoch; tests move time forward */
   now?: () => number;
+  /** the disk calls that change records; tests inject failures */
+  io?: FileIo;
+  /**
+   * Called once when a sync fails (after the store has logged it): the owner should exit, so that a restart
+   * rebuilds the index from what is really on disk. Default: nothing more than the log.
+   */
+  onFatal?: (error: FatalStorageError) => void;
+  /** whether `Abc` and `abc` are two files; undefined: probe the file system at start-up */
+  caseSensitive?: boolean;
 }
+
+type Tree = 'blobs' | 'tombstones';
+const treeOf = (entry: { deleted: boolean }): Tree => (entry.deleted ? 'tombstones' : 'blobs');
+const isLive = (entry: IndexEntry | undefined): entry is IndexEntry => entry?.deleted === false;
+/** MAX_TOMBSTONES's default (config.ts). */
+export const DEFAULT_MAX_TOMBSTONES = 100_000;
+/** The single key of the node-wide tombstone budget. */
+const ALL = '';
 
 /** Decides, against the live blob stored now (undefined when there is none), whether a request may proceed. */
 export type Precondition = (current: IndexEntry | undefined) => string | undefined;
@@ -112,36 +157,53 @@ export interface OpenBlob extends OpenedRecord {
 
 export class BlobStore {
   readonly #options: BlobStoreOptions;
-  readonly #blobsDir: string;
+  readonly #io: FileIo;
+  readonly #roots: Record<Tree, string>;
   readonly #tmpDir: string;
   readonly #index = new BlobIndex();
   readonly #quota: Quota;
-  readonly #folders: FolderCounts;
+  readonly #folders: Record<Tree, FolderCounts>;
+  /** The node's tombstones, under one key, against maxTombstones. */
+  readonly #tombstones: FolderCounts;
   readonly #locks = new KeyedLock();
-  /** Ids whose folder slot is held by a write in flight (see write). */
+  /** Ids whose blob-folder slot is held by a write in flight (see write). */
   readonly #slotHolders = new Set<string>();
-  /** Leaf folders known to exist; the others are made by the first write into them. */
-  readonly #existingFolders = new Set<string>();
+  /** Leaf folders known to exist, per tree; the others are made by the first record into them. */
+  readonly #existingFolders: Record<Tree, Set<string>> = { blobs: new Set(), tombstones: new Set() };
   readonly #now: () => number;
+  #caseSensitive = true;
   #lastVersion = 0;
+  /** Set by the first failed sync: every change is refused from then on. */
+  #failed: FatalStorageError | undefined;
+  /** The expiry sweep in progress: a second call joins it rather than running beside it. */
+  #expiring: Promise<number> | undefined;
 
   private constructor(options: BlobStoreOptions) {
     this.#options = options;
-    this.#blobsDir = path.join(options.dataDir, 'blobs');
+    this.#io = options.io ?? defaultFileIo;
+    this.#roots = {
+      blobs: path.join(options.dataDir, 'blobs'),
+      tombstones: path.join(options.dataDir, 'tombstones'),
+    };
     this.#tmpDir = path.join(options.dataDir, 'tmp');
     this.#quota = new Quota(options.quotaBytes);
-    this.#folders = new FolderCounts(options.maxBlobsInFolder);
+    this.#folders = {
+      blobs: new FolderCounts(options.maxBlobsInFolder),
+      tombstones: new FolderCounts(options.maxBlobsInFolder),
+    };
+    this.#tombstones = new FolderCounts(options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES);
     this.#now = options.now ?? Date.now;
   }
 
   /**
    * Opens the store: removes leftover temp files, then rebuilds usage, folder counts and the index from the
-   * records on disk, dropping tombstones past their time (standalone only). Resolves when the store can serve.
+   * records on disk, dropping tombstones past their time (standalone only) and moving corrupt records to
+   * DATA_DIR/corrupt/. Resolves when the store can serve.
    */
-  static async open(options: BlobStoreOptions): Promise<BlobStore> {
+  static open(options: BlobStoreOptions): Promise<BlobStore> {
     const store = new BlobStore(options);
-    await store.#warmUp();
-    return store;
+    store.#warmUp();
+    return Promise.resolve(store);
   }
 
   get bytesUsed(): number {
@@ -154,6 +216,24 @@ export class BlobStore {
 
   get blobCount(): number {
     return this.#index.liveBlobs;
+  }
+
+  get tombstoneCount(): number {
+    return this.#tombstones.filesIn(ALL);
+  }
+
+  get tombstoneLimit(): number {
+    return this.#tombstones.limit;
+  }
+
+  /** Whether record file names are ids as they are (false: encoded for a case-insensitive file system). */
+  get caseSensitive(): boolean {
+    return this.#caseSensitive;
+  }
+
+  /** The sync failure that stopped the store, if one did. */
+  get failure(): FatalStorageError | undefined {
+    return this.#failed;
   }
 
   /** Every record, tombstones included, a page at a time in id order. */
@@ -171,10 +251,10 @@ export class BlobStore {
     if (entry.deleted) return { status: 'tombstone', version: entry.version };
     let fd: number;
     try {
-      fd = await openFile(this.#recordPath(id), 'r');
+      fd = await openFile(this.#recordPath(id, 'blobs'), 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      // Purged or expired since the index was read.
+      // Deleted, purged or expired since the index was read.
       const now = this.#index.get(id);
       return now?.deleted ? { status: 'tombstone', version: now.version } : { status: 'absent' };
     }
@@ -194,17 +274,84 @@ export class BlobStore {
    * the version and preconditions again at commit; a refusal is thrown as one of errors.ts.
    */
   async write(request: WriteRequest): Promise<WriteOutcome> {
+    return this.#guard(() => this.#write(request));
+  }
+
+  /**
+   * Deletes a blob, leaving a tombstone. An unversioned delete of an id without a record changes nothing, and
+   * leaves nothing.
+   */
+  async delete(request: DeleteRequest): Promise<DeleteOutcome> {
+    return this.#guard(() => this.#locks.run(request.id, () => this.#delete(request)));
+  }
+
+  /**
+   * Removes the record of `id` if it holds exactly `version`, data or tombstone, leaving nothing behind: its
+   * quota and its folder slot are free again. Durable once it resolves.
+   */
+  async purge(id: string, version: number): Promise<PurgeOutcome> {
+    return this.#guard(() =>
+      this.#locks.run(id, async () => {
+        const current = this.#index.get(id);
+        if (current === undefined) return { status: 'absent' };
+        if (current.version !== version) return { status: 'other', version: current.version };
+        await this.#remove(id, current);
+        return { status: 'purged' };
+      }),
+    );
+  }
+
+  /**
+   * Removes tombstones older than the TTL; returns how many. Never in a cluster (no TTL): see the top. A call
+   * while a sweep runs joins that sweep, so two never run at once.
+   */
+  async expireTombstones(): Promise<number> {
+    if (this.#expiring === undefined) {
+      this.#expiring = this.#guard(() => this.#expireTombstones()).finally(() => {
+        this.#expiring = undefined;
+      });
+    }
+    return this.#expiring;
+  }
+
+  /** Runs a change unless the store has stopped, and stops it when the change meets a failed sync. */
+  async #guard<T>(change: () => Promise<T>): Promise<T> {
+    if (this.#failed) throw this.#failed;
+    try {
+      return await change();
+    } catch (error) {
+      if (error instanceof FatalStorageError) this.#fail(error);
+      throw error;
+    }
+  }
+
+  #fail(error: FatalStorageError): void {
+    if (this.#failed) return;
+    this.#failed = error;
+    this.#options.logger.error(
+      'a sync failed: the store takes no more changes; restart to rebuild the index',
+      {
+        call: error.call,
+        path: error.path,
+        errno: error.errno,
+      },
+    );
+    this.#options.onFatal?.(error);
+  }
+
+  async #write(request: WriteRequest): Promise<WriteOutcome> {
     const { id } = request;
     const folder = folderOf(id);
     const current = this.#index.get(id);
-    const live = current?.deleted === false ? current : undefined;
+    const live = isLive(current) ? current : undefined;
     if (this.#judge(current, request, 'data') === 'retry') {
       return { status: 'unchanged', entry: current as IndexEntry };
     }
-    // A write that will add a file holds a slot in its folder; concurrent writers of one new id share the
-    // first one's. The commit fills the slot, gives it back (another writer made the file first), or takes one
-    // (the file, or the writer holding the slot, went away meanwhile).
-    const takeSlot = current === undefined && !this.#slotHolders.has(id);
+    // A write that will add a file to the blob tree (a new id, or one whose record is a tombstone) holds a slot
+    // in its folder; concurrent writers of one such id share the first one's. The commit fills the slot, gives
+    // it back (another writer made the blob first), or takes one (the blob, or the writer holding the slot,
+    // went away meanwhile).
+    const takeSlot = live === undefined && !this.#slotHolders.has(id);
     this.#reserve(request.chargedBytes, live?.charged ?? 0, takeSlot ? folder : undefined);
     const folderSlot = { held: takeSlot };
     if (takeSlot) this.#slotHolders.add(id);
@@ -213,7 +360,7 @@ export class BlobStore {
     let committed = false;
     let fd: number | undefined;
     try {
-      fd = await openFile(temp, 'wx');
+      fd = await this.#io.open(temp, 'wx');
       const slot = headerSlotLength({
         id,
         size: request.contentLength,
@@ -221,97 +368,104 @@ export class BlobStore {
         deleted: false,
       });
       request.beforeBody?.();
-      const md5 = await receiveBody(fd, slot, request);
+      const md5 = await receiveBody(this.#io, fd, slot, request);
       const opened = fd;
       return await this.#locks.run(id, async () => {
         const outcome = await this.#commit(opened, temp, slot, request, md5, folder, folderSlot);
         committed = outcome.status !== 'unchanged';
         return outcome;
       });
+    } catch (error) {
+      if (isDiskFull(error)) throw new DiskFullError(error.code ?? 'ENOSPC');
+      throw error;
     } finally {
-      if (fd !== undefined) await closeFile(fd).catch(() => undefined);
+      if (fd !== undefined) await this.#io.close(fd).catch(() => undefined);
       if (folderSlot.held) this.#dropSlot(id, folder, false);
       if (!committed) {
         this.#quota.release(request.chargedBytes);
-        await rm(temp, { force: true });
+        await this.#io.remove(temp).catch(() => undefined);
       }
     }
   }
 
-  /**
-   * Deletes a blob, leaving a tombstone. An unversioned delete of an id without a record changes nothing, and
-   * leaves nothing.
-   */
-  async delete(request: DeleteRequest): Promise<DeleteOutcome> {
-    return this.#locks.run(request.id, async () => {
-      const { id } = request;
-      const current = this.#index.get(id);
-      const live = current?.deleted === false ? current : undefined;
-      if (this.#judge(current, request, 'tombstone') === 'retry') {
-        return { status: 'unchanged', version: (current as IndexEntry).version };
-      }
-      if (request.version === undefined) {
-        if (current === undefined) return { status: 'absent' };
-        if (current.deleted) return { status: 'unchanged', version: current.version };
-      }
-
-      const folder = folderOf(id);
-      if (current === undefined) this.#reserve(0, 0, folder);
-      const version = request.version ?? this.#nextVersion(current);
-      const metadata: BlobMetadata = {
-        id,
-        size: 0,
-        md5: '',
-        version,
-        modified: this.#now(),
-        headers: {},
-        deleted: true,
-      };
-      const temp = path.join(this.#tmpDir, randomUUID());
-      try {
-        const fd = await openFile(temp, 'wx');
-        try {
-          await writeAt(fd, encodeHeader(metadata, headerSlotLength(metadata)), 0);
-          await syncFile(fd, this.#options.fsync);
-        } finally {
-          await closeFile(fd);
-        }
-        await this.#install(temp, folder, id);
-      } catch (error) {
-        if (current === undefined) this.#folders.release(folder);
-        await rm(temp, { force: true });
-        throw error;
-      }
-      if (current === undefined) this.#folders.fill(folder);
-      if (live) this.#quota.adjust(-live.charged);
-      this.#index.set(id, {
-        size: 0,
-        charged: 0,
-        md5: '',
-        version,
-        modified: metadata.modified,
-        deleted: true,
-      });
-      return { status: 'deleted', version };
-    });
-  }
-
-  /**
-   * Removes the record of `id` if it holds exactly `version`, data or tombstone, leaving nothing behind: its
-   * quota and its folder slot are free again. Durable once it resolves.
-   */
-  async purge(id: string, version: number): Promise<PurgeOutcome> {
-    return this.#locks.run(id, async () => {
-      const current = this.#index.get(id);
+  async #delete(request: DeleteRequest): Promise<DeleteOutcome> {
+    const { id } = request;
+    const current = this.#index.get(id);
+    const live = isLive(current) ? current : undefined;
+    if (this.#judge(current, request, 'tombstone') === 'retry') {
+      return { status: 'unchanged', version: (current as IndexEntry).version };
+    }
+    if (request.version === undefined) {
       if (current === undefined) return { status: 'absent' };
-      if (current.version !== version) return { status: 'other', version: current.version };
-      await this.#remove(id, current);
-      return { status: 'purged' };
+      if (current.deleted) return { status: 'unchanged', version: current.version };
+    }
+
+    const folder = folderOf(id);
+    // A tombstone replaced by a newer one keeps its slots. A blob's becomes a tombstone whatever the budget:
+    // the delete of a stored blob is never refused for room. Only a tombstone for an id without a record is
+    // charged against the budget: that is what a flood of deletes of unknown ids makes.
+    const newTombstone = current === undefined || live !== undefined;
+    if (current === undefined) {
+      if (!this.#tombstones.tryReserve(ALL)) throw new TombstonesFullError(this.#tombstones.limit);
+      if (!this.#folders.tombstones.tryReserve(folder)) {
+        this.#tombstones.release(ALL);
+        throw new TombstoneFolderFullError(folder, this.#folders.tombstones.limit);
+      }
+    } else if (live) {
+      this.#tombstones.reserve(ALL);
+      this.#folders.tombstones.reserve(folder);
+    }
+    const version = request.version ?? this.#nextVersion(current);
+    const metadata: BlobMetadata = {
+      id,
+      size: 0,
+      md5: '',
+      version,
+      modified: this.#now(),
+      headers: {},
+      deleted: true,
+    };
+    const temp = path.join(this.#tmpDir, randomUUID());
+    try {
+      const fd = await this.#io.open(temp, 'wx');
+      try {
+        await this.#io.writeAt(fd, encodeHeader(metadata, headerSlotLength(metadata)), 0);
+        await syncFile(this.#io, fd, temp, this.#options.fsync);
+      } finally {
+        await this.#io.close(fd);
+      }
+      await this.#install(temp, 'tombstones', folder, id);
+    } catch (error) {
+      if (newTombstone) {
+        this.#tombstones.release(ALL);
+        this.#folders.tombstones.release(folder);
+      }
+      await this.#io.remove(temp).catch(() => undefined);
+      if (isDiskFull(error)) throw new DiskFullError(error.code ?? 'ENOSPC');
+      throw error;
+    }
+    if (newTombstone) {
+      this.#tombstones.fill(ALL);
+      this.#folders.tombstones.fill(folder);
+    }
+    this.#index.set(id, {
+      size: 0,
+      charged: 0,
+      md5: '',
+      version,
+      modified: metadata.modified,
+      deleted: true,
     });
+    if (live) {
+      // The tombstone is durable; the blob it supersedes can go (a crash before this leaves both, and warm-up
+      // keeps the tombstone, the higher version).
+      await this.#removeFile(id, 'blobs', folder);
+      this.#quota.adjust(-live.charged);
+    }
+    return { status: 'deleted', version };
   }
 
-  /** Removes tombstones older than the TTL; returns how many. Never in a cluster (no TTL): see the top. */
-  async expireTombstones(): Promise<number> {
+  async #expireTombstones(): Promise<number> {
     const cutoff = this.#tombstoneCutoff();
     if (cutoff === undefined) return 0;
     const expired = [...this.#index.entries()]
@@ -342,19 +496,24 @@ export class BlobStore {
       checkVersionLead(request.version, this.#now());
       if (judgeVersion(current, request.version, kind) === 'retry') return 'retry';
     }
-    const refusal = request.precondition?.(current?.deleted === false ? current : undefined);
+    const refusal = request.precondition?.(isLive(current) ? current : undefined);
     if (refusal !== undefined) throw new PreconditionFailedError(refusal);
     return 'apply';
   }
 
   /** Deletes the record of `id` from disk (durably) and from the index, freeing its quota and folder slot. */
   async #remove(id: string, entry: IndexEntry): Promise<void> {
-    const folder = folderOf(id);
-    await rm(this.#recordPath(id), { force: true });
-    await syncFolder(path.join(this.#blobsDir, folder), this.#options.fsync);
+    await this.#removeFile(id, treeOf(entry), folderOf(id));
     this.#index.delete(id);
-    this.#folders.remove(folder);
     this.#quota.adjust(-entry.charged);
+  }
+
+  /** Removes one record file durably, and its count (the index and quota are the caller's). */
+  async #removeFile(id: string, tree: Tree, folder: string): Promise<void> {
+    await this.#io.remove(this.#recordPath(id, tree));
+    await syncFolder(this.#io, path.join(this.#roots[tree], folder), this.#options.fsync);
+    this.#folders[tree].remove(folder);
+    if (tree === 'tombstones') this.#tombstones.remove(ALL);
   }
 
   #tombstoneCutoff(): number | undefined {
@@ -366,9 +525,9 @@ export class BlobStore {
     if (!this.#quota.tryReserve(bytes, credit)) {
       throw new QuotaExceededError(bytes, this.#quota.used + this.#quota.reserved, this.#quota.limit);
     }
-    if (newFileIn !== undefined && !this.#folders.tryReserve(newFileIn)) {
+    if (newFileIn !== undefined && !this.#folders.blobs.tryReserve(newFileIn)) {
       this.#quota.release(bytes);
-      throw new FolderFullError(newFileIn, this.#folders.limit);
+      throw new FolderFullError(newFileIn, this.#folders.blobs.limit);
     }
   }
 
@@ -383,16 +542,17 @@ export class BlobStore {
   ): Promise<WriteOutcome> {
     const { id } = request;
     const current = this.#index.get(id);
-    const live = current?.deleted === false ? current : undefined;
+    const live = isLive(current) ? current : undefined;
     // A concurrent change may have landed while the body was arriving.
     if (this.#judge(current, request, 'data') === 'retry') {
       return { status: 'unchanged', entry: current as IndexEntry };
     }
-    if (current !== undefined && folderSlot.held) {
+    if (live !== undefined && folderSlot.held) {
       this.#dropSlot(id, folder, false);
       folderSlot.held = false;
-    } else if (current === undefined && !folderSlot.held) {
-      if (!this.#folders.tryReserve(folder)) throw new FolderFullError(folder, this.#folders.limit);
+    } else if (live === undefined && !folderSlot.held) {
+      if (!this.#folders.blobs.tryReserve(folder))
+        throw new FolderFullError(folder, this.#folders.blobs.limit);
       folderSlot.held = true;
       this.#slotHolders.add(id);
     }
@@ -406,9 +566,9 @@ export class BlobStore {
       headers: request.headers,
       deleted: false,
     };
-    await writeAt(fd, encodeHeader(metadata, slot), 0);
-    await syncFile(fd, this.#options.fsync);
-    await this.#install(temp, folder, id);
+    await this.#io.writeAt(fd, encodeHeader(metadata, slot), 0);
+    await syncFile(this.#io, fd, temp, this.#options.fsync);
+    await this.#install(temp, 'blobs', folder, id);
 
     const entry: IndexEntry = {
       size: metadata.size,
@@ -424,29 +584,33 @@ export class BlobStore {
       folderSlot.held = false;
     }
     this.#index.set(id, entry);
+    // The blob is durable; the tombstone it supersedes can go (a crash before this leaves both, and warm-up
+    // keeps the blob, the higher version).
+    if (current?.deleted) await this.#removeFile(id, 'tombstones', folder);
     return { status: live ? 'replaced' : 'created', entry };
   }
 
   /** A write's folder slot is done with: `filled` by its new file, or given back. */
   #dropSlot(id: string, folder: string, filled: boolean): void {
-    if (filled) this.#folders.fill(folder);
-    else this.#folders.release(folder);
+    if (filled) this.#folders.blobs.fill(folder);
+    else this.#folders.blobs.release(folder);
     this.#slotHolders.delete(id);
   }
 
-  /** Renames a finished temp file over the record of `id`, durably. */
-  async #install(temp: string, folder: string, id: string): Promise<void> {
-    const target = path.join(this.#blobsDir, folder);
-    if (!this.#existingFolders.has(folder)) {
+  /** Renames a finished temp file over the record of `id` in `tree`, durably. */
+  async #install(temp: string, tree: Tree, folder: string, id: string): Promise<void> {
+    const root = this.#roots[tree];
+    const target = path.join(root, folder);
+    if (!this.#existingFolders[tree].has(folder)) {
       // The first record of a folder creates it; the new folder's name must be durable too, or the record
       // could vanish with it after a crash.
-      await mkdir(target, { recursive: true });
-      await syncFolder(path.dirname(target), this.#options.fsync);
-      await syncFolder(this.#blobsDir, this.#options.fsync);
-      this.#existingFolders.add(folder);
+      await this.#io.makeFolder(target);
+      await syncFolder(this.#io, path.dirname(target), this.#options.fsync);
+      await syncFolder(this.#io, root, this.#options.fsync);
+      this.#existingFolders[tree].add(folder);
     }
-    await rename(temp, path.join(target, id));
-    await syncFolder(target, this.#options.fsync);
+    await this.#io.rename(temp, path.join(target, fileNameOf(id, this.#caseSensitive)));
+    await syncFolder(this.#io, target, this.#options.fsync);
   }
 
   /** A version above the stored one, from the clock in microseconds when it is ahead. */
@@ -457,51 +621,117 @@ export class BlobStore {
     return version;
   }
 
-  #recordPath(id: string): string {
-    return path.join(this.#blobsDir, folderOf(id), id);
+  #recordPath(id: string, tree: Tree): string {
+    return path.join(this.#roots[tree], folderOf(id), fileNameOf(id, this.#caseSensitive));
   }
 
   /** Synchronous on purpose: see readMetadataSync. */
-  async #warmUp(): Promise<void> {
-    await rm(this.#tmpDir, { recursive: true, force: true });
-    await mkdir(this.#tmpDir, { recursive: true });
-    await mkdir(this.#blobsDir, { recursive: true });
+  #warmUp(): void {
+    const { dataDir } = this.#options;
+    rmSync(this.#tmpDir, { recursive: true, force: true });
+    for (const folder of [this.#tmpDir, this.#roots.blobs, this.#roots.tombstones]) {
+      mkdirSync(folder, { recursive: true });
+    }
+    // The names of tmp/, blobs/ and tombstones/ must be durable before anything is stored under them.
+    this.#syncFolderSync(dataDir);
+    this.#caseSensitive = this.#options.caseSensitive ?? probeCaseSensitivity(this.#roots.blobs);
+    this.#options.logger.info('record file names', {
+      caseSensitive: this.#caseSensitive,
+      mode: this.#caseSensitive ? 'ids as they are' : 'capitals encoded as ~ and the small letter',
+    });
     const cutoff = this.#tombstoneCutoff();
     const scratch = Buffer.allocUnsafe(4096);
-    for (const top of hexFolders(this.#blobsDir, 1)) {
-      for (const leaf of hexFolders(path.join(this.#blobsDir, top), 2)) {
-        const folder = `${top}/${leaf}`;
-        this.#existingFolders.add(folder);
-        const names = readdirSync(path.join(this.#blobsDir, folder));
-        this.#folders.add(folder, names.length);
-        for (const name of names) this.#load(folder, name, cutoff, scratch);
+    // Tombstones first, so a tombstone found among the blobs (the layout before the trees were split, or a
+    // crash in the middle of a move) meets the record it competes with already indexed.
+    for (const tree of ['tombstones', 'blobs'] as const) {
+      const root = this.#roots[tree];
+      for (const top of hexFolders(root, 1)) {
+        for (const leaf of hexFolders(path.join(root, top), 2)) {
+          const folder = `${top}/${leaf}`;
+          this.#existingFolders[tree].add(folder);
+          for (const name of readdirSync(path.join(root, folder))) {
+            this.#load(tree, folder, name, cutoff, scratch);
+          }
+        }
       }
     }
   }
 
-  #load(folder: string, name: string, tombstoneCutoff: number | undefined, scratch: Buffer): void {
-    const file = path.join(this.#blobsDir, folder, name);
-    if (invalidIdReason(name, this.#options.maxIdLength) !== undefined || folderOf(name) !== folder) {
+  #load(
+    tree: Tree,
+    folder: string,
+    name: string,
+    tombstoneCutoff: number | undefined,
+    scratch: Buffer,
+  ): void {
+    const file = path.join(this.#roots[tree], folder, name);
+    const named = idOfFileName(name, this.#caseSensitive);
+    const foreign = () => {
       this.#options.logger.warn('ignoring a file that is not a blob record', { file });
+      this.#folders[tree].add(folder); // it takes room in the folder all the same
+    };
+    if (
+      named === undefined ||
+      (named !== HASHED &&
+        (invalidIdReason(named, this.#options.maxIdLength) !== undefined || folderOf(named) !== folder))
+    ) {
+      foreign();
       return;
     }
     let metadata: BlobMetadata;
     try {
       metadata = readMetadataSync(file, scratch);
+      if (named !== HASHED && metadata.id !== named) {
+        throw new CorruptRecordError(file, `it holds the record of ${JSON.stringify(metadata.id)}`);
+      }
     } catch (error) {
       if (!(error instanceof CorruptRecordError)) throw error;
-      this.#options.logger.error('ignoring a corrupt blob record', { file, reason: error.message });
+      this.#moveAside(tree, folder, name, error.message);
+      return;
+    }
+    const id = metadata.id;
+    if (
+      named === HASHED &&
+      (invalidIdReason(id, this.#options.maxIdLength) !== undefined ||
+        fileNameOf(id, this.#caseSensitive) !== name ||
+        folderOf(id) !== folder)
+    ) {
+      foreign();
       return;
     }
     if (metadata.deleted && tombstoneCutoff !== undefined && metadata.modified < tombstoneCutoff) {
       rmSync(file, { force: true });
-      this.#folders.remove(folder);
       return;
     }
+    const existing = this.#index.get(id);
+    if (existing !== undefined) {
+      // Both trees hold the id: a crash came between installing a record and removing the one it superseded.
+      if (existing.version >= metadata.version) {
+        rmSync(file, { force: true });
+        this.#syncFolderSync(path.dirname(file));
+        return;
+      }
+      this.#unload(id, existing);
+    }
+    let home = tree;
+    if (metadata.deleted && tree === 'blobs') {
+      // A tombstone of the layout before the trees were split: it moves to its own tree.
+      const target = path.join(this.#roots.tombstones, folder);
+      mkdirSync(target, { recursive: true });
+      this.#syncFolderSync(path.dirname(target));
+      this.#syncFolderSync(this.#roots.tombstones);
+      this.#existingFolders.tombstones.add(folder);
+      renameSync(file, path.join(target, name));
+      this.#syncFolderSync(target);
+      this.#syncFolderSync(path.dirname(file));
+      home = 'tombstones';
+    }
     const charged = metadata.deleted ? 0 : metadata.size + storedHeaderBytes(metadata.headers);
+    this.#folders[home].add(folder);
+    if (home === 'tombstones') this.#tombstones.add(ALL);
     this.#quota.adjust(charged);
     this.#lastVersion = Math.max(this.#lastVersion, metadata.version);
-    this.#index.set(name, {
+    this.#index.set(id, {
       size: metadata.size,
       charged,
       md5: metadata.md5,
@@ -509,6 +739,61 @@ export class BlobStore {
       modified: metadata.modified,
       deleted: metadata.deleted,
     });
+  }
+
+  /** Warm-up found a newer record of `id`: the one indexed before goes, file and counts. */
+  #unload(id: string, entry: IndexEntry): void {
+    const tree = treeOf(entry);
+    const file = this.#recordPath(id, tree);
+    rmSync(file, { force: true });
+    this.#syncFolderSync(path.dirname(file));
+    this.#folders[tree].remove(folderOf(id));
+    if (tree === 'tombstones') this.#tombstones.remove(ALL);
+    this.#quota.adjust(-entry.charged);
+    this.#index.delete(id);
+  }
+
+  /**
+   * A record warm-up cannot read goes to DATA_DIR/corrupt/, under the same relative path (a unique suffix if a
+   * file is there already), so it is neither served nor counted, and an operator can still look at it.
+   */
+  #moveAside(tree: Tree, folder: string, name: string, reason: string): void {
+    const file = path.join(this.#roots[tree], folder, name);
+    const targetFolder = path.join(this.#options.dataDir, 'corrupt', tree, folder);
+    mkdirSync(targetFolder, { recursive: true });
+    let target = path.join(targetFolder, name);
+    if (existsSync(target)) target = `${target}.${randomUUID()}`;
+    renameSync(file, target);
+    this.#options.logger.error('ignoring a corrupt blob record', {
+      file,
+      movedTo: target,
+      reason,
+    });
+  }
+
+  #syncFolderSync(folder: string): void {
+    if (!this.#options.fsync) return;
+    const fd = openSync(folder, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/**
+ * Whether the file system under `folder` tells `Abc` from `abc`: a probe file is made, its name looked up in
+ * the other case, and removed.
+ */
+export function probeCaseSensitivity(folder: string): boolean {
+  const token = createHash('md5').update(randomUUID()).digest('hex').replace(/\d/g, '');
+  const probe = path.join(folder, `case-probe-${token}`);
+  writeFileSync(probe, '');
+  try {
+    return !existsSync(path.join(folder, `CASE-PROBE-${token.toUpperCase()}`));
+  } finally {
+    rmSync(probe, { force: true });
   }
 }
 
@@ -519,9 +804,15 @@ export function storedHeaderBytes(headers: Record<string, string>): number {
   return bytes;
 }
 
-async function receiveBody(fd: number, offset: number, request: WriteRequest): Promise<string> {
+/**
+ * Streams the body into `fd` from `offset` and returns its MD5. When the disk fills, the rest of the body is
+ * still read (and dropped), at most the Content-Length already admitted, so the client is not cut off in the
+ * middle of its upload and reads the 507 instead of a reset; then the disk's error is thrown.
+ */
+async function receiveBody(io: FileIo, fd: number, offset: number, request: WriteRequest): Promise<string> {
   const hash = createHash('md5');
   let received = 0;
+  let diskError: NodeJS.ErrnoException | undefined;
   const chunks = request.body[Symbol.asyncIterator]();
   for (;;) {
     let next: IteratorResult<Buffer>;
@@ -536,11 +827,19 @@ async function receiveBody(fd: number, offset: number, request: WriteRequest): P
     if (received + chunk.length > request.contentLength) {
       throw new IncompleteBodyError(received + chunk.length, request.contentLength);
     }
-    hash.update(chunk);
-    await writeAt(fd, chunk, offset + received);
+    if (diskError === undefined) {
+      hash.update(chunk);
+      try {
+        await io.writeAt(fd, chunk, offset + received);
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        diskError = error;
+      }
+    }
     received += chunk.length;
   }
   if (received !== request.contentLength) throw new IncompleteBodyError(received, request.contentLength);
+  if (diskError !== undefined) throw diskError;
   const md5 = hash.digest('hex');
   if (request.expectedMd5 !== undefined && request.expectedMd5 !== md5) {
     throw new ContentMismatchError(request.expectedMd5, md5);

@@ -1,6 +1,7 @@
 // How many record files each storage folder holds, so that no folder passes MAX_BLOBS_IN_FOLDER even under
 // concurrent uploads of new ids: a write that will add a file reserves a slot before its body is read.
-// Tombstones are files too, so they count here (though not as blobs).
+// The store keeps one for blobs and one for tombstones (each tree has its own folders), and uses one with a
+// single key for the node's tombstone budget (MAX_TOMBSTONES).
 export class FolderCounts {
   readonly #files = new Map<string, number>();
   readonly #pending = new Map<string, number>();
@@ -16,6 +17,11 @@ export class FolderCounts {
     if (this.filesIn(folder) + pending >= this.limit) return false;
     this.#pending.set(folder, pending + 1);
     return true;
+  }
+
+  /** Reserves a slot whatever the limit: for a file that replaces one elsewhere (a blob becoming a tombstone). */
+  reserve(folder: string): void {
+    this.#pending.set(folder, (this.#pending.get(folder) ?? 0) + 1);
   }
 
   release(folder: string): void {
