@@ -2,7 +2,7 @@
 // hostile-client suite against the stack; and what a process holds (open files, RSS, the server side of a
 // connection), read from /proc so it works on another process as well as this one. Linux only.
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 
 /** One raw connection to 127.0.0.1:port, connected, with everything it received and a promise for its close. */
@@ -194,4 +194,12 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** The files under `dir` that process `pid` holds open (sockets, pipes and files elsewhere left out). */
+export async function openFilesUnder(dir: string, pid: number | 'self' = 'self'): Promise<string[]> {
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return targets.filter((target) => target.startsWith(prefix));
 }

@@ -6,6 +6,7 @@ export {
   manyHeaders,
   neverReads,
   openFileCount,
+  openFilesUnder,
   openServerConnections,
   rawConnection,
   requestHead,
