@@ -12,6 +12,7 @@ import { addDocs } from './docs.js';
 import { drainOnClose } from './draining.js';
 import { answerErrorsWithProblems, clientErrors, frameworkErrors } from './errors.js';
 import { handleExpectContinue } from './expect-continue.js';
+import { lingerOnEarlyAnswers } from './lingering-close.js';
 import { addHealthRoutes, type ReadinessCheck } from './health.js';
 import { guardInternalRoutes } from './internal-guard.js';
 import { addMetrics } from './metrics.js';
@@ -84,6 +85,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   guardInternalRoutes(app, options.internalToken);
   // After the guard and the shutdown check: a request they refuse gets no 100, so its body is never sent.
   handleExpectContinue(app);
+  lingerOnEarlyAnswers(app); // an answer given before the body was read closes with a lingering close
   answerErrorsWithProblems(app);
   // The docs plugin only sees routes added after it, so it comes before any route, the kit's own included.
   await addDocs(app, { title: options.name, version: options.version ?? '0.0.0' });

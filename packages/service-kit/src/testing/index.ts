@@ -2,18 +2,27 @@
 export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
 export { configProblems } from './config-problems.js';
 export {
+  upload,
+  UPLOAD_CLIENTS,
+  type Upload,
+  type UploadClient,
+  type UploadResult,
+} from './upload-clients.js';
+export {
   eventually,
   manyHeaders,
   neverReads,
   openFileCount,
   openFilesUnder,
   openServerConnections,
+  pidListeningOn,
   rawConnection,
   requestHead,
   residentBytes,
   serverClosed,
   serverSideState,
   silentConnections,
+  statusLines,
   stopsHalfway,
   trickleHeaders,
   type RawConnection,

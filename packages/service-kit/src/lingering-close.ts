@@ -1,0 +1,132 @@
+// Lingering close (nginx's lingering_close): an answer given while the request's body is still on its way (a
+// refusal decided from the headers, or an error half-way) closes the connection, but not at once. Closing a
+// socket that still has unread bytes makes the kernel send a reset, and a client that is still uploading then
+// sees ECONNRESET or EPIPE instead of the answer (Linux even drops the answer from the client's receive buffer).
+// So, for such an answer:
+//   - it carries `Connection: close`, and is written whole;
+//   - then this side of the connection is shut (FIN after the answer), and the rest of the body is read and
+//     thrown away, so the client can finish its write and read the answer;
+//   - the socket is destroyed once the body has ended or the client has closed, or when a bound is hit: more
+//     than `maxBytes` discarded, `timeMs` since the answer, or `idleMs` without a byte. Nothing is kept: a
+//     lingering socket holds no memory beyond the socket's own buffers, and never outlives `timeMs`.
+// A client that sent `Expect: 100-continue` and got the refusal instead of a 100 normally sends nothing more;
+// the same rules then just wait for it to close (or for `idleMs`).
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+
+export interface LingerBounds {
+  /** most bytes of the unread body read and discarded after the answer; default 16 MiB */
+  maxBytes: number;
+  /** longest time from the answer to the close (nginx's lingering_time); default 30 s */
+  timeMs: number;
+  /** longest wait for the next bytes of the body (nginx's lingering_timeout); default 5 s */
+  idleMs: number;
+}
+
+export const LINGER_DEFAULTS: Readonly<LingerBounds> = Object.freeze({
+  maxBytes: 16 * 1024 * 1024,
+  timeMs: 30_000,
+  idleMs: 5_000,
+});
+
+/** How a lingering close ended, for tests and logs. */
+export type LingerEnd = 'body-ended' | 'client-closed' | 'max-bytes' | 'time' | 'idle';
+
+type OnLingerEnd = (end: LingerEnd, discarded: number) => void;
+
+/** The bounds of each armed request (a scope's hook runs after its parent's, so the innermost wins). */
+const armed = new WeakMap<IncomingMessage, { bounds: LingerBounds; onEnd: OnLingerEnd | undefined }>();
+
+/**
+ * In this scope (and those below it), every answer sent while the request's body is unread or half-read is
+ * followed by a lingering close. The kit calls it on every service with the defaults; a route scope may call
+ * it again with its own bounds. `onEnd` (optional) hears how each lingering close ended.
+ */
+export function lingerOnEarlyAnswers(
+  scope: Pick<FastifyInstance, 'addHook'>,
+  bounds: Partial<LingerBounds> = {},
+  onEnd?: OnLingerEnd,
+): void {
+  const resolved: LingerBounds = { ...LINGER_DEFAULTS, ...bounds };
+  scope.addHook('onSend', (request, reply, payload, next) => {
+    if (hasUnreadBody(request.raw)) {
+      reply.header('connection', 'close');
+      armLinger(request.raw, resolved, onEnd);
+    }
+    next(null, payload);
+  });
+}
+
+/** The request announced a body (a length or chunked) that has not all arrived yet. */
+export function hasUnreadBody(request: IncomingMessage): boolean {
+  if (request.complete) return false;
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Makes the close of this request's connection a lingering one. The response must carry `Connection: close`
+ * (Node then ends the connection with socket.destroySoon() once the response is written, which this replaces).
+ */
+export function armLinger(request: IncomingMessage, bounds: LingerBounds, onEnd?: OnLingerEnd): void {
+  const already = armed.has(request);
+  armed.set(request, { bounds, onEnd });
+  if (already) return;
+  const current = () => armed.get(request) ?? { bounds, onEnd };
+  const socket = request.socket as Socket | null;
+  if (!socket || socket.destroyed) return;
+
+  let discarded = 0;
+  let ended: LingerEnd | undefined;
+  let lingering = false;
+  let overall: NodeJS.Timeout | undefined;
+  let idle: NodeJS.Timeout | undefined;
+  const finish = (end: LingerEnd): void => {
+    if (ended !== undefined) return;
+    ended = end;
+    clearTimeout(overall);
+    clearTimeout(idle);
+    request.removeListener('data', discard);
+    current().onEnd?.(end, discarded);
+    // Only now: before the answer is out (a bound hit early), closing would lose it. After it, a destroy with
+    // nothing unread is a plain FIN, and with bytes unread it is the bounded reset this module exists to delay.
+    if (!socket.destroyed) socket.destroy();
+  };
+  const discard = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    idle?.refresh();
+    if (discarded > current().bounds.maxBytes) finish('max-bytes');
+  };
+
+  // Read from now on, whoever read before (nobody, or a handler that gave up): Node would otherwise dump the
+  // body itself, which cannot be counted. The bytes are dropped as they come; nothing is buffered.
+  request.on('data', discard);
+  request.resume();
+  socket.once('close', () => finish('client-closed'));
+
+  // Node calls destroySoon() when a `Connection: close` response has been written: shut this side instead
+  // and keep reading until the body ends or a bound is hit.
+  socket.destroySoon = function lingeringClose(this: Socket): void {
+    if (lingering || ended !== undefined) return;
+    lingering = true;
+    const { timeMs, idleMs } = current().bounds;
+    if (request.complete) {
+      finishAfterWrite(socket, () => finish('body-ended'));
+      return;
+    }
+    request.once('end', () => finishAfterWrite(socket, () => finish('body-ended')));
+    overall = setTimeout(() => finish('time'), timeMs).unref();
+    idle = setTimeout(() => finish('idle'), idleMs).unref();
+    socket.end();
+  };
+}
+
+/** Ends this side and destroys the socket once what was written has gone out. */
+function finishAfterWrite(socket: Socket, then: () => void): void {
+  if (socket.writableFinished || socket.destroyed) {
+    then();
+    return;
+  }
+  socket.end(then);
+}
