@@ -1,8 +1,9 @@
 // /blobs/:id — the public API of docs/blob-service.md. Everything a write can be refused for is checked
 // from the request line and headers (id, Content-Length, stored headers, size, then in the store the version,
 // preconditions, quota and folder) before the body is read; only then is a client that sent
-// `Expect: 100-continue` told to send it, so a refused upload is never transferred. The body is then streamed
-// to the store, never held whole in memory. Reads stream the record from one open file, so a concurrent
+// `Expect: 100-continue` told to send it, so a refused upload is never transferred (one sent anyway is read and
+// discarded after the answer: the kit's lingering close). The body is then streamed to the store, never held
+// whole in memory. Reads stream the record from one open file, so a concurrent
 // replacement never mixes two versions. A deleted blob's 404 carries the delete's version, so a caller
 // comparing replicas can tell a newer delete from a copy that is missing.
 import { createReadStream } from 'node:fs';
@@ -80,13 +81,10 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     next(reason === undefined ? undefined : new HttpProblem(400, reason));
   });
 
-  // A write refused before its body was read: close the connection rather than read an unwanted upload.
-  app.addHook('onSend', (request, reply, payload, next) => {
-    if (!request.raw.complete && (request.method === 'PUT' || request.method === 'POST')) {
-      reply.header('connection', 'close');
-    }
-    next(null, payload);
-  });
+  // A write refused before its body was read (every refusal above, and any error half-way) closes its
+  // connection with the kit's lingering close, wired on every service: `Connection: close`, the answer written
+  // whole, then the rest of the upload read and discarded within LINGER_DEFAULTS' bounds, so a client still
+  // sending gets the answer instead of a reset. Bounds of its own would go here: lingerOnEarlyAnswers(app, {...}).
 
   const write = async (
     request: FastifyRequest<{ Params: { id: string } }>,
