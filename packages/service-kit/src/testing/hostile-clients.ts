@@ -47,17 +47,18 @@ export async function neverReads(
   return connection;
 }
 
-/** A PUT that announces `declared` bytes of body and sends only `sent` of them, then nothing more. */
+/** A request (PUT unless told) that announces `declared` bytes of body and sends only `sent` of them, then nothing. */
 export async function stopsHalfway(
   port: number,
   path: string,
   declared: number,
   sent: number,
   headers: Record<string, string> = {},
+  method = 'PUT',
 ): Promise<RawConnection> {
   const connection = await rawConnection(port);
   connection.socket.write(
-    requestHead('PUT', path, {
+    requestHead(method, path, {
       'content-type': 'application/octet-stream',
       'content-length': String(declared),
       ...headers,
@@ -202,4 +203,57 @@ export async function openFilesUnder(dir: string, pid: number | 'self' = 'self')
   const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   return targets.filter((target) => target.startsWith(prefix));
+}
+
+/** The process listening on 127.0.0.1:port (or any address), found through its socket's inode; undefined if none. */
+export async function pidListeningOn(port: number): Promise<number | undefined> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[1]?.endsWith(`:${hex}`) && fields[3] === '0A' && fields[9]) inodes.add(fields[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fds = await readdir(`/proc/${entry}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${entry}/fd/${fd}`).catch(() => '');
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode !== undefined && inodes.has(inode)) return Number(entry);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Sends `head` (and nothing more), reads until the connection closes or a final (non-1xx) status line and its
+ * headers have arrived, and resolves with every status line seen, in order (`100 Continue` included).
+ */
+export async function statusLines(
+  port: number,
+  head: string,
+): Promise<{ lines: string[]; connection: RawConnection }> {
+  const connection = await rawConnection(port);
+  connection.socket.write(head);
+  const finalSeen = () => {
+    const text = connection.received();
+    const lines = [...text.matchAll(/HTTP\/1\.1 (\d{3})[^\r\n]*/g)];
+    const final = lines.find((line) => !line[1]!.startsWith('1'));
+    return final !== undefined && text.indexOf('\r\n\r\n', final.index) !== -1;
+  };
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      if (!finalSeen()) return;
+      connection.socket.off('data', check);
+      resolve();
+    };
+    connection.socket.on('data', check);
+    void connection.closed.then(resolve);
+  });
+  const lines = [...connection.received().matchAll(/HTTP\/1\.1 \d{3}[^\r\n]*/g)].map((match) => match[0]);
+  return { lines, connection };
 }
