@@ -3,7 +3,8 @@
 // its stand-in, and are acknowledged at WRITE_QUORUM; reads come from a node holding the newest version). Every
 // method and header of the contract passes through; other methods are 405 (the kit's not-found handler, with an
 // Allow header). Bodies stay streams: the scope's only content-type parser hands the request stream over unread,
-// whatever its type, and a write answered before its upload was read closes the connection.
+// whatever its type, and a write answered before its upload was read closes the connection (the kit's lingering
+// close).
 //
 // The id is checked here with the blob server's character rule, so the path that goes upstream is always
 // exactly `/blobs/<id>`: a decoded `%2F` or `..` can never turn into another path on the node. Its length is
@@ -152,11 +153,10 @@ async function relay(outcome: Outcome, request: FastifyRequest, reply: FastifyRe
     reply.raw.destroy();
     return;
   }
-  // A write answered without reading its upload (a refusal, a conflict, too few nodes): close the connection
-  // rather than read the unwanted body, as a blob server does.
-  if ((request.method === 'PUT' || request.method === 'POST') && !request.raw.complete) {
-    reply.header('connection', 'close');
-  }
+  // A write answered without reading its upload (a node's refusal, a conflict, too few nodes), like the
+  // balancer's own 400 and 411 above, closes the client's connection with the kit's lingering close: the answer
+  // goes out whole with `Connection: close`, and the unwanted body is read and discarded within its bounds, so
+  // a client still sending gets the answer instead of a reset. The body never went to a node.
   if (outcome.kind === 'failed') throw new HttpProblem(outcome.status, outcome.detail);
   const { answer } = outcome;
   reply.code(answer.status);

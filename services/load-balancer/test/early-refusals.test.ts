@@ -1,0 +1,134 @@
+// Early refusals through the balancer: a write its nodes refuse from the headers (413 over their MAX_LENGTH, 507
+// over their quota) reaches curl, undici, node:http and a send-then-read client as that status and its
+// problem+json, during 2 MiB and 10 MiB uploads, with and without `Expect: 100-continue`; so do the balancer's
+// own header-only refusals (411 for a chunked upload, 400 for a bad id). The refused upload is never sent to a
+// node (the nodes hold nothing afterwards), the balancer closes its client connection with a lingering close,
+// and then answers normally and holds no connection of the client's.
+import type { UploadResult } from '@backend-rebase/service-kit/testing';
+import { upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  eventually,
+  listNodes,
+  removeDir,
+  scratchDir,
+  spawnBlobNode,
+  startBalancer,
+  type BlobNode,
+  type RunningBalancer,
+} from './support/cluster.js';
+
+const MiB = 1024 * 1024;
+
+interface Cluster {
+  balancer: RunningBalancer;
+  nodes: BlobNode[];
+  dataDir: string;
+}
+
+async function startCluster(label: string, env: Record<string, string>): Promise<Cluster> {
+  const balancer = await startBalancer();
+  const dataDir = await scratchDir(label);
+  const nodes = await Promise.all(
+    ['n1', 'n2'].map((name) => spawnBlobNode(name, balancer.url, dataDir, { env })),
+  );
+  await eventually(
+    async () => {
+      const healthy = (await listNodes(balancer.url)).filter((node) => node.status === 'healthy');
+      return healthy.length === 2 ? true : undefined;
+    },
+    30_000,
+    'both nodes healthy',
+  );
+  return { balancer, nodes, dataDir };
+}
+
+async function stopCluster(cluster: Cluster | undefined): Promise<void> {
+  if (!cluster) return;
+  await cluster.balancer.close();
+  await Promise.all(cluster.nodes.map((node) => node.kill()));
+  await removeDir(cluster.dataDir);
+}
+
+let small: Cluster | undefined; // nodes with MAX_LENGTH 1 MiB: 413
+let full: Cluster | undefined; // nodes with a 1 MiB quota that allow the uploads' length: 507
+
+beforeAll(async () => {
+  [small, full] = await Promise.all([
+    startCluster('refusals-small', { MAX_LENGTH: '1MiB' }),
+    startCluster('refusals-full', { MAX_LENGTH: '16MiB', MAX_DISK_QUOTA: '1MiB' }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await stopCluster(small);
+  await stopCluster(full);
+}, 60_000);
+
+interface Refusal {
+  name: string;
+  cluster: () => Cluster;
+  path: string;
+  status: number;
+  detail: RegExp;
+  chunked?: true;
+}
+
+const REFUSALS: Refusal[] = [
+  { name: "the nodes' 413", cluster: () => small!, path: '/blobs/big', status: 413, detail: /MAX_LENGTH/ },
+  { name: "the nodes' 507", cluster: () => full!, path: '/blobs/big', status: 507, detail: /MAX_DISK_QUOTA/ },
+  { name: 'its own 400 for a bad id', cluster: () => full!, path: '/blobs/a%20b', status: 400, detail: /id/ },
+  {
+    name: 'its own 411 for a chunked upload',
+    cluster: () => full!,
+    path: '/blobs/chunked',
+    status: 411,
+    detail: /Content-Length/,
+    chunked: true,
+  },
+];
+
+function connections(balancer: RunningBalancer): Promise<number> {
+  return new Promise((resolve, reject) =>
+    balancer.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
+}
+
+function expectRefusal(result: UploadResult, refusal: Refusal): void {
+  expect(result.error).toBeUndefined();
+  expect(result.status).toBe(refusal.status);
+  expect(result.connection).toBe('close');
+  const problem = JSON.parse(result.body) as { status: number; detail: string };
+  expect(problem.status).toBe(refusal.status);
+  expect(problem.detail).toMatch(refusal.detail);
+}
+
+describe.each(REFUSALS)('through the balancer, $name', (refusal) => {
+  for (const { client, expect: withExpect } of UPLOAD_CLIENTS) {
+    for (const size of [2 * MiB, 10 * MiB]) {
+      it(`reaches ${client} during a ${size / MiB} MiB upload ${withExpect ? 'with' : 'without'} Expect`, async () => {
+        const { balancer, nodes } = refusal.cluster();
+        // The nodes' heartbeats hold connections of their own: none of the client's may be left beside them.
+        const before = await connections(balancer);
+        const result = await upload({
+          client,
+          url: balancer.url + refusal.path,
+          bytes: size,
+          expect: withExpect,
+          chunked: refusal.chunked,
+        });
+        expectRefusal(result, refusal);
+        const health = await fetch(`${balancer.url}/health`, { headers: { connection: 'close' } });
+        expect(health.status).toBe(200);
+        await vi.waitFor(async () => expect(await connections(balancer)).toBeLessThanOrEqual(before), {
+          timeout: 5_000,
+        });
+        // Nothing of the refused upload reached a node.
+        for (const node of nodes) {
+          const listed = (await (await fetch(`${node.url}/internal/blobs`)).json()) as { data: unknown[] };
+          expect(listed.data).toEqual([]);
+        }
+      });
+    }
+  }
+});
