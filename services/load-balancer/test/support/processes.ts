@@ -210,6 +210,8 @@ export interface ProcessClusterOptions {
   heartbeatIntervalMs?: number;
   /** more balancer settings (REBALANCE_INTERVAL_MS, …) */
   balancerEnv?: Record<string, string>;
+  /** more settings for every blob server (MAX_BLOBS_IN_FOLDER, …) */
+  nodeEnv?: Record<string, string>;
 }
 
 /** A balancer and its blob servers, every one a child process; close() in afterAll, whatever happened. */
@@ -221,6 +223,7 @@ export class ProcessCluster {
     readonly dataDir: string,
     readonly replicationFactor: number,
     private readonly heartbeatIntervalMs: number,
+    private readonly nodeEnv: Record<string, string> = {},
   ) {}
 
   /** The balancer, then the nodes (which register themselves); resolves once every node is listed healthy. */
@@ -253,6 +256,7 @@ export class ProcessCluster {
       dataDir,
       replicationFactor,
       options.heartbeatIntervalMs ?? 300,
+      options.nodeEnv,
     );
     try {
       await balancer.start();
@@ -293,6 +297,7 @@ export class ProcessCluster {
         ADVERTISED_HOST: '127.0.0.1',
         HEARTBEAT_INTERVAL_MS: String(this.heartbeatIntervalMs),
         LOG_LEVEL: 'warn',
+        ...this.nodeEnv,
       },
       '/ready',
     );
