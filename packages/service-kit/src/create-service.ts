@@ -23,6 +23,7 @@ import {
   refuseTooManyHeaders,
   serverOptionsFor,
   slowClientBoundsFromEnv,
+  survivesAbortedBodies,
   type SlowClientBounds,
 } from './slow-clients.js';
 import { validateRequests } from './validation.js';
@@ -81,6 +82,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   logEachRequest(app);
   // Before the guard and `Expect: 100-continue`: a request with too many fields gets no 100.
   refuseTooManyHeaders(app, bounds.maxHeaderCount);
+  survivesAbortedBodies(app);
   const isDraining = drainOnClose(app);
   guardInternalRoutes(app, options.internalToken);
   // After the guard and the shutdown check: a request they refuse gets no 100, so its body is never sent.

@@ -94,6 +94,22 @@ export function serverOptionsFor(bounds: SlowClientBounds): FastifyHttpOptions<S
   };
 }
 
+/**
+ * A client cut off mid-body (by these bounds, or by going away) makes Node destroy the request stream with an
+ * `aborted` error, which it emits only when the stream has 'error' listeners at that moment. A consumer that
+ * listened and then let go (a fan-out that settled as soon as its upstream requests were aborted) leaves the
+ * error with nobody to hear it, and an unheard 'error' ends the process. Every request stream keeps one listener
+ * of its own, so an aborted body is always an event, never a crash; whoever reads the body still sees the error.
+ */
+export function survivesAbortedBodies(app: Service): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.raw.on('error', ignore);
+    done();
+  });
+}
+
+function ignore(): void {}
+
 /** The header-count bound: Node keeps one field past it, so a request over it can be told from one at it. */
 export function refuseTooManyHeaders(app: Service, maxHeaderCount: number): void {
   app.server.maxHeadersCount = maxHeaderCount + 1;

@@ -72,6 +72,19 @@ async function listen(bounds: Partial<SlowClientBounds> = SHORT): Promise<{ port
       })().catch((error: unknown) => `broke off: ${(error as Error).message}`);
       return reply.send({ outcome: await seen.upload });
     });
+    // A consumer that stops listening just after the body broke off, as a fan-out that settles once its upstream
+    // requests were aborted does: Node has decided to emit the `aborted` error, and nobody is left to hear it.
+    scope.put('/fragile', async (request, reply) => {
+      const listener = () => undefined;
+      request.raw.on('error', listener);
+      request.raw.once('aborted', () =>
+        process.nextTick(() => process.nextTick(() => request.raw.off('error', listener))),
+      );
+      // Not events.once: it would listen for 'error' itself.
+      await new Promise((resolve) => request.raw.on('close', resolve));
+      seen.upload = Promise.resolve('closed');
+      return reply.send();
+    });
     done();
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -106,6 +119,18 @@ describe('slow clients', () => {
     await client.closed;
     const outcome = await seen.upload;
     expect(outcome).toMatch(/^broke off/);
+  });
+
+  it('survives a body cut off while nobody listens for the request stream’s error', async () => {
+    const { port, seen } = await listen();
+    const client = await stopsHalfway(port, '/fragile', 1_000_000, 1_000);
+    await client.closed;
+    await eventually('the route saw the request close', () => seen.upload, Boolean);
+    // The process is still here (an unheard 'error' would have ended it), and answers.
+    const again = await rawConnection(port);
+    again.socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await again.closed;
+    expect(again.received()).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it('answers trickled headers (slowloris) with a 408 after the headers bound, though the line is never idle', async () => {

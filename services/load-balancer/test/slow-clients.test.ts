@@ -9,6 +9,7 @@ import {
   openFilesUnder,
   openServerConnections,
   serverClosed,
+  stopsHalfway,
 } from '@backend-rebase/service-kit/testing';
 import {
   eventually as until,
@@ -76,5 +77,16 @@ describe('a client of the balancer that never reads', () => {
     const again = await fetch(`${balancer.url}/blobs/large`);
     expect(again.status).toBe(200);
     expect((await again.arrayBuffer()).byteLength).toBe(LARGE);
+  }, 30_000);
+
+  it('drops an upload that stops half-way after the idle bound and stays up, with nothing stored', async () => {
+    const client = await stopsHalfway(balancer.port, '/blobs/half', 4 * 1024 * 1024, 256 * 1024);
+    await client.closed;
+    const nodeFiles = () => openFilesUnder(path.join(dataDir, 'blob-1'), node.process.pid!);
+    await eventually('the node has nothing open', nodeFiles, (open) => open.length === 0, {
+      timeoutMs: 10_000,
+    });
+    expect((await fetch(`${balancer.url}/blobs/half`)).status).toBe(404);
+    expect((await fetch(`${balancer.url}/health`)).status).toBe(200);
   }, 30_000);
 });
