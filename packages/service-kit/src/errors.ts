@@ -17,6 +17,7 @@ import {
   sendProblem,
   type ProblemExtensions,
 } from './problem.js';
+import { endWithLingeringClose, lingeringClientError } from './lingering-close.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import type { Service } from './service.js';
 
@@ -69,16 +70,19 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
  * the usual path. The answer is written to the socket, which is then closed.
  */
 export function clientErrors(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (lingeringClientError(socket)) return; // the rest of a refused request, read and dropped
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const [status, detail] = describeClientError(error.code);
   const body = JSON.stringify(problem(status, detail));
-  socket.end(
+  const answer =
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
+    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  // Headers too large: a body may still be on its way, and a close with it unread would reset the answer.
+  if (error.code === 'HPE_HEADER_OVERFLOW') endWithLingeringClose(socket, answer);
+  else socket.end(answer);
 }
 
 function describeClientError(code: string | undefined): [number, string] {

@@ -130,3 +130,45 @@ function finishAfterWrite(socket: Socket, then: () => void): void {
   }
   socket.end(then);
 }
+
+/** Sockets closing with endWithLingeringClose, with what they had read when the answer went out. */
+const lingeringSockets = new WeakMap<
+  Socket,
+  { startBytes: number; idle: NodeJS.Timeout; maxBytes: number }
+>();
+
+/**
+ * For an answer written straight to the socket because Node's parser refused the request (headers over
+ * HTTP_MAX_HEADER_SIZE: a 431 with the body still coming): writes it, shuts this side, and lets the rest
+ * arrive within the same bounds before the socket is destroyed. The parser refuses every later chunk again;
+ * the caller hands those to lingeringClientError, which keeps them from closing the socket early.
+ */
+export function endWithLingeringClose(
+  socket: Socket,
+  answer: string,
+  bounds: Partial<LingerBounds> = {},
+): void {
+  const { maxBytes, timeMs, idleMs } = { ...LINGER_DEFAULTS, ...bounds };
+  const stop = (): void => {
+    clearTimeout(overall);
+    clearTimeout(idle);
+    if (!socket.destroyed) socket.destroy();
+  };
+  const overall = setTimeout(stop, timeMs).unref();
+  const idle = setTimeout(stop, idleMs).unref();
+  lingeringSockets.set(socket, { startBytes: socket.bytesRead, idle, maxBytes });
+  socket.once('close', stop);
+  socket.end(answer);
+}
+
+/**
+ * True when `socket` is closing with endWithLingeringClose: the parser's error is about the rest of the body
+ * arriving, which is dropped (the socket is destroyed only once it is over maxBytes).
+ */
+export function lingeringClientError(socket: Socket): boolean {
+  const lingering = lingeringSockets.get(socket);
+  if (lingering === undefined) return false;
+  lingering.idle.refresh();
+  if (socket.bytesRead - lingering.startBytes > lingering.maxBytes) socket.destroy();
+  return true;
+}

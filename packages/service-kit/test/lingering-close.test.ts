@@ -1,5 +1,6 @@
-// Lingering close: an answer given before the request's body was read reaches curl, undici and node:http
-// during 2 MiB and 10 MiB uploads, with and without `Expect: 100-continue` (no reset instead of the answer),
+// Lingering close: an answer given before the request's body was read reaches curl, undici, node:http and a
+// send-then-read client during 2 MiB and 10 MiB uploads, with and without `Expect: 100-continue` (no reset
+// instead of the answer), and so does the 431 Node's parser gives for headers too large,
 // and the connection is then closed within its bounds: when the body ends, when the client closes, or after
 // maxBytes discarded, timeMs, or idleMs without a byte, whichever comes first.
 import { once } from 'node:events';
@@ -106,6 +107,30 @@ describe('an answer before the body, read by every client', () => {
         await vi.waitFor(async () => expect(await connections(app!)).toBe(0));
       });
     }
+  }
+});
+
+describe("a 431 from Node's parser (headers over HTTP_MAX_HEADER_SIZE), read by every client", () => {
+  for (const { client, expect: withExpect } of UPLOAD_CLIENTS) {
+    it(`${client}, 10 MiB, ${withExpect ? 'with' : 'without'} Expect: gets the 431, then the server is clean`, async () => {
+      const { port } = await listen();
+      const result = await upload({
+        client,
+        url: `http://127.0.0.1:${port}/uploads/a`,
+        bytes: 10 * MiB,
+        expect: withExpect,
+        headers: { 'x-padding': 'p'.repeat(20_000) },
+      });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe(431);
+      expect(JSON.parse(result.body)).toMatchObject({
+        status: 431,
+        detail: 'the request headers are too large',
+      });
+      const ping = await fetch(`http://127.0.0.1:${port}/ping`, { headers: { connection: 'close' } });
+      expect(await ping.json()).toEqual({ ok: true });
+      await vi.waitFor(async () => expect(await connections(app!)).toBe(0));
+    });
   }
 });
 

@@ -1,5 +1,6 @@
 // Early refusals reach the client: a write refused from its headers alone (413 over MAX_LENGTH, 507 over the
-// quota, 412 on a failed If-Match, 400 for a bad id, 411 for a chunked upload) is read by curl, undici and
+// quota, 412 on a failed If-Match, 409 for an older X-Blob-Version, 431 for a stored header over its limit or
+// headers over HTTP_MAX_HEADER_SIZE, 400 for a bad id, 411 for a chunked upload) is read by curl, undici and
 // node:http during 2 MiB and 10 MiB uploads, with and without `Expect: 100-continue`: the status and its
 // problem+json, never a reset instead. Afterwards the node answers normally and holds no connection: the
 // lingering close ended when the client was done.
@@ -18,6 +19,12 @@ beforeAll(async () => {
     MAX_LENGTH: 16 * MiB,
     MAX_DISK_QUOTA: MiB,
   });
+  const kept = await fetch(`${full.url}/blobs/kept`, {
+    method: 'PUT',
+    body: 'kept',
+    headers: { 'x-blob-version': '1000' },
+  });
+  expect(kept.status).toBe(201);
 });
 
 afterAll(async () => {
@@ -53,6 +60,30 @@ const REFUSALS: Refusal[] = [
     status: 412,
     detail: /If-Match/,
     headers: { 'if-match': '"nope"' },
+  },
+  {
+    name: 'an older X-Blob-Version',
+    server: () => full,
+    path: '/blobs/kept',
+    status: 409,
+    detail: /older than the stored version 1000/,
+    headers: { 'x-blob-version': '5' },
+  },
+  {
+    name: 'a stored header over MAX_HEADER_LENGTH',
+    server: () => full,
+    path: '/blobs/noted',
+    status: 431,
+    detail: /MAX_HEADER_LENGTH is 100/,
+    headers: { 'x-rebase-note': 'n'.repeat(200) },
+  },
+  {
+    name: 'headers over HTTP_MAX_HEADER_SIZE',
+    server: () => full,
+    path: '/blobs/noted',
+    status: 431,
+    detail: /header/i,
+    headers: { 'x-padding': 'p'.repeat(20_000) },
   },
   { name: 'a bad id', server: () => full, path: '/blobs/a%20b', status: 400, detail: /id/ },
   {
