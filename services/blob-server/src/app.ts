@@ -83,7 +83,11 @@ export async function buildApp(
     // Ids are checked by the routes, with a message; the router must not turn a long one into a 404 first.
     maxParamLength: config.MAX_ID_LENGTH * 3 + 64,
     readiness: {
-      storage: () => access(path.join(config.DATA_DIR, 'tmp'), constants.W_OK),
+      // A store stopped by a failed sync takes no changes: not ready, until the restart.
+      storage: async () => {
+        if (store.failure) throw store.failure;
+        await access(path.join(config.DATA_DIR, 'tmp'), constants.W_OK);
+      },
     },
   });
   const metrics = addBlobMetrics(app.metrics.registry, store);
