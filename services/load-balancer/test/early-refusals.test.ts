@@ -3,13 +3,16 @@
 // problem+json, during 2 MiB and 10 MiB uploads, with and without `Expect: 100-continue`; so do the balancer's
 // own header-only refusals (411 for a chunked upload, 400 for a bad id). The refused upload is never sent to a
 // node (the nodes hold nothing afterwards), the balancer closes its client connection with a lingering close,
-// and then answers normally and holds no connection of the client's.
+// and then answers normally and holds no connection of the client's. A node that refuses part-way through the
+// body (and stops reading) is sent no more of it, so the refusal reaches the client at once.
 import type { UploadResult } from '@backend-rebase/service-kit/testing';
 import { upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { answer, startFakeNode, type FakeNode } from './support/fake-nodes.js';
 import {
   eventually,
   listNodes,
+  register,
   removeDir,
   scratchDir,
   spawnBlobNode,
@@ -130,5 +133,62 @@ describe.each(REFUSALS)('through the balancer, $name', (refusal) => {
         }
       });
     }
+  }
+});
+
+describe('a refusal part-way through the body', () => {
+  let balancer: RunningBalancer | undefined;
+  let fakes: FakeNode[] = [];
+
+  beforeAll(async () => {
+    // A long upstream timeout: only the balancer giving up on the refused upload can answer the client in time.
+    balancer = await startBalancer({ UPSTREAM_TIMEOUT_MS: 60_000 });
+    // Each node says 100 Continue, answers 507 on the first bytes of the body and reads no more of it.
+    fakes = await Promise.all(
+      ['f1', 'f2'].map((name) =>
+        startFakeNode(name, (exchange) => {
+          void exchange.accept();
+          exchange.request.once('data', () => {
+            exchange.request.pause();
+            answer(exchange.response, 507, {
+              type: 'about:blank',
+              title: 'Insufficient Storage',
+              status: 507,
+              detail: 'the device is full (ENOSPC)',
+            });
+          });
+        }),
+      ),
+    );
+    for (const fake of fakes) {
+      expect((await register(balancer.url, fake.name, '127.0.0.1', fake.port)).status).toBe(201);
+    }
+    await eventually(
+      async () =>
+        (await listNodes(balancer!.url)).every((node) => node.status === 'healthy') ? true : undefined,
+      10_000,
+      'the fake nodes healthy',
+    );
+  });
+
+  afterAll(async () => {
+    await balancer?.close();
+    await Promise.all(fakes.map((fake) => fake.close()));
+  });
+
+  for (const { client, expect: withExpect } of UPLOAD_CLIENTS) {
+    it(`reaches ${client} during a 10 MiB upload ${withExpect ? 'with' : 'without'} Expect, and the nodes get no more of it`, async () => {
+      const result = await upload({
+        client,
+        url: `${balancer!.url}/blobs/partway`,
+        bytes: 10 * MiB,
+        expect: withExpect,
+      });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe(507);
+      expect(result.connection).toBe('close');
+      expect(JSON.parse(result.body)).toMatchObject({ status: 507, detail: 'the device is full (ENOSPC)' });
+      for (const fake of fakes) expect(fake.seen.at(-1)?.complete).toBe(false);
+    });
   }
 });

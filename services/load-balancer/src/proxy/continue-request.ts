@@ -4,7 +4,9 @@
 //   answered at once (a refusal such as 409, 413, 507, whose small body is read here so the answer can be relayed
 //   after the connection is gone), or could not be reached, or was too slow.
 // - After `ready` said continue, the caller writes the body to `sink` (and ends it) or calls abort(); `done` then
-//   settles with the node's final answer, whose body stream is the caller's to relay or discard.
+//   settles with the node's final answer, whose body stream is the caller's to relay or discard. A final answer
+//   that comes while the body is still being written (a refusal part-way) stops the upload to that node: its
+//   small body is read, and the sink is destroyed, so no more of the body is sent there.
 // - Neither promise rejects. Passive health and metrics as for every upstream request (node-request.ts): a
 //   failure counts as a failed check at once, unless the client went away or the caller aborted, or it was a
 //   kept-alive connection that the node closed just as it was reused (`staleConnection`: worth one more try).
@@ -92,11 +94,14 @@ export class ContinueRequest {
           registry.recordCheck(node, member.generation, describeFailure(error));
         }
       });
-      if (continued) {
+      if (continued && sent.writableEnded) {
         settleDone({ kind: 'answered', answer: answerOf(node, response, response, () => response.resume()) });
         return;
       }
-      // Answered before the body: the node will not read it, and closes the connection after this answer.
+      // Answered before the body, or part-way through it (the node ran out of space, or refused what it got):
+      // the node will not use the rest, so none is sent; destroying the request drops it from the fan-out,
+      // which goes on with the other nodes (or, with none left, leaves the client's body unread).
+
       void readSmall(response).then((bytes) => {
         sent.destroy();
         if (bytes === undefined) {
