@@ -2,7 +2,7 @@
 // PURGE, /internal/cache and the cache metrics. It does not listen; server.ts does. Closing the app closes the
 // upstream connection pool. /ready passes when upstream's /ready does, so start-up order does not matter.
 import type { Logger } from '@backend-rebase/logger';
-import { createService, type Service } from '@backend-rebase/service-kit';
+import { createService, type Service, type SlowClientBounds } from '@backend-rebase/service-kit';
 import { ResponseCache } from './cache/response-cache.js';
 import type { CacheProxyConfig } from './config.js';
 import { addCacheMetrics } from './metrics.js';
@@ -17,6 +17,8 @@ export interface CacheProxyDependencies {
   logger: Logger;
   /** milliseconds since the epoch; tests move time forward */
   now?: () => number;
+  /** the kit's slow-client bounds (HTTP_IDLE_TIMEOUT, …), over the environment's; tests shorten them */
+  slowClients?: Partial<SlowClientBounds>;
 }
 
 /** Longest id the router matches: the blob server's MAX_ID_LENGTH (at most 255), percent-encoded ×3. */
@@ -24,7 +26,7 @@ const MAX_PARAM_LENGTH = 1024;
 
 export async function buildApp(
   config: CacheProxyAppConfig,
-  { logger, now = Date.now }: CacheProxyDependencies,
+  { logger, now = Date.now, slowClients }: CacheProxyDependencies,
 ): Promise<Service> {
   const upstream = new Upstream(config.UPSTREAM_URL, {
     connections: config.UPSTREAM_CONNECTIONS,
@@ -43,6 +45,7 @@ export async function buildApp(
     internalToken: config.INTERNAL_TOKEN,
     maxParamLength: MAX_PARAM_LENGTH,
     readiness: { upstream: () => upstream.ready() },
+    ...(slowClients ? { slowClients } : {}),
   });
   app.addHttpMethod('PURGE');
   addCacheMetrics(app.metrics.registry, cache);

@@ -30,5 +30,6 @@ export function addCacheMetrics(registry: Registry, cache: ResponseCache): void 
     'evictions',
   );
   fromStats(Gauge, 'cache_items', 'Entries held', 'items');
-  fromStats(Gauge, 'cache_bytes', 'Body + stored-header bytes held', 'bytes');
+  fromStats(Gauge, 'cache_bytes', 'Bytes held by the entries (body, headers, key, fixed overhead)', 'bytes');
+  fromStats(Gauge, 'cache_fill_bytes', 'Bytes of CACHE_MAX_BYTES reserved by fills in flight', 'fillBytes');
 }

@@ -1,16 +1,24 @@
 // The cache's memory: blob responses in the hand-written LRU (packages/data-structures), bounded by
-// MAX_ITEMS_IN_CACHE and by CACHE_MAX_BYTES over body + stored-header bytes, plus the per-id generations that keep
-// a fill which raced a write from being stored, and the hit/miss counters.
+// MAX_ITEMS_IN_CACHE and by CACHE_MAX_BYTES, plus the per-id generations that keep a fill which raced a write
+// from being stored, and the hit/miss counters.
 //
 // Guarantees:
-// - Both limits hold at every moment (the LRU evicts before it inserts); an entry larger than
-//   CACHE_MAX_ENTRY_BYTES is never stored.
+// - One byte budget, CACHE_MAX_BYTES, holds the entries *and* the copies of the fills in flight: a fill
+//   reserves its entry's size before it buffers a byte (reserve(), which evicts least recently used entries to
+//   make room) and gives it back when it stores or gives up (release()). entries + reserved ≤ CACHE_MAX_BYTES at
+//   every moment; a reservation the budget cannot give is refused, and that fill streams through uncached.
+// - An entry's size is its body, its stored headers (name + value bytes) and its key, plus ENTRY_OVERHEAD_BYTES
+//   for what every entry costs besides (the objects, the Buffer's bookkeeping, the LRU's slot and map entry).
+// - MAX_ITEMS_IN_CACHE holds at every moment (the LRU evicts before it inserts); a response larger than
+//   CACHE_MAX_ENTRY_BYTES (body + headers) is never stored.
 // - Generations: a fill calls beginFill(id) before it sends its request upstream and store(token, …) when the
 //   body is complete. invalidate(id) bumps the generation of every fill of that id in progress, and store()
 //   refuses a token whose generation is no longer the id's. So once invalidate(id) has returned, no fill that
 //   began before it can store, whatever order the bytes arrive in. A generation is only kept while a fill of
 //   the id is in progress: an invalidation with no fill in progress has nothing to race with, and the map
-//   stays as small as the number of fills in flight (not the number of ids ever written).
+//   stays as small as the number of fills in flight (not the number of ids ever written). supersede(id) bumps
+//   the generation the same way without dropping the entry: a `no-cache` refresh calls it, so a fill that began
+//   before the refresh can never overwrite what the refresh stores.
 import { LruCache } from '@backend-rebase/data-structures';
 
 export type HeaderMap = Record<string, string | string[]>;
@@ -37,7 +45,10 @@ interface InFlight {
 
 export interface CacheStats {
   items: number;
+  /** entries' bytes (entryBytes) */
   bytes: number;
+  /** bytes reserved by fills in flight */
+  fillBytes: number;
   maxItems: number;
   maxBytes: number;
   hits: number;
@@ -55,8 +66,19 @@ export interface ResponseCacheOptions {
   onEvict?: () => void;
 }
 
+/**
+ * What one entry costs besides its body, header and key bytes: the CachedResponse and header-map objects and
+ * their strings' headers, the Buffer's ArrayBuffer and backing-store records and its allocation's bookkeeping,
+ * the LRU's Map entry and slot. Measured at about 600 bytes on Node 20 with the blob server's eight stored
+ * headers (see docs/cache-proxy.md); charged at 1 KiB so that 100,000 small entries cannot hold much more
+ * memory than CACHE_MAX_BYTES says.
+ */
+export const ENTRY_OVERHEAD_BYTES = 1024;
+
 /** Body bytes plus, for each header, the name's length plus the value's (as the blob server counts them). */
-export function sizeOfResponse(response: CachedResponse): number {
+export function sizeOfResponse(
+  response: Pick<CachedResponse, 'headers'> & { body: { length: number } },
+): number {
   let size = response.body.length;
   for (const [name, value] of Object.entries(response.headers)) {
     for (const one of Array.isArray(value) ? value : [value]) size += name.length + Buffer.byteLength(one);
@@ -64,16 +86,24 @@ export function sizeOfResponse(response: CachedResponse): number {
   return size;
 }
 
+/** What an entry counts against CACHE_MAX_BYTES: the response, the key and ENTRY_OVERHEAD_BYTES. */
+export function entryBytes(id: string, headers: HeaderMap, bodyLength: number): number {
+  return (
+    sizeOfResponse({ headers, body: { length: bodyLength } }) + Buffer.byteLength(id) + ENTRY_OVERHEAD_BYTES
+  );
+}
+
 export class ResponseCache {
   private readonly lru: LruCache<string, CachedResponse>;
   private readonly inFlight = new Map<string, InFlight>();
   private readonly counts = { hits: 0, misses: 0, collapsed: 0 };
+  private reserved = 0;
 
   constructor(private readonly options: ResponseCacheOptions) {
     this.lru = new LruCache({
       maxItems: options.maxItems,
       maxSize: options.maxBytes,
-      sizeOf: sizeOfResponse,
+      sizeOf: (response, id) => entryBytes(id, response.headers, response.body.length),
       ...(options.onEvict ? { onEvict: options.onEvict } : {}),
     });
   }
@@ -88,6 +118,27 @@ export class ResponseCache {
 
   get bytes(): number {
     return this.lru.totalSize;
+  }
+
+  /** Bytes reserved by fills in flight. */
+  get fillBytes(): number {
+    return this.reserved;
+  }
+
+  /**
+   * Sets `bytes` of CACHE_MAX_BYTES aside for a fill's copy, evicting least recently used entries as needed.
+   * False, with nothing reserved or evicted, when the other fills' reservations leave too little.
+   */
+  reserve(bytes: number): boolean {
+    if (this.reserved + bytes > this.options.maxBytes) return false;
+    this.reserved += bytes;
+    this.lru.evictTo(this.options.maxBytes - this.reserved);
+    return true;
+  }
+
+  /** Gives back what reserve() set aside. */
+  release(bytes: number): void {
+    this.reserved = Math.max(0, this.reserved - bytes);
   }
 
   /** The entry for id (now the most recently used), or undefined. */
@@ -108,17 +159,32 @@ export class ResponseCache {
 
   /**
    * Ends a fill; stores the response when given one and no invalidation of the id happened since the fill
-   * began. Returns whether it was stored. Every beginFill is followed by exactly one store or abandon.
+   * began, turning the fill's reservation (`reservedBytes`, given back either way) into the entry. Returns
+   * whether it was stored. Every beginFill is followed by exactly one store or abandon.
    */
-  store(token: FillToken, response: CachedResponse): boolean {
+  store(token: FillToken, response: CachedResponse, reservedBytes = 0): boolean {
+    this.release(reservedBytes);
     const current = this.endFill(token);
     if (current !== token.generation) return false;
     if (sizeOfResponse(response) > this.options.maxEntryBytes) return false;
+    const size = entryBytes(token.id, response.headers, response.body.length);
+    const room = this.options.maxBytes - this.reserved;
+    if (size > room) return false;
+    // The old entry goes first (it is being replaced, not evicted); then other fills' reservations count
+    // too: the LRU's own limit only knows about the entries.
+    this.lru.remove(token.id);
+    this.lru.evictTo(room - size);
     return this.lru.put(token.id, response);
   }
 
   abandon(token: FillToken): void {
     this.endFill(token);
+  }
+
+  /** Makes every fill of id in progress unable to store, keeping the entry (a `no-cache` refresh). */
+  supersede(id: string): void {
+    const entry = this.inFlight.get(id);
+    if (entry) entry.generation++;
   }
 
   /** Drops id and makes every fill of it in progress unable to store. */
@@ -140,6 +206,7 @@ export class ResponseCache {
     return {
       items: this.lru.size,
       bytes: this.lru.totalSize,
+      fillBytes: this.reserved,
       maxItems: this.options.maxItems,
       maxBytes: this.options.maxBytes,
       hits,

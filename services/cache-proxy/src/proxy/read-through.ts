@@ -1,20 +1,35 @@
 // Reads (GET, HEAD) and writes (PUT, POST, DELETE) of /blobs/:id through the cache. Decides where an answer
 // comes from; routes/blobs.ts writes it to the client.
 //
-// A GET miss is one fill, shared by every concurrent miss for the id (cache/singleflight.ts). The leader's client
-// gets upstream's body as it arrives: it flows through a Transform that passes every chunk on and, on the side,
-// keeps a copy while the total stays within CACHE_MAX_ENTRY_BYTES (past that the copy is dropped and the rest
-// only streams through). When the body has ended, the copy becomes the entry (if the response may be stored and
-// no write invalidated the id meanwhile: cache/response-cache.ts's generations) and the answer of the
-// collapsed requests. A fill that leaves nothing to share (too large, not storable, the leader's client gone,
-// upstream broke off) sends each collapsed request upstream on its own.
+// A GET miss is one fill, shared by every concurrent miss for the id (cache/singleflight.ts). When upstream's
+// answer may be shared (a 200, 404 or 410 without no-store/private) and declares a Content-Length within
+// CACHE_MAX_ENTRY_BYTES, the fill reserves the entry's size in the cache's byte budget (evicting least recently
+// used entries) and reads the body at upstream's pace into one Buffer of that size; then every request of the
+// fill, the first one included, is answered from that Buffer. So:
+// - the fill never waits for a client: a first reader that reads slowly (or not at all) holds back neither the
+//   upstream read nor the requests collapsed into it, and its own answer is the shared Buffer (no copy of its
+//   own); its connection is closed by the kit's idle bound (HTTP_IDLE_TIMEOUT), not the fill;
+// - `Cache-Status: …; stored` is said only when the entry was stored, since the answer starts after the store;
+// - memory: the copies of all fills in flight count toward CACHE_MAX_BYTES with the entries.
+// Any other answer (too large, no length, not shareable, or the budget cannot give the bytes) streams through to
+// the first client at its pace, uncached, and the collapsed requests are told at once to go upstream on their own.
+// Invalidation: a write (or PURGE) bumps the generation of the id's fills in flight (they cannot store) and makes
+// later misses start a new fill; a `no-cache` refresh bumps it too (supersede), so an older fill can never
+// overwrite what the refresh stores.
 //
 // Writes stream the body upstream untouched and invalidate the id as soon as upstream's answer arrives, before
 // the client sees it: a GET sent after the acknowledgement can only miss and start a new fill.
-import { Transform, pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { downstreamResponseHeaders } from '@backend-rebase/http-proxy';
-import type { CachedResponse, FillToken, HeaderMap, ResponseCache } from '../cache/response-cache.js';
+import {
+  entryBytes,
+  sizeOfResponse,
+  type CachedResponse,
+  type FillToken,
+  type HeaderMap,
+  type ResponseCache,
+} from '../cache/response-cache.js';
 import { Singleflight } from '../cache/singleflight.js';
 import { cacheDirectives } from './cache-control.js';
 import type { Upstream, UpstreamRequest } from './upstream.js';
@@ -30,6 +45,8 @@ export type Answer =
       body: Readable;
       xCache: XCache | undefined;
       cacheStatus: string | undefined;
+      /** upstream said `Connection: close`: the client's connection is closed after this answer too */
+      upstreamCloses: boolean;
     }
   | { kind: 'failed'; status: 502 | 504; detail: string }
   | { kind: 'client-gone' };
@@ -82,8 +99,12 @@ export class ReadThrough {
       cache.count('misses');
       return this.passThrough(request, 'MISS', `${STATUS_PREFIX}; fwd=uri-miss`);
     }
-    // no-cache: a new fill, which later misses join, rather than an older one that may predate the request.
-    if (directives.has('no-cache')) this.fills.forget(id);
+    // no-cache: a new fill, which later misses join, rather than an older one that may predate the request; and
+    // the older one may no longer store, or it could overwrite the refresh with what it read before.
+    if (directives.has('no-cache')) {
+      cache.supersede(id);
+      this.fills.forget(id);
+    }
     const fwd = directives.has('no-cache') ? 'request' : stale ? 'stale' : 'uri-miss';
 
     // do() runs the callback at once when this request leads, so leaderAnswer is set when shared is false.
@@ -136,7 +157,11 @@ export class ReadThrough {
     return ttlSeconds > 0 && now() - entry.storedAt >= ttlSeconds * 1000;
   }
 
-  /** One upstream GET whose body is streamed to the leader and copied for the cache. */
+  /**
+   * One upstream GET for the id: read whole into the cache's budget and shared (see the header), or streamed
+   * through to the first client. Not tied to the first client until it streams through: a fill others wait for
+   * runs on when its first client leaves.
+   */
   private fill(
     id: string,
     request: UpstreamRequest,
@@ -150,32 +175,35 @@ export class ReadThrough {
     }
     let settle: (outcome: FillOutcome) => void = () => undefined;
     const outcome = new Promise<FillOutcome>((resolve) => (settle = resolve));
-    const answer = upstream.send({ ...request, method: 'GET', headers }).then((result): Answer => {
-      if (result.kind !== 'answered') {
-        cache.abandon(token);
-        settle(result.kind === 'failed' ? result : { kind: 'refetch' });
-        return result;
-      }
-      try {
-        return this.tee(result.response, token, fwd, now(), settle);
-      } catch (error) {
-        // Never leave the collapsed requests waiting.
-        cache.abandon(token);
-        settle({ kind: 'refetch' });
-        throw error;
-      }
-    });
+    const answer = upstream
+      .send({ ...request, method: 'GET', headers, signal: new AbortController().signal })
+      .then(async (result): Promise<Answer> => {
+        if (result.kind !== 'answered') {
+          cache.abandon(token);
+          settle(result.kind === 'failed' ? result : { kind: 'refetch' });
+          return result;
+        }
+        try {
+          return await this.answered(result.response, token, fwd, now(), settle, request.signal);
+        } catch (error) {
+          // Never leave the collapsed requests waiting.
+          cache.abandon(token);
+          settle({ kind: 'refetch' });
+          throw error;
+        }
+      });
     return { answer, outcome };
   }
 
-  private tee(
+  private async answered(
     response: Dispatcher.ResponseData,
     token: FillToken,
     fwd: string,
     arrivedAt: number,
     settle: (outcome: FillOutcome) => void,
-  ): Answer {
-    const { cache } = this.options;
+    leaderGone: AbortSignal,
+  ): Promise<Answer> {
+    const { cache, upstream } = this.options;
     const status = response.statusCode;
     const headers = downstreamResponseHeaders(response.headers);
     const kept: HeaderMap = {};
@@ -185,62 +213,59 @@ export class ReadThrough {
     const storable = status === 200 && !personal;
     // 404s and other small answers are shared with the collapsed requests, never stored.
     const shareable = !personal && (status === 200 || status === 404 || status === 410);
-    const declared = Number(headers['content-length'] ?? NaN);
-    const fits = Number.isNaN(declared) || declared <= cache.maxEntryBytes;
-    let copying = shareable && fits;
-    const willStore = storable && copying && !Number.isNaN(declared);
+    const declared = contentLengthOf(headers['content-length']);
+    const reservation =
+      shareable &&
+      declared !== undefined &&
+      sizeOfResponse({ headers: kept, body: { length: declared } }) <= cache.maxEntryBytes
+        ? entryBytes(token.id, kept, declared)
+        : undefined;
 
-    const chunks: Buffer[] = [];
-    let copied = 0;
-    let ended = false;
-    const copy = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        if (copying) {
-          copied += chunk.length;
-          if (copied > cache.maxEntryBytes) {
-            copying = false; // too large after all: stream the rest, keep nothing
-            chunks.length = 0;
-          } else chunks.push(chunk);
-        }
-        done(null, chunk);
-      },
-      flush(done) {
-        ended = true;
-        if (!copying) {
-          cache.abandon(token);
-          settle({ kind: 'refetch' });
-        } else {
-          const body = Buffer.concat(chunks, copied);
-          const etag = headers.etag;
-          const entry: CachedResponse = {
-            status,
-            headers: kept,
-            body,
-            etag: typeof etag === 'string' ? etag : undefined,
-            storedAt: arrivedAt,
-          };
-          if (storable) cache.store(token, entry);
-          else cache.abandon(token);
-          settle({ kind: 'complete', response: entry });
-        }
-        done();
-      },
-    });
-    pipeline(response.body, copy, () => {
-      // Ended normally, or broke off (upstream, or the leader's client left): nothing to share then.
-      if (!ended) {
+    if (reservation !== undefined && cache.reserve(reservation)) {
+      let body: Buffer;
+      try {
+        body = await readWhole(response.body, declared ?? 0);
+      } catch (error) {
+        cache.release(reservation);
         cache.abandon(token);
-        settle({ kind: 'refetch' });
+        const failure = upstream.failure(error);
+        settle(failure);
+        return failure;
       }
-    });
-    return {
-      kind: 'stream',
-      status,
-      headers,
-      body: copy,
-      xCache: 'MISS',
-      cacheStatus: `${STATUS_PREFIX}; fwd=${fwd}${willStore ? '; stored' : ''}`,
-    };
+      const etag = headers.etag;
+      const entry: CachedResponse = {
+        status,
+        headers: kept,
+        body,
+        etag: typeof etag === 'string' ? etag : undefined,
+        storedAt: arrivedAt,
+      };
+      let stored = false;
+      if (storable) stored = cache.store(token, entry, reservation);
+      else {
+        cache.release(reservation);
+        cache.abandon(token);
+      }
+      settle({ kind: 'complete', response: entry });
+      return {
+        kind: 'memory',
+        response: entry,
+        xCache: 'MISS',
+        cacheStatus: `${STATUS_PREFIX}; fwd=${fwd}${stored ? '; stored' : ''}`,
+      };
+    }
+
+    // Streams through at the first client's pace: nothing to share, so the others go upstream now.
+    cache.abandon(token);
+    settle({ kind: 'refetch' });
+    if (leaderGone.aborted) {
+      response.body.destroy();
+      return { kind: 'client-gone' };
+    }
+    const stop = () => response.body.destroy();
+    leaderGone.addEventListener('abort', stop, { once: true });
+    response.body.once('close', () => leaderGone.removeEventListener('abort', stop));
+    return this.streamed(response, 'MISS', `${STATUS_PREFIX}; fwd=${fwd}`);
   }
 
   private async passThrough(request: UpstreamRequest, xCache: XCache, cacheStatus: string): Promise<Answer> {
@@ -261,6 +286,32 @@ export class ReadThrough {
       body: response.body,
       xCache,
       cacheStatus,
+      upstreamCloses: saysClose(response.headers.connection),
     };
   }
+}
+
+/** A Content-Length header's value as a byte count, or undefined when absent or not one number. */
+function contentLengthOf(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
+function saysClose(value: string | string[] | undefined): boolean {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return text.split(',').some((token) => token.trim().toLowerCase() === 'close');
+}
+
+/** The whole body, into one Buffer of its declared length (no chunk list, no concat copy). */
+async function readWhole(body: Readable, length: number): Promise<Buffer> {
+  const whole = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (at + chunk.length > length)
+      throw new Error(`upstream sent more than its Content-Length of ${length}`);
+    chunk.copy(whole, at);
+    at += chunk.length;
+  }
+  if (at !== length) throw new Error(`upstream sent ${at} of its Content-Length of ${length} bytes`);
+  return whole;
 }

@@ -1,20 +1,27 @@
 // /blobs/:id — the blob API of docs/blob-service.md, through the cache (proxy/read-through.ts decides where
 // each answer comes from), and PURGE /blobs/:id, which evicts one id and is guarded like /internal/*.
 //
-// The id goes upstream percent-encoded, so it is always exactly one path segment there; whether it is a valid id
-// is upstream's call (its 400 is not stored: only 200s are). Bodies stay streams: the scope's only content-type
-// parser hands the request stream over unread, whatever its type.
-import type { Readable } from 'node:stream';
+// The id is checked here with the blob server's rule (characters, and at most MAX_ID_LENGTH_CEILING characters:
+// no node accepts a longer one), as the load balancer does, so a bad id is a 400 problem+json that never goes
+// upstream and never becomes a cache key; `/blobs/a/b` and `/blobs/` are bad ids too. A node may still refuse an
+// id under the ceiling that is over its own MAX_ID_LENGTH: its 400 is relayed, never stored (only 200s are).
+// Bodies stay streams: the scope's only content-type parser hands the request stream over unread, whatever its
+// type. Writes refused from their headers (400, 411) get no `100 Continue`, so a client that asked for one never
+// sends the body; a client that sends it anyway gets the answer, and the kit's lingering close drains the body.
+import { Readable } from 'node:stream';
 import {
   acceptRawBodies,
   HttpProblem,
   REQUEST_ID_HEADER,
+  sendContinue,
   Type,
   type FastifyPluginCallbackTypebox,
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  BLOB_METHODS,
   blobAnswers,
+  invalidIdReason,
   routeBlobMethods,
   type BlobMethod,
   type BlobMethodDescription,
@@ -22,7 +29,17 @@ import {
 import { upstreamRequestHeaders } from '@backend-rebase/http-proxy';
 import { etagMatches } from '../proxy/cache-control.js';
 import type { Answer, ReadThrough } from '../proxy/read-through.js';
+import { readEarlyAnswer, Upload } from '../proxy/upload.js';
 import type { UpstreamRequest } from '../proxy/upstream.js';
+
+/** The blob server's MAX_ID_LENGTH can be at most 255: a longer id is refused here whatever the node's setting. */
+export const MAX_ID_LENGTH_CEILING = 255;
+
+function checkedId(id: string): string {
+  const reason = invalidIdReason(id, MAX_ID_LENGTH_CEILING);
+  if (reason) throw new HttpProblem(400, reason);
+  return id;
+}
 
 export interface BlobRoutesOptions {
   readThrough: ReadThrough;
@@ -69,10 +86,31 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   const { readThrough, now } = options;
 
   acceptRawBodies(app);
+  // A client that sends `Expect: 100-continue` gets its 100 only once the upload is on its way upstream: an
+  // upload refused from its headers here (400, 411) is never sent.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.includes('PUT') || methods.includes('POST'))
+      route.config = { ...route.config, deferContinue: true };
+  });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
+    checkedId(id);
     const method = request.method as BlobMethod;
     const hasBody = method === 'PUT' || method === 'POST';
+    // As the balancer: an upload of unknown length is refused before a byte of it is read.
+    if (hasBody && request.headers['content-length'] === undefined) {
+      throw new HttpProblem(
+        411,
+        'a Content-Length header is required: uploads of unknown length (chunked) are refused',
+      );
+    }
+    // A read waits for upstream (its headers within UPSTREAM_TIMEOUT_MS, or a fill it joined), with nothing moving
+    // on the client's connection: the kit's idle bound (HTTP_IDLE_TIMEOUT) must not count that wait, only the
+    // answer's writes. An upload keeps the bound throughout: a body that stops is the client's doing.
+    const socket = request.raw.socket;
+    const idleMs = socket.timeout ?? 0;
+    if (!hasBody && idleMs > 0) socket.setTimeout(0);
     // The client may leave at any time: stop the upstream request with it.
     const clientGone = new AbortController();
     reply.raw.once('close', () => {
@@ -80,21 +118,43 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     });
     const query = request.url.indexOf('?');
     const clientHeaders = upstreamRequestHeaders(request.headers, hasBody);
+    let upload: Upload | undefined;
+    if (hasBody) {
+      upload = new Upload((request.body as Readable | undefined) ?? request.raw);
+      sendContinue(request);
+    }
     const upstream: UpstreamRequest = {
       method,
       path: `/blobs/${encodeURIComponent(id)}${query >= 0 ? request.url.slice(query) : ''}`,
       headers: { ...clientHeaders, [REQUEST_ID_HEADER]: request.id },
-      body: hasBody ? ((request.body as Readable | undefined) ?? request.raw) : undefined,
+      body: upload?.toUpstream,
       signal: clientGone.signal,
     };
-    const answer =
+    let answer =
       hasBody || method === 'DELETE'
         ? await readThrough.write(id, upstream)
         : await readThrough.read(id, upstream, clientHeaders);
+    if (upload && answer.kind === 'stream' && !request.raw.complete) {
+      answer = await answeredEarly(answer, upload);
+    }
+    if (!hasBody && idleMs > 0 && !socket.destroyed) socket.setTimeout(idleMs);
     await relay(answer, request, reply, now);
   };
 
   routeBlobMethods(app, DESCRIBED, handle);
+
+  // A path under /blobs/ that is not one id (`/blobs/a/b`, `/blobs/`) is a bad id, as on the balancer and the
+  // blob server; it never goes upstream.
+  app.route({
+    method: [...BLOB_METHODS],
+    url: '/blobs/*',
+    exposeHeadRoute: false,
+    schema: { hide: true },
+    handler: (request) => {
+      const rest = (request.params as { '*': string })['*'];
+      throw new HttpProblem(400, invalidIdReason(rest) ?? `the blob id ${JSON.stringify(rest)} is not valid`);
+    },
+  });
 
   app.route({
     method: 'PURGE',
@@ -107,12 +167,30 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       response: { 204: Type.Null({ description: 'evicted (also when it was not cached)' }) },
     },
     handler: async (request, reply) => {
-      readThrough.invalidate(request.params.id);
+      readThrough.invalidate(checkedId(request.params.id));
       await reply.code(204).send(null);
     },
   });
   done();
 };
+
+/**
+ * Upstream answered a write before the whole upload reached it (a refusal from its headers): its answer is read
+ * whole, then the upload to upstream is stopped (upload.ts). The answer goes to the client with `Connection:
+ * close`, and the kit's lingering close drains the rest of the client's body.
+ */
+async function answeredEarly(answer: Extract<Answer, { kind: 'stream' }>, upload: Upload): Promise<Answer> {
+  const body = await readEarlyAnswer(answer.body);
+  upload.stop();
+  if (body === undefined) {
+    return {
+      kind: 'failed',
+      status: 502,
+      detail: `upstream answered ${answer.status} before the upload was complete, and its answer could not be relayed`,
+    };
+  }
+  return { ...answer, body: Readable.from([body]), upstreamCloses: true };
+}
 
 async function relay(answer: Answer, request: FastifyRequest, reply: FastifyReply, now: () => number) {
   if (answer.kind === 'client-gone') {
@@ -140,6 +218,8 @@ async function relay(answer: Answer, request: FastifyRequest, reply: FastifyRepl
   }
   reply.code(answer.status);
   reply.headers(answer.headers);
+  // Upstream closes its connection after this answer (a refusal it did not read the body of): so does the proxy.
+  if (answer.upstreamCloses) reply.header('connection', 'close');
   if (answer.xCache) reply.header('x-cache', answer.xCache);
   if (answer.cacheStatus) reply.header('cache-status', answer.cacheStatus);
   if (request.method === 'HEAD' || answer.status === 204 || answer.status === 304) {

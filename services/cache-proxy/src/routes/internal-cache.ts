@@ -5,7 +5,12 @@ import type { ReadThrough } from '../proxy/read-through.js';
 
 const Stats = Type.Object({
   items: Type.Integer({ description: 'entries held' }),
-  bytes: Type.Integer({ description: 'body + stored-header bytes held' }),
+  bytes: Type.Integer({
+    description: 'bytes held by the entries: body + stored headers + key + ENTRY_OVERHEAD_BYTES (1 KiB) each',
+  }),
+  fillBytes: Type.Integer({
+    description: 'bytes reserved by fills in flight; bytes + fillBytes ≤ maxBytes (CACHE_MAX_BYTES)',
+  }),
   maxItems: Type.Integer({ description: 'MAX_ITEMS_IN_CACHE' }),
   maxBytes: Type.Integer({ description: 'CACHE_MAX_BYTES' }),
   hits: Type.Integer(),

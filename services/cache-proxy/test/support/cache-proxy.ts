@@ -1,10 +1,11 @@
 // The cache proxy in this process on a real port, in front of a given upstream.
 import { captureLogger } from '@backend-rebase/logger/testing';
-import type { Service } from '@backend-rebase/service-kit';
+import type { Service, SlowClientBounds } from '@backend-rebase/service-kit';
 import { buildApp, type CacheProxyAppConfig } from '../../src/app.js';
 
 export interface RunningCacheProxy {
   url: string;
+  port: number;
   app: Service;
   close(): Promise<void>;
 }
@@ -13,6 +14,7 @@ export async function startCacheProxy(
   upstreamUrl: string,
   overrides: Partial<CacheProxyAppConfig> = {},
   now?: () => number,
+  slowClients?: Partial<SlowClientBounds>,
 ): Promise<RunningCacheProxy> {
   const { logger } = captureLogger('cache-proxy');
   const app = await buildApp(
@@ -27,10 +29,10 @@ export async function startCacheProxy(
       INTERNAL_TOKEN: undefined,
       ...overrides,
     },
-    { logger, ...(now ? { now } : {}) },
+    { logger, ...(now ? { now } : {}), ...(slowClients ? { slowClients } : {}) },
   );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, app, close: () => app.close() };
+  return { url: `http://127.0.0.1:${port}`, port, app, close: () => app.close() };
 }

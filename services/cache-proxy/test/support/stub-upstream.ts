@@ -1,6 +1,9 @@
 // A stand-in for the load balancer: a plain node:http server that keeps blobs in a Map, counts the requests it
 // gets, and can be told to answer one id slowly (per request, so a test can make the old version's GET slow
-// and the PUT that replaces it fast).
+// and the PUT that replaces it fast), or to hold each GET of an id until the test releases it — before its headers
+// or half-way through its body — so a test decides the order of events instead of sleeping. It also counts the
+// GET responses not yet finished or closed (`openResponses`), so a test can see an upstream request released, and
+// can refuse a PUT from its headers (413 + Connection: close) without reading its body, as a node does.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +23,49 @@ export interface StubUpstream {
   delayGets(id: string, ms: number): void;
   /** extra headers on every answer to GET/HEAD of id */
   extraHeaders: Map<string, Record<string, string>>;
+  /**
+   * From now on every GET of id is held until released: `before` the headers (the default), or `midway`, after
+   * the headers and the first half of the body. The blob is read when the request arrives.
+   */
+  hold(id: string, where?: 'before' | 'midway'): Holder;
+  /** /blobs responses of the stub not yet finished or closed: upstream requests the proxy still holds */
+  openResponses(): number;
+  /** PUTs of id are answered 413 with Connection: close from their headers; the body is read and counted */
+  refusePuts(id: string): void;
+  /** bytes of refused PUT bodies that reached the stub */
+  refusedBytes(): number;
   close(): Promise<void>;
+}
+
+export interface HeldRequest {
+  release(): void;
+}
+
+export interface Holder {
+  /** the next held GET of the id, once it has arrived (in arrival order) */
+  next(): Promise<HeldRequest>;
+}
+
+class HoldQueue implements Holder {
+  private readonly arrived: HeldRequest[] = [];
+  private readonly waiting: ((held: HeldRequest) => void)[] = [];
+  constructor(readonly where: 'before' | 'midway') {}
+
+  /** Called by the server: resolves when the test releases this request. */
+  enter(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const held: HeldRequest = { release: () => resolve() };
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(held);
+      else this.arrived.push(held);
+    });
+  }
+
+  next(): Promise<HeldRequest> {
+    const held = this.arrived.shift();
+    if (held) return Promise.resolve(held);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
 }
 
 export async function startStubUpstream(): Promise<StubUpstream> {
@@ -28,6 +73,10 @@ export async function startStubUpstream(): Promise<StubUpstream> {
   const requests: string[] = [];
   const delays = new Map<string, number>();
   const extraHeaders = new Map<string, Record<string, string>>();
+  const holds = new Map<string, HoldQueue>();
+  const refusing = new Set<string>();
+  let open = 0;
+  let refused = 0;
 
   const read = async (request: IncomingMessage): Promise<Buffer> => {
     const chunks: Buffer[] = [];
@@ -43,7 +92,17 @@ export async function startStubUpstream(): Promise<StubUpstream> {
     }
     const id = decodeURIComponent(url.pathname.replace(/^\/blobs\//, ''));
     requests.push(`${request.method} ${id}`);
+    open++;
+    response.once('close', () => open--);
     void (async () => {
+      if ((request.method === 'PUT' || request.method === 'POST') && refusing.has(id)) {
+        // As a node refusing from the headers: answer at once, then read (and count) what still comes.
+        request.on('data', (chunk: Buffer) => (refused += chunk.length));
+        response
+          .writeHead(413, { 'content-type': 'application/problem+json', connection: 'close' })
+          .end('{"status":413,"detail":"too large"}');
+        return;
+      }
       if (request.method === 'PUT' || request.method === 'POST') {
         const body = await read(request);
         const headers: Record<string, string> = {
@@ -65,6 +124,8 @@ export async function startStubUpstream(): Promise<StubUpstream> {
       const blob = blobs.get(id); // read before the delay: a slow answer carries the version of its start
       const delay = delays.get(id) ?? 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      const hold = request.method === 'GET' ? holds.get(id) : undefined;
+      if (hold?.where === 'before') await hold.enter();
       if (!blob) {
         response.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"status":404}');
         return;
@@ -76,7 +137,18 @@ export async function startStubUpstream(): Promise<StubUpstream> {
         etag,
         'content-length': String(blob.body.length),
       });
-      response.end(request.method === 'HEAD' ? undefined : blob.body);
+      if (request.method === 'HEAD') {
+        response.end();
+        return;
+      }
+      if (hold?.where === 'midway') {
+        const half = Math.floor(blob.body.length / 2);
+        response.write(blob.body.subarray(0, half));
+        await hold.enter();
+        response.end(blob.body.subarray(half));
+        return;
+      }
+      response.end(blob.body);
     })().catch((error: unknown) => response.destroy(error as Error));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -88,6 +160,14 @@ export async function startStubUpstream(): Promise<StubUpstream> {
     extraHeaders,
     count: (method, id) => requests.filter((line) => line === `${method} ${id}`).length,
     delayGets: (id, ms) => delays.set(id, ms),
+    hold: (id, where = 'before') => {
+      const queue = new HoldQueue(where);
+      holds.set(id, queue);
+      return queue;
+    },
+    openResponses: () => open,
+    refusePuts: (id) => refusing.add(id),
+    refusedBytes: () => refused,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,49 @@
+// The client's upload on its way upstream, and what happens when upstream answers before it has all arrived.
+//
+// undici reads a PassThrough that the client's request is piped into, never the request itself: when upstream
+// answers a PUT before the whole body reached it (a refusal from the headers: 413, 507, 400, …), undici destroys
+// the body stream it was given, and destroying the client's request would reset the client's connection before
+// it could read the answer. So an early answer is read whole (it is a small problem+json; at most
+// MAX_EARLY_ANSWER_BYTES), then the pipe is cut: not one more byte of the refused upload goes upstream. The rest of
+// the client's body is read and thrown away by the kit's lingering close (the answer carries `Connection: close`),
+// so the client reads the answer instead of a reset.
+import { PassThrough, type Readable } from 'node:stream';
+
+/** Largest early answer from upstream that is relayed; the blob API's refusals are a few hundred bytes. */
+export const MAX_EARLY_ANSWER_BYTES = 64 * 1024;
+
+export class Upload {
+  /** what undici sends upstream */
+  readonly toUpstream = new PassThrough();
+
+  constructor(private readonly from: Readable) {
+    from.pipe(this.toUpstream);
+    // pipe() does not pass errors on: a client that breaks off must end the upstream request too.
+    from.once('error', (error) => this.toUpstream.destroy(error));
+  }
+
+  /** Stops sending upstream; the client's request is left for the lingering close to drain. */
+  stop(): void {
+    this.from.unpipe(this.toUpstream);
+    this.toUpstream.destroy();
+  }
+}
+
+/** An early answer's body, whole; undefined when it is larger than MAX_EARLY_ANSWER_BYTES or broke off. */
+export async function readEarlyAnswer(body: Readable): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      length += chunk.length;
+      if (length > MAX_EARLY_ANSWER_BYTES) {
+        body.destroy();
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(chunks, length);
+}
