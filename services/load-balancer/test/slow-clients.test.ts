@@ -54,7 +54,7 @@ afterAll(async () => {
 
 describe('a client of the balancer that never reads', () => {
   it('is cut off after the idle bound, and the request to the node is aborted with it', async () => {
-    const nodeFiles = () => openFilesUnder(path.join(dataDir, 'blob-1'), node.process.pid!);
+    const nodeFiles = () => openFilesUnder(path.join(dataDir, 'blob-1'), node.process.pid);
     const connectionsBefore = await openServerConnections(node.port);
     const client = await neverReads(balancer.port, '/blobs/large');
     await eventually('the node streams the record', nodeFiles, (open) => open.length === 1);
@@ -82,7 +82,7 @@ describe('a client of the balancer that never reads', () => {
   it('drops an upload that stops half-way after the idle bound and stays up, with nothing stored', async () => {
     const client = await stopsHalfway(balancer.port, '/blobs/half', 4 * 1024 * 1024, 256 * 1024);
     await client.closed;
-    const nodeFiles = () => openFilesUnder(path.join(dataDir, 'blob-1'), node.process.pid!);
+    const nodeFiles = () => openFilesUnder(path.join(dataDir, 'blob-1'), node.process.pid);
     await eventually('the node has nothing open', nodeFiles, (open) => open.length === 0, {
       timeoutMs: 10_000,
     });
