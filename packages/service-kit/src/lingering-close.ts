@@ -31,7 +31,7 @@ export const LINGER_DEFAULTS: Readonly<LingerBounds> = Object.freeze({
 });
 
 /** How a lingering close ended, for tests and logs. */
-export type LingerEnd = 'body-ended' | 'client-closed' | 'max-bytes' | 'time' | 'idle';
+export type LingerEnd = 'body-ended' | 'client-closed' | 'max-bytes' | 'time' | 'idle' | 'shutdown';
 
 type OnLingerEnd = (end: LingerEnd, discarded: number) => void;
 
@@ -41,7 +41,9 @@ const armed = new WeakMap<IncomingMessage, { bounds: LingerBounds; onEnd: OnLing
 /**
  * In this scope (and those below it), every answer sent while the request's body is unread or half-read is
  * followed by a lingering close. The kit calls it on every service with the defaults; a route scope may call
- * it again with its own bounds. `onEnd` (optional) hears how each lingering close ended.
+ * it again with its own bounds. `onEnd` (optional) hears how each lingering close ended. When the service
+ * closes, connections still lingering are closed at once (their answers are out), so a client trickling an
+ * unwanted body cannot hold a shutdown past its own time limit.
  */
 export function lingerOnEarlyAnswers(
   scope: Pick<FastifyInstance, 'addHook'>,
@@ -49,12 +51,17 @@ export function lingerOnEarlyAnswers(
   onEnd?: OnLingerEnd,
 ): void {
   const resolved: LingerBounds = { ...LINGER_DEFAULTS, ...bounds };
+  const lingering = new Set<() => void>();
   scope.addHook('onSend', (request, reply, payload, next) => {
     if (hasUnreadBody(request.raw)) {
       reply.header('connection', 'close');
-      armLinger(request.raw, resolved, onEnd);
+      armLinger(request.raw, resolved, onEnd, lingering);
     }
     next(null, payload);
+  });
+  scope.addHook('preClose', (done) => {
+    for (const stop of [...lingering]) stop();
+    done();
   });
 }
 
@@ -68,8 +75,14 @@ export function hasUnreadBody(request: IncomingMessage): boolean {
 /**
  * Makes the close of this request's connection a lingering one. The response must carry `Connection: close`
  * (Node then ends the connection with socket.destroySoon() once the response is written, which this replaces).
+ * `active`, when given, holds a function that ends this lingering close at once for as long as it runs.
  */
-export function armLinger(request: IncomingMessage, bounds: LingerBounds, onEnd?: OnLingerEnd): void {
+export function armLinger(
+  request: IncomingMessage,
+  bounds: LingerBounds,
+  onEnd?: OnLingerEnd,
+  active?: Set<() => void>,
+): void {
   const already = armed.has(request);
   armed.set(request, { bounds, onEnd });
   if (already) return;
@@ -85,6 +98,7 @@ export function armLinger(request: IncomingMessage, bounds: LingerBounds, onEnd?
   const finish = (end: LingerEnd): void => {
     if (ended !== undefined) return;
     ended = end;
+    active?.delete(stopForShutdown);
     clearTimeout(overall);
     clearTimeout(idle);
     request.removeListener('data', discard);
@@ -98,6 +112,9 @@ export function armLinger(request: IncomingMessage, bounds: LingerBounds, onEnd?
     idle?.refresh();
     if (discarded > current().bounds.maxBytes) finish('max-bytes');
   };
+
+  const stopForShutdown = (): void => finish('shutdown');
+  active?.add(stopForShutdown);
 
   // Read from now on, whoever read before (nobody, or a handler that gave up): Node would otherwise dump the
   // body itself, which cannot be counted. The bytes are dropped as they come; nothing is buffered.

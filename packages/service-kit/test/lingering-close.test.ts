@@ -231,6 +231,19 @@ describe('the bounds of a lingering close', () => {
     expect(await nextEnd()).toEqual({ end: 'client-closed', discarded: 0 });
   });
 
+  it('ends at once when the service closes, whatever the bounds say (a shutdown is not held)', async () => {
+    const { port, nextEnd } = await listen({ idleMs: 60_000, timeMs: 60_000 });
+    const client = new RawClient(port);
+    client.refusedUpload(10 * MiB);
+    client.socket.write(Buffer.alloc(1_000));
+    await client.answer();
+    const closed = app!.close();
+    expect((await nextEnd()).end).toBe('shutdown');
+    await closed;
+    app = undefined;
+    client.socket.destroy();
+  });
+
   it('leaves an upload that is read to the end on a kept-alive connection', async () => {
     const { port, ends } = await listen();
     const client = new RawClient(port);
