@@ -12,7 +12,7 @@
 // A client that sent `Expect: 100-continue` and got the refusal instead of a 100 normally sends nothing more;
 // the same rules then just wait for it to close (or for `idleMs`).
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 export interface LingerBounds {
@@ -65,9 +65,12 @@ export function lingerOnEarlyAnswers(
   });
 }
 
-/** The request announced a body (a length or chunked) that has not all arrived yet. */
+/**
+ * The request announced a body (a length or chunked) that has not all arrived yet, on a real connection
+ * (inject()'s stand-in requests are never complete, and have no connection to linger on).
+ */
 export function hasUnreadBody(request: IncomingMessage): boolean {
-  if (request.complete) return false;
+  if (request.complete || !((request.socket as unknown) instanceof Socket)) return false;
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -87,8 +90,9 @@ export function armLinger(
   armed.set(request, { bounds, onEnd });
   if (already) return;
   const current = () => armed.get(request) ?? { bounds, onEnd };
-  const socket = request.socket as Socket | null;
-  if (!socket || socket.destroyed) return;
+  // A real connection only: inject()'s stand-in socket has nothing to linger on.
+  const socket: unknown = request.socket;
+  if (!(socket instanceof Socket) || socket.destroyed) return;
 
   let discarded = 0;
   let ended: LingerEnd | undefined;
