@@ -1,16 +1,18 @@
 // Lingering close (nginx's lingering_close): an answer given while the request's body is still on its way (a
 // refusal decided from the headers, or an error half-way) closes the connection, but not at once. Closing a
-// socket that still has unread bytes makes the kernel send a reset, and a client that is still uploading then
-// sees ECONNRESET or EPIPE instead of the answer (Linux even drops the answer from the client's receive buffer).
-// So, for such an answer:
+// socket with unread bytes makes the kernel send a reset: what of the answer has not left yet is thrown away,
+// and a client still uploading gets ECONNRESET or EPIPE on its next write — a client that reads only once its
+// body is sent (Python's http.client, and so `requests`) then never sees the answer at all. So, for such an
+// answer:
 //   - it carries `Connection: close`, and is written whole;
 //   - then this side of the connection is shut (FIN after the answer), and the rest of the body is read and
 //     thrown away, so the client can finish its write and read the answer;
 //   - the socket is destroyed once the body has ended or the client has closed, or when a bound is hit: more
-//     than `maxBytes` discarded, `timeMs` since the answer, or `idleMs` without a byte. Nothing is kept: a
-//     lingering socket holds no memory beyond the socket's own buffers, and never outlives `timeMs`.
+//     than `maxBytes` discarded, `timeMs` since the answer, `idleMs` without a byte, or the service closing.
+//     Nothing is kept: a lingering socket holds no memory beyond the socket's own buffers.
 // A client that sent `Expect: 100-continue` and got the refusal instead of a 100 normally sends nothing more;
-// the same rules then just wait for it to close (or for `idleMs`).
+// the same rules then just wait for it to close (or for `idleMs`). A 431 that Node's parser gives for headers
+// too large is written straight to the socket (errors.ts): endWithLingeringClose does the same for it.
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
