@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
   neverReads,
+  openFileCount,
   openFilesUnder,
   serverClosed,
   stopsHalfway,
@@ -40,6 +41,7 @@ const WAIT = { timeoutMs: 10_000 };
 describe('slow clients of a blob server', () => {
   it('closes the record file of a read whose client stopped reading, once the idle bound has passed', async () => {
     expect(await openFilesUnder(server.dataDir)).toEqual([]);
+    const openBefore = await openFileCount();
     const client = await neverReads(server.port, '/blobs/large');
     // The read is under way: the record is open while its body streams.
     await eventually(
@@ -60,6 +62,12 @@ describe('slow clients of a blob server', () => {
       WAIT,
     );
     client.socket.destroy();
+    // Both ends of the connection, the record: every descriptor the read took is given back.
+    await eventually(
+      'the process holds as many descriptors as before',
+      openFileCount,
+      (count) => count <= openBefore,
+    );
 
     const again = await fetch(`${server.url}/blobs/large`);
     expect(again.status).toBe(200);
