@@ -184,6 +184,29 @@ describe('moving records between the trees, crash-safely', () => {
     }
   });
 
+  it('an expired tombstone a crash left beside the older blob still hides it: both go at start-up', async () => {
+    const dataDir = await newDataDir('crash-expired');
+    const first = await startBlobServer(dataDir, { TOMBSTONE_TTL: 60_000 });
+    await fetch(`${first.url}/blobs/item`, { method: 'PUT', body: 'old', headers: versioned(NOW_US) });
+    const blob = recordFile(dataDir, 'blobs', 'item');
+    await copyFile(blob, `${blob}.saved`);
+    await fetch(`${first.url}/blobs/item`, { method: 'DELETE', headers: versioned(NOW_US + 10) });
+    await first.close();
+    await rename(`${blob}.saved`, blob);
+
+    const later = () => Date.now() + 120_000;
+    const second = await startBlobServer(dataDir, { TOMBSTONE_TTL: 60_000 }, later);
+    try {
+      const answer = await fetch(`${second.url}/blobs/item`);
+      expect(answer.status).toBe(404);
+      expect(await exists(blob)).toBe(false);
+      expect(await exists(recordFile(dataDir, 'tombstones', 'item'))).toBe(false);
+      expect(await metric(second.url, 'blob_tombstone_count')).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('a tombstone in the blob tree (the layout before the split) is moved to its tree at start-up', async () => {
     const dataDir = await newDataDir('migrate');
     const first = await startBlobServer(dataDir);

@@ -639,7 +639,6 @@ export class BlobStore {
       caseSensitive: this.#caseSensitive,
       mode: this.#caseSensitive ? 'ids as they are' : 'capitals encoded as ~ and the small letter',
     });
-    const cutoff = this.#tombstoneCutoff();
     const scratch = Buffer.allocUnsafe(4096);
     // Tombstones first, so a tombstone found among the blobs (the layout before the trees were split, or a
     // crash in the middle of a move) meets the record it competes with already indexed.
@@ -650,20 +649,22 @@ export class BlobStore {
           const folder = `${top}/${leaf}`;
           this.#existingFolders[tree].add(folder);
           for (const name of readdirSync(path.join(root, folder))) {
-            this.#load(tree, folder, name, cutoff, scratch);
+            this.#load(tree, folder, name, scratch);
           }
         }
       }
     }
+    // Only now that every id has its newest record: an expired tombstone must still hide an older blob that
+    // a crash left beside it, and both go.
+    const cutoff = this.#tombstoneCutoff();
+    if (cutoff === undefined) return;
+    for (const [id, entry] of [...this.#index.entries()]) {
+      // Not synced one by one: a removal a crash undoes is only done again at the next start.
+      if (entry.deleted && entry.modified < cutoff) this.#unload(id, entry, false);
+    }
   }
 
-  #load(
-    tree: Tree,
-    folder: string,
-    name: string,
-    tombstoneCutoff: number | undefined,
-    scratch: Buffer,
-  ): void {
+  #load(tree: Tree, folder: string, name: string, scratch: Buffer): void {
     const file = path.join(this.#roots[tree], folder, name);
     const named = idOfFileName(name, this.#caseSensitive);
     const foreign = () => {
@@ -697,10 +698,6 @@ export class BlobStore {
         folderOf(id) !== folder)
     ) {
       foreign();
-      return;
-    }
-    if (metadata.deleted && tombstoneCutoff !== undefined && metadata.modified < tombstoneCutoff) {
-      rmSync(file, { force: true });
       return;
     }
     const existing = this.#index.get(id);
@@ -741,12 +738,12 @@ export class BlobStore {
     });
   }
 
-  /** Warm-up found a newer record of `id`: the one indexed before goes, file and counts. */
-  #unload(id: string, entry: IndexEntry): void {
+  /** Warm-up drops the record of `id` it indexed (a newer one was found, or it expired): file and counts. */
+  #unload(id: string, entry: IndexEntry, durably = true): void {
     const tree = treeOf(entry);
     const file = this.#recordPath(id, tree);
     rmSync(file, { force: true });
-    this.#syncFolderSync(path.dirname(file));
+    if (durably) this.#syncFolderSync(path.dirname(file));
     this.#folders[tree].remove(folderOf(id));
     if (tree === 'tombstones') this.#tombstones.remove(ALL);
     this.#quota.adjust(-entry.charged);
@@ -787,6 +784,10 @@ export class BlobStore {
  * the other case, and removed.
  */
 export function probeCaseSensitivity(folder: string): boolean {
+  // A probe left by a crash in the middle of this is removed first.
+  for (const name of readdirSync(folder)) {
+    if (/^case-probe-/i.test(name)) rmSync(path.join(folder, name), { force: true });
+  }
   const token = createHash('md5').update(randomUUID()).digest('hex').replace(/\d/g, '');
   const probe = path.join(folder, `case-probe-${token}`);
   writeFileSync(probe, '');
