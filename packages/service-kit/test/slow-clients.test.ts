@@ -142,6 +142,15 @@ describe('slow clients', () => {
     expect(client.received()).toContain('the request did not arrive in time');
   });
 
+  it('ends a body trickled a byte at a time (never idle) once the request bound has passed', async () => {
+    const { port, seen } = await listen({ ...SHORT, idleTimeoutMs: 5_000, requestTimeoutMs: 600 });
+    const client = await stopsHalfway(port, '/uploads', 1_000_000, 10);
+    const timer = setInterval(() => client.socket.write('a'), 50);
+    await client.closed;
+    clearInterval(timer);
+    expect(await seen.upload).toMatch(/^broke off/);
+  });
+
   it('refuses more header fields than the limit with a 431 naming it, and accepts as many as the limit', async () => {
     const { port } = await listen({ ...SHORT, maxHeaderCount: 50 });
     // Host and Connection are fields too.
