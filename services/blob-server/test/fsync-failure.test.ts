@@ -44,7 +44,9 @@ describe('a failed sync in process', () => {
       expect(await tempFiles(dataDir)).toEqual([]);
       // Not ready, and the balancer's purge is refused the same way.
       expect((await fetch(`${server.url}/ready`)).status).toBe(503);
-      expect((await fetch(`${server.url}/internal/blobs/kept?version=1`, { method: 'DELETE' })).status).toBe(503);
+      expect((await fetch(`${server.url}/internal/blobs/kept?version=1`, { method: 'DELETE' })).status).toBe(
+        503,
+      );
     } finally {
       await server.close();
     }
