@@ -3,12 +3,14 @@
 // disk. In process: the store logs the failure (path, errno), reports it once to onFatal and refuses every
 // later change with 503. For real: the entry point exits 1, and the restart rebuilds the index from the disk.
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '@backend-rebase/net';
 import { removeDir, scratchDir, SERVICE_ROOT, startBlobServer, tempFiles } from './support/blob-server.js';
-import { startFaultyBlobServer } from './support/storage-faults.js';
+import { defaultFileIo, type FileIo } from '../src/storage/file-io.js';
+import { errnoError, startFaultyBlobServer } from './support/storage-faults.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -93,6 +95,34 @@ describe('a failed sync in process', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('start-up', () => {
+  it('fsyncs DATA_DIR once tmp/, blobs/ and tombstones/ exist in it, before anything is stored', async () => {
+    const dataDir = path.join(await newDataDir('start-sync'), 'data');
+    const synced: Array<{ folder: string; children: string[] }> = [];
+    const fileIo: FileIo = {
+      ...defaultFileIo,
+      syncFolderNow: (folder) => {
+        synced.push({ folder, children: readdirSync(folder).sort() });
+        defaultFileIo.syncFolderNow(folder);
+      },
+    };
+    const server = await startFaultyBlobServer(dataDir, {}, { fileIo });
+    await server.close();
+    expect(synced[0]).toEqual({ folder: dataDir, children: ['blobs', 'tmp', 'tombstones'] });
+  });
+
+  it('a start whose fsync of DATA_DIR fails does not serve', async () => {
+    const dataDir = await newDataDir('start-sync-fails');
+    const fileIo: FileIo = {
+      ...defaultFileIo,
+      syncFolderNow: () => {
+        throw errnoError('EIO', 'fsync');
+      },
+    };
+    await expect(startFaultyBlobServer(dataDir, {}, { fileIo })).rejects.toThrow(/fsync of .* failed: EIO/);
   });
 });
 

@@ -26,17 +26,7 @@
 // until then refuses every change with the same FatalStorageError, so nothing is acknowledged that may not be
 // on disk.
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
 import { BlobIndex, type IndexEntry } from './blob-index.js';
@@ -770,11 +760,11 @@ export class BlobStore {
 
   #syncFolderSync(folder: string): void {
     if (!this.#options.fsync) return;
-    const fd = openSync(folder, 'r');
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      this.#io.syncFolderNow(folder);
+    } catch (error) {
+      // At start-up nothing has been acknowledged yet: the start fails, naming the folder.
+      throw new FatalStorageError('fsync', folder, error as NodeJS.ErrnoException);
     }
   }
 }

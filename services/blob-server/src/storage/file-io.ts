@@ -47,6 +47,8 @@ export interface FileIo {
   /** removes a file; a missing one is no error */
   remove(path: string): Promise<void>;
   makeFolder(path: string): Promise<void>;
+  /** fsync of a folder, synchronously: for start-up, before the server serves anything */
+  syncFolderNow(path: string): void;
 }
 
 export const defaultFileIo: FileIo = {
@@ -59,5 +61,13 @@ export const defaultFileIo: FileIo = {
   remove: (file) => rm(file, { force: true }),
   makeFolder: async (folder) => {
     await mkdir(folder, { recursive: true });
+  },
+  syncFolderNow: (folder) => {
+    const fd = fs.openSync(folder, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   },
 };
