@@ -15,11 +15,20 @@ export const MAX_EARLY_ANSWER_BYTES = 64 * 1024;
 export class Upload {
   /** what undici sends upstream */
   readonly toUpstream = new PassThrough();
+  private broke = false;
 
   constructor(private readonly from: Readable) {
     from.pipe(this.toUpstream);
     // pipe() does not pass errors on: a client that breaks off must end the upstream request too.
-    from.once('error', (error) => this.toUpstream.destroy(error));
+    from.once('error', (error) => {
+      this.broke = true;
+      this.toUpstream.destroy(error);
+    });
+  }
+
+  /** Whether the client's body broke off (the client left or was cut off), as opposed to upstream refusing it. */
+  get clientBroke(): boolean {
+    return this.broke || (this.from as Readable & { aborted?: boolean }).aborted === true;
   }
 
   /** Stops sending upstream; the client's request is left for the lingering close to drain. */

@@ -13,6 +13,11 @@ export interface UpstreamRequest {
   body?: Readable | undefined;
   /** aborted when the client goes away */
   signal: AbortSignal;
+  /**
+   * Whether the client's upload broke off. `body` is the proxy's own stream (proxy/upload.ts), which undici may
+   * destroy itself, so its state does not say whether the client left.
+   */
+  uploadBroke?: () => boolean;
 }
 
 export type UpstreamResult =
@@ -49,7 +54,7 @@ export class Upstream {
       });
       return { kind: 'answered', response };
     } catch (error) {
-      if (request.signal.aborted || request.body?.errored) return { kind: 'client-gone' };
+      if (request.signal.aborted || request.uploadBroke?.()) return { kind: 'client-gone' };
       return this.failure(error);
     }
   }

@@ -129,6 +129,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       headers: { ...clientHeaders, [REQUEST_ID_HEADER]: request.id },
       body: upload?.toUpstream,
       signal: clientGone.signal,
+      uploadBroke: () => upload?.clientBroke ?? false,
     };
     let answer =
       hasBody || method === 'DELETE'
@@ -189,7 +190,9 @@ async function answeredEarly(answer: Extract<Answer, { kind: 'stream' }>, upload
       detail: `upstream answered ${answer.status} before the upload was complete, and its answer could not be relayed`,
     };
   }
-  return { ...answer, body: Readable.from([body]), upstreamCloses: true };
+  // Whole now: its length is known (upstream may have sent it chunked).
+  const headers = { ...answer.headers, 'content-length': String(body.length) };
+  return { ...answer, headers, body: Readable.from([body]), upstreamCloses: true };
 }
 
 async function relay(answer: Answer, request: FastifyRequest, reply: FastifyReply, now: () => number) {

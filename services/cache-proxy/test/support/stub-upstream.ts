@@ -96,8 +96,14 @@ export async function startStubUpstream(): Promise<StubUpstream> {
     response.once('close', () => open--);
     void (async () => {
       if ((request.method === 'PUT' || request.method === 'POST') && refusing.has(id)) {
-        // As a node refusing from the headers: answer at once, then read (and count) what still comes.
+        // As a node refusing from the headers: answer at once, then read (and count) what still comes, and close
+        // only once the body has ended or the proxy has stopped sending it (a lingering close).
         request.on('data', (chunk: Buffer) => (refused += chunk.length));
+        const socket = request.socket;
+        socket.destroySoon = () => {
+          if (request.complete) socket.destroy();
+          else request.once('end', () => socket.destroy());
+        };
         response
           .writeHead(413, { 'content-type': 'application/problem+json', connection: 'close' })
           .end('{"status":413,"detail":"too large"}');

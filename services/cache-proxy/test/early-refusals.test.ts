@@ -1,0 +1,92 @@
+// Uploads refused before their body was read — by upstream (a node's 413 from the headers) or by the proxy itself
+// (400 for a bad id, 411 for a chunked upload) — reach every kind of client as the answer, never as a reset, for
+// bodies of 2 MiB and 10 MiB: the answer carries Connection: close, the upload to upstream stops, and the kit's
+// lingering close drains the rest of the client's body.
+import { upload, UPLOAD_CLIENTS, type UploadResult } from '@backend-rebase/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  removeDir,
+  scratchDir,
+  startBlobServer,
+  type RunningBlobServer,
+} from 'blob-server/test/support/blob-server.js';
+import { startCacheProxy, type RunningCacheProxy } from './support/cache-proxy.js';
+
+const MiB = 1024 * 1024;
+
+let dataDir: string;
+let node: RunningBlobServer;
+let proxy: RunningCacheProxy;
+
+beforeAll(async () => {
+  dataDir = await scratchDir('cache-proxy-refusals');
+  node = await startBlobServer(dataDir, { FSYNC: false, MAX_LENGTH: MiB });
+  proxy = await startCacheProxy(node.url);
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await node.close();
+  await removeDir(dataDir);
+});
+
+interface Refusal {
+  name: string;
+  path: string;
+  status: number;
+  detail: RegExp;
+  chunked?: true;
+}
+
+const REFUSALS: Refusal[] = [
+  { name: "the node's 413", path: '/blobs/big', status: 413, detail: /MAX_LENGTH/ },
+  { name: 'its own 400 for a bad id', path: '/blobs/a%20b', status: 400, detail: /id/ },
+  {
+    name: 'its own 400 for an id over 255 characters',
+    path: `/blobs/${'x'.repeat(256)}`,
+    status: 400,
+    detail: /255/,
+  },
+  {
+    name: 'its own 411 for a chunked upload',
+    path: '/blobs/chunked',
+    status: 411,
+    detail: /Content-Length/,
+    chunked: true,
+  },
+];
+
+function connections(): Promise<number> {
+  return new Promise((resolve, reject) =>
+    proxy.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
+}
+
+function expectRefusal(result: UploadResult, status: number, detail: RegExp): void {
+  expect(result.error).toBeUndefined();
+  expect(result.status).toBe(status);
+  expect(result.connection).toBe('close');
+  const problem = JSON.parse(result.body) as { status: number; detail: string };
+  expect(problem.status).toBe(status);
+  expect(problem.detail).toMatch(detail);
+}
+
+describe.each(REFUSALS)('through the cache proxy, $name', (refusal) => {
+  for (const { client, expect: withExpect } of UPLOAD_CLIENTS) {
+    for (const size of [2 * MiB, 10 * MiB]) {
+      it(`reaches ${client} during a ${size / MiB} MiB upload ${withExpect ? 'with' : 'without'} Expect`, async () => {
+        const result = await upload({
+          client,
+          url: proxy.url + refusal.path,
+          bytes: size,
+          expect: withExpect,
+          chunked: refusal.chunked,
+        });
+        expectRefusal(result, refusal.status, refusal.detail);
+        expect((await fetch(`${proxy.url}/health`)).status).toBe(200);
+        // The refused connection is gone once its lingering close is over (the health check's may linger).
+        await vi.waitFor(async () => expect(await connections()).toBeLessThanOrEqual(1), { timeout: 5_000 });
+      });
+    }
+  }
+});
