@@ -108,6 +108,24 @@ describe('cache proxy in front of a stub upstream', () => {
 
   // Coalescing and invalidation races: ordering.test.ts, with the order of events set by the test.
 
+  it('answers 400 problem+json for a bad id, as the balancer and the nodes do, without asking upstream', async () => {
+    const bad = ['/blobs/a/b', '/blobs/', `/blobs/${'x'.repeat(256)}`, '/blobs/a%20b', '/blobs/a%2Fb'];
+    for (const path of bad) {
+      for (const method of ['GET', 'HEAD', 'DELETE']) {
+        const response = await fetch(proxy.url + path, { method });
+        expect(response.status, `${method} ${path}`).toBe(400);
+        if (method !== 'HEAD') {
+          expect(response.headers.get('content-type')).toContain('application/problem+json');
+          expect(((await response.json()) as { status: number }).status).toBe(400);
+        } else await response.arrayBuffer();
+      }
+    }
+    expect((await fetch(`${proxy.url}/blobs/a%20b`, { method: 'PURGE' })).status).toBe(400);
+    // The longest id any node may accept still goes upstream (whose MAX_ID_LENGTH decides).
+    expect((await get(`${proxy.url}/blobs/${'x'.repeat(255)}`)).response.status).toBe(404);
+    expect(stub.requests).toEqual([`GET ${'x'.repeat(255)}`]);
+  });
+
   it('streams an entry larger than CACHE_MAX_ENTRY_BYTES through without storing it', async () => {
     const data = randomBytes(200 * 1024);
     stub.blobs.set('big', { body: data, headers: {} });
