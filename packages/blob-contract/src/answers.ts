@@ -69,6 +69,7 @@ export function blobAnswers({ addedHeaders = {}, proxy = false }: BlobAnswersOpt
       204: Type.Null({ description: 'deleted, or nothing to delete' }),
       400: ProblemSchema,
       412: ProblemSchema,
+      507: ProblemSchema,
       ...proxyProblems,
     },
   };
