@@ -20,7 +20,6 @@
 // Writes stream the body upstream untouched and invalidate the id as soon as upstream's answer arrives, before
 // the client sees it: a GET sent after the acknowledgement can only miss and start a new fill.
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import { downstreamResponseHeaders } from '@backend-rebase/http-proxy';
 import {
   entryBytes,
@@ -32,7 +31,7 @@ import {
 } from '../cache/response-cache.js';
 import { Singleflight } from '../cache/singleflight.js';
 import { cacheDirectives } from './cache-control.js';
-import type { Upstream, UpstreamRequest } from './upstream.js';
+import type { Upstream, UpstreamRequest, UpstreamResponse } from './upstream.js';
 
 export type XCache = 'HIT' | 'MISS' | 'BYPASS';
 
@@ -196,7 +195,7 @@ export class ReadThrough {
   }
 
   private async answered(
-    response: Dispatcher.ResponseData,
+    response: UpstreamResponse,
     token: FillToken,
     fwd: string,
     arrivedAt: number,
@@ -275,7 +274,7 @@ export class ReadThrough {
   }
 
   private streamed(
-    response: Dispatcher.ResponseData,
+    response: UpstreamResponse,
     xCache: XCache | undefined,
     cacheStatus: string | undefined,
   ): Answer {

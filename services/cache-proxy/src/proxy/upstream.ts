@@ -1,9 +1,11 @@
 // The one upstream (UPSTREAM_URL, normally the load balancer), through a keep-alive undici Pool. A request either
 // gets an answer, whose body is handed back as a stream, or fails with the status the contract gives it:
 // unreachable or broken off → 502, no headers (or no next body chunk) within UPSTREAM_TIMEOUT_MS → 504.
+import { Agent } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import type { HeaderMap } from '../cache/response-cache.js';
+import { sendWithContinue, type UpstreamResponse } from './continue-upload.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
@@ -18,17 +20,26 @@ export interface UpstreamRequest {
    * destroy itself, so its state does not say whether the client left.
    */
   uploadBroke?: () => boolean;
+  /**
+   * Set when the client sent `Expect: 100-continue` with an upload: the request goes upstream with it too
+   * (continue-upload.ts), and this is called when upstream's 100 arrives, to send the client its own.
+   */
+  onContinue?: () => void;
 }
 
 export type UpstreamResult =
-  | { kind: 'answered'; response: Dispatcher.ResponseData }
+  | { kind: 'answered'; response: UpstreamResponse }
   | { kind: 'failed'; status: 502 | 504; detail: string }
   | { kind: 'client-gone' };
 
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+export type { UpstreamResponse };
+
 export class Upstream {
   private readonly pool: Pool;
+  /** connections for uploads sent with `Expect: 100-continue`, which undici cannot send */
+  private readonly continueAgent: Agent;
 
   constructor(
     readonly url: string,
@@ -39,9 +50,11 @@ export class Upstream {
       connectTimeout: Math.min(options.timeoutMs, 10_000),
       pipelining: 1,
     });
+    this.continueAgent = new Agent({ keepAlive: true, maxSockets: options.connections });
   }
 
   async send(request: UpstreamRequest): Promise<UpstreamResult> {
+    if (request.onContinue && request.body) return this.sendWithContinue(request, request.body);
     try {
       const response = await this.pool.request({
         method: request.method,
@@ -57,6 +70,23 @@ export class Upstream {
       if (request.signal.aborted || request.uploadBroke?.()) return { kind: 'client-gone' };
       return this.failure(error);
     }
+  }
+
+  private async sendWithContinue(request: UpstreamRequest, body: Readable): Promise<UpstreamResult> {
+    const result = await sendWithContinue({
+      origin: new URL(this.url),
+      agent: this.continueAgent,
+      method: request.method,
+      path: request.path,
+      headers: request.headers,
+      body,
+      signal: request.signal,
+      timeoutMs: this.options.timeoutMs,
+      onContinue: request.onContinue ?? (() => undefined),
+    });
+    if ('response' in result) return { kind: 'answered', response: result.response };
+    if (request.signal.aborted || request.uploadBroke?.()) return { kind: 'client-gone' };
+    return this.failure(result.error);
   }
 
   /** Why an exchange with upstream failed, as the status and detail the client gets. */
@@ -92,6 +122,7 @@ export class Upstream {
   }
 
   async close(): Promise<void> {
+    this.continueAgent.destroy();
     await this.pool.close();
   }
 }

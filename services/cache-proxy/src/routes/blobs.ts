@@ -119,9 +119,12 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     const query = request.url.indexOf('?');
     const clientHeaders = upstreamRequestHeaders(request.headers, hasBody);
     let upload: Upload | undefined;
+    // A client waiting for `100 Continue` gets it when upstream sends its own, so an upload that upstream refuses
+    // from the headers is never sent; any other client is sending its body already.
+    const awaitsContinue = hasBody && request.headers.expect?.toLowerCase() === '100-continue';
     if (hasBody) {
       upload = new Upload((request.body as Readable | undefined) ?? request.raw);
-      sendContinue(request);
+      if (!awaitsContinue) sendContinue(request);
     }
     const upstream: UpstreamRequest = {
       method,
@@ -130,6 +133,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       body: upload?.toUpstream,
       signal: clientGone.signal,
       uploadBroke: () => upload?.clientBroke ?? false,
+      ...(awaitsContinue ? { onContinue: () => sendContinue(request) } : {}),
     };
     let answer =
       hasBody || method === 'DELETE'
