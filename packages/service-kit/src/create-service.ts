@@ -68,7 +68,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     genReqId: requestIdOf,
     frameworkErrors,
-    clientErrorHandler: clientErrors,
+    clientErrorHandler: (error, socket) => clientErrors(error, socket, bounds.linger),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...serverOptionsFor(bounds),
     trustProxy: options.trustProxy ?? false,
@@ -87,7 +87,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   guardInternalRoutes(app, options.internalToken);
   // After the guard and the shutdown check: a request they refuse gets no 100, so its body is never sent.
   handleExpectContinue(app);
-  lingerOnEarlyAnswers(app); // an answer given before the body was read closes with a lingering close
+  lingerOnEarlyAnswers(app, bounds.linger); // an answer given before the body was read closes with a lingering close
   answerErrorsWithProblems(app);
   // The docs plugin only sees routes added after it, so it comes before any route, the kit's own included.
   await addDocs(app, { title: options.name, version: options.version ?? '0.0.0' });

@@ -17,7 +17,7 @@ import {
   sendProblem,
   type ProblemExtensions,
 } from './problem.js';
-import { endWithLingeringClose, lingeringClientError } from './lingering-close.js';
+import { endWithLingeringClose, lingeringClientError, type LingerBounds } from './lingering-close.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import type { Service } from './service.js';
 
@@ -69,7 +69,11 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
  * cut short by a half-close, headers too large, a request too slow), so there is no request to answer through
  * the usual path. The answer is written to the socket, which is then closed.
  */
-export function clientErrors(error: NodeJS.ErrnoException, socket: Socket): void {
+export function clientErrors(
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+  linger: Partial<LingerBounds> = {},
+): void {
   if (lingeringClientError(socket)) return; // the rest of a refused request, read and dropped
   if (!socket.writable) {
     socket.destroy();
@@ -81,7 +85,7 @@ export function clientErrors(error: NodeJS.ErrnoException, socket: Socket): void
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\n` +
     `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
   // Headers too large: a body may still be on its way, and a close with it unread would reset the answer.
-  if (error.code === 'HPE_HEADER_OVERFLOW') endWithLingeringClose(socket, answer);
+  if (error.code === 'HPE_HEADER_OVERFLOW') endWithLingeringClose(socket, answer, linger);
   else socket.end(answer);
 }
 

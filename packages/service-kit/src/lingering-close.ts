@@ -16,6 +16,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_SLOW_CLIENT_BOUNDS } from './slow-clients.js';
 
 export interface LingerBounds {
   /** most bytes of the unread body read and discarded after the answer; default 16 MiB */
@@ -26,10 +27,9 @@ export interface LingerBounds {
   idleMs: number;
 }
 
+/** HTTP_LINGER_MAX_BYTES, HTTP_LINGER_TIME and HTTP_LINGER_TIMEOUT's defaults (slow-clients.ts). */
 export const LINGER_DEFAULTS: Readonly<LingerBounds> = Object.freeze({
-  maxBytes: 16 * 1024 * 1024,
-  timeMs: 30_000,
-  idleMs: 5_000,
+  ...DEFAULT_SLOW_CLIENT_BOUNDS.linger,
 });
 
 /** How a lingering close ended, for tests and logs. */

@@ -10,6 +10,9 @@
 //     within HTTP_REQUEST_TIMEOUT → the same 408. Node checks both every `checkIntervalMs` (a quarter of the
 //     headers bound, at most 5 s), so either is hit within its bound plus that interval.
 //   - keep-alive: an idle kept-alive connection is closed after HTTP_KEEP_ALIVE_TIMEOUT.
+//   - lingering close (lingering-close.ts): after an answer given before the body was read, at most
+//     HTTP_LINGER_MAX_BYTES of the body are read and dropped, for at most HTTP_LINGER_TIME in all and
+//     HTTP_LINGER_TIMEOUT without a byte (nginx's lingering_time and lingering_timeout).
 //   - headers are at most HTTP_MAX_HEADER_SIZE bytes in all (→ 431, from Node's parser) and at most
 //     HTTP_MAX_HEADER_COUNT fields (→ 431 problem+json naming the limit). Node itself would silently drop the
 //     fields past its maxHeadersCount instead of refusing them.
@@ -20,6 +23,7 @@ import type { FastifyHttpOptions } from 'fastify';
 import { Type, type StaticDecode, type TSchema, type TSchemaOptions } from 'typebox';
 import { Value } from 'typebox/value';
 import { Env } from './env-fields.js';
+import type { LingerBounds } from './lingering-close.js';
 import { HttpProblem } from './problem.js';
 import type { Service } from './service.js';
 
@@ -36,6 +40,8 @@ export interface SlowClientBounds {
   maxHeaderBytes: number;
   /** header fields per request */
   maxHeaderCount: number;
+  /** what the lingering close after an early answer may cost */
+  linger: LingerBounds;
 }
 
 export const SlowClientSettings = Type.Object({
@@ -45,6 +51,9 @@ export const SlowClientSettings = Type.Object({
   HTTP_KEEP_ALIVE_TIMEOUT: Env.duration('72s'),
   HTTP_MAX_HEADER_SIZE: Env.bytes('16KiB'),
   HTTP_MAX_HEADER_COUNT: Env.integer(100, { minimum: 1, maximum: 10_000 }),
+  HTTP_LINGER_MAX_BYTES: Env.bytes('16MiB'),
+  HTTP_LINGER_TIME: Env.duration('30s'),
+  HTTP_LINGER_TIMEOUT: Env.duration('5s'),
 });
 
 type Settings = StaticDecode<typeof SlowClientSettings>;
@@ -153,5 +162,10 @@ function boundsOf(settings: Settings): SlowClientBounds {
     keepAliveTimeoutMs: settings.HTTP_KEEP_ALIVE_TIMEOUT,
     maxHeaderBytes: settings.HTTP_MAX_HEADER_SIZE,
     maxHeaderCount: settings.HTTP_MAX_HEADER_COUNT,
+    linger: {
+      maxBytes: settings.HTTP_LINGER_MAX_BYTES,
+      timeMs: settings.HTTP_LINGER_TIME,
+      idleMs: settings.HTTP_LINGER_TIMEOUT,
+    },
   };
 }

@@ -210,6 +210,30 @@ describe('the bounds of a lingering close', () => {
     client.socket.destroy();
   });
 
+  it("takes its bounds from the service's slow-client settings (HTTP_LINGER_*)", async () => {
+    app = await createService({
+      name: 'linger-settings',
+      logger: captureLogger().logger,
+      slowClients: { linger: { maxBytes: 16 * MiB, timeMs: 60_000, idleMs: 50 } },
+    });
+    await app.register((scope, _options, done) => {
+      acceptRawBodies(scope);
+      scope.put('/uploads/:name', { config: { deferContinue: true } }, () => {
+        throw new HttpProblem(413, 'the limit is 1 byte');
+      });
+      done();
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const client = new RawClient(typeof address === 'object' && address ? address.port : 0);
+    client.refusedUpload(10_000);
+    client.socket.write(Buffer.alloc(1_000));
+    await client.answer();
+    // 50 ms without a byte ends it, where the default would wait 5 s.
+    await vi.waitFor(async () => expect(await connections(app!)).toBe(0), { timeout: 2_000 });
+    client.socket.destroy();
+  });
+
   it('closes after timeMs in all, whatever idleMs says', async () => {
     const { port, nextEnd } = await listen({ idleMs: 60_000, timeMs: 50 });
     const client = new RawClient(port);

@@ -175,6 +175,7 @@ describe('slow-client settings', () => {
       keepAliveTimeoutMs: 72_000,
       maxHeaderBytes: 16 * 1024,
       maxHeaderCount: 100,
+      linger: { maxBytes: 16 * 1024 * 1024, timeMs: 30_000, idleMs: 5_000 },
     });
   });
 
@@ -185,12 +186,16 @@ describe('slow-client settings', () => {
         HTTP_HEADERS_TIMEOUT: '500ms',
         HTTP_MAX_HEADER_COUNT: '30',
         HTTP_MAX_HEADER_SIZE: '8KiB',
+        HTTP_LINGER_MAX_BYTES: '1MiB',
+        HTTP_LINGER_TIME: '10s',
+        HTTP_LINGER_TIMEOUT: '250ms',
       }),
     ).toMatchObject({
       idleTimeoutMs: 2_000,
       headersTimeoutMs: 500,
       maxHeaderCount: 30,
       maxHeaderBytes: 8192,
+      linger: { maxBytes: 1024 * 1024, timeMs: 10_000, idleMs: 250 },
     });
   });
 
