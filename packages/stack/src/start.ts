@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  migrate,
   prepareDatabase,
   redactPassword,
   startEmbeddedPostgres,
@@ -116,12 +117,14 @@ async function main(): Promise<void> {
 
   for (const name of migrationFolders()) {
     if (stopping) return;
-    await prepareDatabase({
-      serverUrl,
-      database: name,
-      migrationsDir: path.join(repoRoot, 'migrations', name),
-    });
-    say(`database "${name}" is migrated`);
+    const directory = path.join(repoRoot, 'migrations', name);
+    // A database of its own (USERS_DATABASE_URL, ANALYTICS_DATABASE_URL), as the services use it: migrated
+    // where it is, and none is created on the server for it.
+    const variable = `${name.toUpperCase()}_DATABASE_URL`;
+    const own = process.env[variable];
+    if (own) await migrate({ connectionString: own, directory });
+    else await prepareDatabase({ serverUrl, database: name, migrationsDir: directory });
+    say(`database "${name}" is migrated${own ? ` (${variable})` : ''}`);
   }
 
   // A stop that came meanwhile has already looked at the list of services: none may start after it.

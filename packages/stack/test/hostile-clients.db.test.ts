@@ -58,7 +58,9 @@ interface Target {
   dataDir?: string;
 }
 
-let database: TestDatabase;
+// Databases of this file's own: the stack never touches the server's shared `users` and `analytics`.
+let usersDatabase: TestDatabase;
+let analyticsDatabase: TestDatabase;
 let dataRoot: string;
 let stack: RunningStack;
 let targets: Target[] = [];
@@ -154,7 +156,8 @@ async function report(): Promise<void> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase('hostile');
+  usersDatabase = await createTestDatabase('hostile_users');
+  analyticsDatabase = await createTestDatabase('hostile_analytics');
   dataRoot = await mkdtemp(path.join(os.tmpdir(), 'hostile-stack-'));
   const ports = {
     LOAD_BALANCER_PORT: await freePort(),
@@ -169,7 +172,9 @@ beforeAll(async () => {
     STACK_ROOT: undefined, // the repository's own services
     STACK_DATA_DIR: path.join(dataRoot, 'data'),
     STACK_LOG_DIR: path.join(dataRoot, 'logs'),
-    DATABASE_URL: database.serverUrl,
+    DATABASE_URL: usersDatabase.serverUrl,
+    USERS_DATABASE_URL: usersDatabase.url,
+    ANALYTICS_DATABASE_URL: analyticsDatabase.url,
     ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
     BLOB_SERVER_PORTS: blobPorts.join(','),
     LOG_LEVEL: 'warn',
@@ -263,7 +268,8 @@ afterAll(async () => {
     stack.kill();
   }
   await rm(dataRoot, { recursive: true, force: true });
-  await database?.drop();
+  await usersDatabase?.drop();
+  await analyticsDatabase?.drop();
 }, 60_000);
 
 describe.sequential('hostile clients against every public port of the stack', () => {
