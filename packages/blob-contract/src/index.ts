@@ -3,6 +3,7 @@ export { blobAnswers, WriteResult, type BlobAnswersOptions } from './answers.js'
 export { idSchemaOptions, invalidIdReason } from './ids.js';
 export {
   BLOB_METHODS,
+  refuseBadBlobPaths,
   routeBlobMethods,
   type BlobMethod,
   type BlobMethodDescription,

@@ -1,8 +1,9 @@
 // The /blobs/:id routes of a service that relays the blob API (the load balancer, the cache proxy): one route per
 // method, so that each has its own OpenAPI description, all sharing the service's one handler. HEAD is a route of
 // its own too, shown in the documents, instead of Fastify's hidden copy of GET.
-import type { Service } from '@backend-rebase/service-kit';
+import { HttpProblem, type Service } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { invalidIdReason } from './ids.js';
 
 export const BLOB_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 export type BlobMethod = (typeof BLOB_METHODS)[number];
@@ -34,4 +35,24 @@ export function routeBlobMethods(
       handler: (request, reply) => handle(request, reply, request.params.id),
     });
   }
+}
+
+/**
+ * A path under /blobs/ that is not one id (`/blobs/a/b`, `/blobs/../x`, `/blobs/`) is a bad id (400 naming what is
+ * wrong), not a missing route, on every service that speaks the blob API; it never goes further.
+ */
+export function refuseBadBlobPaths(app: Pick<Service, 'route'>, maxIdLength = Infinity): void {
+  app.route({
+    method: [...BLOB_METHODS],
+    url: '/blobs/*',
+    exposeHeadRoute: false,
+    schema: { hide: true },
+    handler: (request) => {
+      const rest = (request.params as { '*': string })['*'];
+      throw new HttpProblem(
+        400,
+        invalidIdReason(rest, maxIdLength) ?? `the blob id ${JSON.stringify(rest)} is not valid`,
+      );
+    },
+  });
 }

@@ -12,6 +12,7 @@ import {
   blobAnswers,
   idSchemaOptions,
   invalidIdReason,
+  refuseBadBlobPaths,
 } from '@backend-rebase/blob-contract';
 import type { Readable } from 'node:stream';
 import {
@@ -237,20 +238,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     },
   );
 
-  // A path under /blobs/ that is not one id (`/blobs/a/b`, `/blobs/../x`, `/blobs/`) is a bad id, not a
-  // missing route.
-  app.route({
-    method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
-    url: '/blobs/*',
-    schema: { hide: true },
-    handler: (request) => {
-      const rest = (request.params as { '*': string })['*'];
-      throw new HttpProblem(
-        400,
-        invalidIdReason(rest, options.maxIdLength) ?? `the blob id ${JSON.stringify(rest)} is not valid`,
-      );
-    },
-  });
+  refuseBadBlobPaths(app, options.maxIdLength);
   done();
 };
 

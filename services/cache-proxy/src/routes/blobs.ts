@@ -19,9 +19,9 @@ import {
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  BLOB_METHODS,
   blobAnswers,
   invalidIdReason,
+  refuseBadBlobPaths,
   routeBlobMethods,
   type BlobMethod,
   type BlobMethodDescription,
@@ -148,18 +148,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
 
   routeBlobMethods(app, DESCRIBED, handle);
 
-  // A path under /blobs/ that is not one id (`/blobs/a/b`, `/blobs/`) is a bad id, as on the balancer and the
-  // blob server; it never goes upstream.
-  app.route({
-    method: [...BLOB_METHODS],
-    url: '/blobs/*',
-    exposeHeadRoute: false,
-    schema: { hide: true },
-    handler: (request) => {
-      const rest = (request.params as { '*': string })['*'];
-      throw new HttpProblem(400, invalidIdReason(rest) ?? `the blob id ${JSON.stringify(rest)} is not valid`);
-    },
-  });
+  refuseBadBlobPaths(app); // never goes upstream
 
   app.route({
     method: 'PURGE',

@@ -11,9 +11,9 @@
 // left to the node, whose MAX_ID_LENGTH it is.
 import type { Readable } from 'node:stream';
 import {
-  BLOB_METHODS,
   blobAnswers,
   invalidIdReason,
+  refuseBadBlobPaths,
   routeBlobMethods,
   type BlobMethod,
   type BlobMethodDescription,
@@ -131,18 +131,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
 
   routeBlobMethods(app, DESCRIBED, handle);
 
-  // A path under /blobs/ that is not one id (`/blobs/a/b`, `/blobs/`) is a bad id, as on the blob server; it is
-  // answered here and never reaches a node.
-  app.route({
-    method: [...BLOB_METHODS],
-    url: '/blobs/*',
-    exposeHeadRoute: false,
-    schema: { hide: true },
-    handler: (request) => {
-      const rest = (request.params as { '*': string })['*'];
-      throw new HttpProblem(400, invalidIdReason(rest) ?? `the blob id ${JSON.stringify(rest)} is not valid`);
-    },
-  });
+  refuseBadBlobPaths(app); // never reaches a node
   done();
 };
 
