@@ -85,7 +85,7 @@ describe.each(REFUSALS)('through the cache proxy, $name', (refusal) => {
         expectRefusal(result, refusal.status, refusal.detail);
         expect((await fetch(`${proxy.url}/health`)).status).toBe(200);
         // The refused connection is gone once its lingering close is over (the health check's may linger).
-        await vi.waitFor(async () => expect(await connections()).toBeLessThanOrEqual(1), { timeout: 5_000 });
+        await vi.waitFor(async () => expect(await connections()).toBeLessThanOrEqual(1), { timeout: 20_000 });
       });
     }
   }

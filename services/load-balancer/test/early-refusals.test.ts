@@ -124,7 +124,7 @@ describe.each(REFUSALS)('through the balancer, $name', (refusal) => {
         const health = await fetch(`${balancer.url}/health`, { headers: { connection: 'close' } });
         expect(health.status).toBe(200);
         await vi.waitFor(async () => expect(await connections(balancer)).toBeLessThanOrEqual(before), {
-          timeout: 5_000,
+          timeout: 20_000,
         });
         // Nothing of the refused upload reached a node.
         for (const node of nodes) {
