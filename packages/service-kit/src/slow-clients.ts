@@ -20,11 +20,11 @@
 // validated by loadConfig with the service's own (slowClientSettingsProblems).
 import type { Server } from 'node:http';
 import type { FastifyHttpOptions } from 'fastify';
-import { Type, type StaticDecode, type TSchema, type TSchemaOptions } from 'typebox';
-import { Value } from 'typebox/value';
+import { Type, type StaticDecode } from 'typebox';
 import { Env } from './env-fields.js';
 import type { LingerBounds } from './lingering-close.js';
 import { HttpProblem } from './problem.js';
+import { ConfigError, readSettings, type EnvVars } from './settings.js';
 import type { Service } from './service.js';
 
 export interface SlowClientBounds {
@@ -66,17 +66,14 @@ type Settings = StaticDecode<typeof SlowClientSettings>;
 export const DEFAULT_SLOW_CLIENT_BOUNDS: SlowClientBounds = slowClientBoundsFromEnv({});
 
 /** What is wrong with the HTTP_* settings in `env`, one line per variable, in loadConfig's words. */
-export function slowClientSettingsProblems(env: Record<string, string | undefined>): string[] {
-  const { problems } = parse(env);
-  return problems;
+export function slowClientSettingsProblems(env: EnvVars): string[] {
+  return readSettings(SlowClientSettings, env).problems;
 }
 
 /** The bounds the environment sets (unset variables take the defaults); throws naming each bad variable. */
-export function slowClientBoundsFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): SlowClientBounds {
-  const { settings, problems } = parse(env);
-  if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+export function slowClientBoundsFromEnv(env: EnvVars = process.env): SlowClientBounds {
+  const { settings, problems } = readSettings(SlowClientSettings, env);
+  if (settings === undefined) throw new ConfigError(problems);
   return boundsOf(settings);
 }
 
@@ -130,28 +127,6 @@ export function refuseTooManyHeaders(app: Service, maxHeaderCount: number): void
         : undefined,
     );
   });
-}
-
-function parse(env: Record<string, string | undefined>): { settings: Settings; problems: string[] } {
-  const given: Record<string, unknown> = {};
-  for (const name of Object.keys(SlowClientSettings.properties)) {
-    const text = env[name]?.trim();
-    if (!text) continue;
-    given[name] = name === 'HTTP_MAX_HEADER_COUNT' && /^\d+$/.test(text) ? Number(text) : text;
-  }
-  const value = Value.Default(SlowClientSettings, given);
-  const problems: string[] = [];
-  for (const [name, field] of Object.entries<TSchema>(SlowClientSettings.properties)) {
-    if (!Value.Check(field, (value as Record<string, unknown>)[name])) {
-      problems.push(
-        `${name} must be ${(field as TSchemaOptions).description ?? 'valid'}, got ${JSON.stringify(env[name])}`,
-      );
-    }
-  }
-  return {
-    settings: problems.length > 0 ? (undefined as never) : Value.Decode(SlowClientSettings, value),
-    problems,
-  };
 }
 
 function boundsOf(settings: Settings): SlowClientBounds {
