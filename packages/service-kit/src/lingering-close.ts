@@ -42,7 +42,7 @@ const armed = new WeakMap<IncomingMessage, { bounds: LingerBounds; onEnd: OnLing
 
 /**
  * In this scope (and those below it), every answer sent while the request's body is unread or half-read is
- * followed by a lingering close. The kit calls it on every service with the defaults; a route scope may call
+ * followed by a lingering close. The kit calls it on every service with the HTTP_LINGER_* settings; a route scope may call
  * it again with its own bounds. `onEnd` (optional) hears how each lingering close ended. When the service
  * closes, connections still lingering are closed at once (their answers are out), so a client trickling an
  * unwanted body cannot hold a shutdown past its own time limit.

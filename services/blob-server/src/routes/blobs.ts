@@ -82,10 +82,10 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     next(reason === undefined ? undefined : new HttpProblem(400, reason));
   });
 
-  // A write refused before its body was read (every refusal above, and any error half-way) closes its
-  // connection with the kit's lingering close, wired on every service: `Connection: close`, the answer written
-  // whole, then the rest of the upload read and discarded within LINGER_DEFAULTS' bounds, so a client still
-  // sending gets the answer instead of a reset. Bounds of its own would go here: lingerOnEarlyAnswers(app, {...}).
+  // A write refused before its body was read (every refusal above, and any error half-way, a full disk
+  // included) closes its connection with the kit's lingering close: `Connection: close`, the answer written
+  // whole, then the rest of the upload read and discarded within the HTTP_LINGER_* bounds, so a client still
+  // sending gets the answer instead of a reset.
 
   const write = async (
     request: FastifyRequest<{ Params: { id: string } }>,

@@ -796,14 +796,13 @@ export function storedHeaderBytes(headers: Record<string, string>): number {
 }
 
 /**
- * Streams the body into `fd` from `offset` and returns its MD5. When the disk fills, the rest of the body is
- * still read (and dropped), at most the Content-Length already admitted, so the client is not cut off in the
- * middle of its upload and reads the 507 instead of a reset; then the disk's error is thrown.
+ * Streams the body into `fd` from `offset` and returns its MD5. When the disk fills, the error is thrown at
+ * once: the answer (507) goes out with the rest of the body unread, and the kit's lingering close reads and
+ * drops that rest within its bounds, so the client reads the answer instead of a reset.
  */
 async function receiveBody(io: FileIo, fd: number, offset: number, request: WriteRequest): Promise<string> {
   const hash = createHash('md5');
   let received = 0;
-  let diskError: NodeJS.ErrnoException | undefined;
   const chunks = request.body[Symbol.asyncIterator]();
   for (;;) {
     let next: IteratorResult<Buffer>;
@@ -818,19 +817,11 @@ async function receiveBody(io: FileIo, fd: number, offset: number, request: Writ
     if (received + chunk.length > request.contentLength) {
       throw new IncompleteBodyError(received + chunk.length, request.contentLength);
     }
-    if (diskError === undefined) {
-      hash.update(chunk);
-      try {
-        await io.writeAt(fd, chunk, offset + received);
-      } catch (error) {
-        if (!isDiskFull(error)) throw error;
-        diskError = error;
-      }
-    }
+    hash.update(chunk);
+    await io.writeAt(fd, chunk, offset + received);
     received += chunk.length;
   }
   if (received !== request.contentLength) throw new IncompleteBodyError(received, request.contentLength);
-  if (diskError !== undefined) throw diskError;
   const md5 = hash.digest('hex');
   if (request.expectedMd5 !== undefined && request.expectedMd5 !== md5) {
     throw new ContentMismatchError(request.expectedMd5, md5);
