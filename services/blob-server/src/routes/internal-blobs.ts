@@ -17,7 +17,7 @@ import {
 } from '@backend-rebase/service-kit';
 import { etagOf } from '../http/preconditions.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { FatalStorageError } from '../storage/errors.js';
+import { refusalsAsProblems } from '../http/store-refusals.js';
 
 export interface InternalBlobRoutesOptions {
   store: BlobStore;
@@ -111,16 +111,7 @@ export const internalBlobRoutes: FastifyPluginCallbackTypebox<InternalBlobRoutes
     async (request, reply) => {
       const { id } = request.params;
       const { version } = request.query;
-      const outcome = await options.store.purge(id, version).catch((error: unknown) => {
-        // A failed sync: the node is restarting, and the purge may or may not have happened.
-        if (error instanceof FatalStorageError) {
-          throw new HttpProblem(
-            503,
-            `the node's storage failed (${error.call} ${error.errno}) and it is restarting`,
-          );
-        }
-        throw error;
-      });
+      const outcome = await refusalsAsProblems(reply, () => options.store.purge(id, version));
       if (outcome.status === 'absent') {
         throw new HttpProblem(404, `there is no record with id ${JSON.stringify(id)}`);
       }
