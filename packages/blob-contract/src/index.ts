@@ -4,6 +4,7 @@ export { idSchemaOptions, invalidIdReason } from './ids.js';
 export {
   BLOB_METHODS,
   refuseBadBlobPaths,
+  requireContentLength,
   routeBlobMethods,
   type BlobMethod,
   type BlobMethodDescription,

@@ -1,6 +1,7 @@
 // The /blobs/:id routes of a service that relays the blob API (the load balancer, the cache proxy): one route per
 // method, so that each has its own OpenAPI description, all sharing the service's one handler. HEAD is a route of
-// its own too, shown in the documents, instead of Fastify's hidden copy of GET.
+// its own too, shown in the documents, instead of Fastify's hidden copy of GET. Uploads (PUT, POST) defer their
+// `100 Continue` to the handler, and need a Content-Length (requireContentLength).
 import { HttpProblem, type Service } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { invalidIdReason } from './ids.js';
@@ -30,7 +31,8 @@ export function routeBlobMethods(
       method,
       url: '/blobs/:id',
       exposeHeadRoute: false,
-      config: { swagger: { exposeHeadRoute: true } },
+      // An upload's `100 Continue` is the relay's to send (sendContinue), once it knows upstream wants the body.
+      config: { swagger: { exposeHeadRoute: true }, deferContinue: method === 'PUT' || method === 'POST' },
       schema: { tags: ['blobs'], ...described[method], params: IdParams },
       handler: (request, reply) => handle(request, reply, request.params.id),
     });
@@ -55,4 +57,18 @@ export function refuseBadBlobPaths(app: Pick<Service, 'route'>, maxIdLength = In
       );
     },
   });
+}
+
+/**
+ * An upload of unknown length (chunked) is refused with 411 before a byte of it is read, as the blob server
+ * refuses it: a relay would otherwise forward a small chunked body that has already arrived with a
+ * Content-Length of its own, and the node's answer would depend on timing.
+ */
+export function requireContentLength(request: Pick<FastifyRequest, 'headers'>): void {
+  if (request.headers['content-length'] === undefined) {
+    throw new HttpProblem(
+      411,
+      'a Content-Length header is required: uploads of unknown length (chunked) are refused',
+    );
+  }
 }

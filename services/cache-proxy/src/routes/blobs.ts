@@ -22,6 +22,7 @@ import {
   blobAnswers,
   invalidIdReason,
   refuseBadBlobPaths,
+  requireContentLength,
   routeBlobMethods,
   type BlobMethod,
   type BlobMethodDescription,
@@ -86,25 +87,12 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   const { readThrough, now } = options;
 
   acceptRawBodies(app);
-  // A client that sends `Expect: 100-continue` gets its 100 only once the upload is on its way upstream: an
-  // upload refused from its headers here (400, 411) is never sent.
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (methods.includes('PUT') || methods.includes('POST'))
-      route.config = { ...route.config, deferContinue: true };
-  });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     checkedId(id);
     const method = request.method as BlobMethod;
     const hasBody = method === 'PUT' || method === 'POST';
-    // As the balancer: an upload of unknown length is refused before a byte of it is read.
-    if (hasBody && request.headers['content-length'] === undefined) {
-      throw new HttpProblem(
-        411,
-        'a Content-Length header is required: uploads of unknown length (chunked) are refused',
-      );
-    }
+    if (hasBody) requireContentLength(request);
     // A read waits for upstream (its headers within UPSTREAM_TIMEOUT_MS, or a fill it joined), with nothing moving
     // on the client's connection: the kit's idle bound (HTTP_IDLE_TIMEOUT) must not count that wait, only the
     // answer's writes. An upload keeps the bound throughout: a body that stops is the client's doing.

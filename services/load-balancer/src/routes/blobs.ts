@@ -14,6 +14,7 @@ import {
   blobAnswers,
   invalidIdReason,
   refuseBadBlobPaths,
+  requireContentLength,
   routeBlobMethods,
   type BlobMethod,
   type BlobMethodDescription,
@@ -69,13 +70,6 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   const { registry, proxy } = options;
 
   acceptRawBodies(app);
-  // A client that sends `Expect: 100-continue` gets its 100 only once every target node has given one (the write
-  // path calls beforeBody), so an upload the nodes refuse, or one that must be restamped, is never sent here.
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (methods.includes('PUT') || methods.includes('POST'))
-      route.config = { ...route.config, deferContinue: true };
-  });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     const reason = invalidIdReason(id);
@@ -93,15 +87,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
 
     const method = request.method as BlobMethod;
     const hasBody = method === 'PUT' || method === 'POST';
-    // The node refuses uploads of unknown length, and so does the balancer, before streaming a byte: undici
-    // would otherwise send a small chunked body that has already arrived with a Content-Length of its own,
-    // and the node's answer would depend on timing.
-    if (hasBody && request.headers['content-length'] === undefined) {
-      throw new HttpProblem(
-        411,
-        'a Content-Length header is required: uploads of unknown length (chunked) are refused',
-      );
-    }
+    if (hasBody) requireContentLength(request);
     // The client may leave at any time: stop the upstream request with it.
     const clientGone = new AbortController();
     reply.raw.once('close', () => {
