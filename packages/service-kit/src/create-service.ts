@@ -42,8 +42,6 @@ export interface ServiceOptions {
   readinessTimeoutMs?: number;
   /** largest accepted request body in bytes; default 1 MiB (Fastify's) */
   bodyLimit?: number;
-  /** the whole request must arrive within this time; default HTTP_REQUEST_TIMEOUT (60 s) */
-  requestTimeoutMs?: number;
   /**
    * Slow-client bounds (slow-clients.ts); each one not given here comes from the environment's HTTP_* settings,
    * or their defaults.
@@ -57,11 +55,7 @@ export interface ServiceOptions {
 
 export async function createService(options: ServiceOptions): Promise<Service> {
   const loggerInstance: FastifyBaseLogger = toPinoLogger(options.logger);
-  const bounds: SlowClientBounds = {
-    ...slowClientBoundsFromEnv(),
-    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    ...options.slowClients,
-  };
+  const bounds: SlowClientBounds = { ...slowClientBoundsFromEnv(), ...options.slowClients };
   const app = Fastify({
     loggerInstance,
     // request-log.ts writes one line per request instead of Fastify's two.

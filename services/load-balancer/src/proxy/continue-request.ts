@@ -101,7 +101,6 @@ export class ContinueRequest {
       // Answered before the body, or part-way through it (the node ran out of space, or refused what it got):
       // the node will not use the rest, so none is sent; destroying the request drops it from the fan-out,
       // which goes on with the other nodes (or, with none left, leaves the client's body unread).
-
       void readSmall(response).then((bytes) => {
         sent.destroy();
         if (bytes === undefined) {
