@@ -2,7 +2,6 @@
 export { createService, type ServiceOptions } from './create-service.js';
 export {
   DEFAULT_SLOW_CLIENT_BOUNDS,
-  SlowClientSettings,
   slowClientBoundsFromEnv,
   type SlowClientBounds,
 } from './slow-clients.js';
@@ -30,14 +29,7 @@ export {
 export { forwardHeaders, REQUEST_ID_HEADER } from './request-id.js';
 export { acceptRawBodies } from './raw-bodies.js';
 export { sendContinue } from './expect-continue.js';
-export {
-  lingerOnEarlyAnswers,
-  armLinger,
-  hasUnreadBody,
-  LINGER_DEFAULTS,
-  type LingerBounds,
-  type LingerEnd,
-} from './lingering-close.js';
+export { lingerOnEarlyAnswers, type LingerBounds, type LingerEnd } from './lingering-close.js';
 export { isLoopback } from './internal-guard.js';
 export type { ReadinessCheck } from './health.js';
 export type { FastifyPluginAsyncTypebox, FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';

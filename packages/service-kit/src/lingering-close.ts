@@ -28,7 +28,7 @@ export interface LingerBounds {
 }
 
 /** HTTP_LINGER_MAX_BYTES, HTTP_LINGER_TIME and HTTP_LINGER_TIMEOUT's defaults (slow-clients.ts). */
-export const LINGER_DEFAULTS: Readonly<LingerBounds> = Object.freeze({
+const LINGER_DEFAULTS: Readonly<LingerBounds> = Object.freeze({
   ...DEFAULT_SLOW_CLIENT_BOUNDS.linger,
 });
 
@@ -71,7 +71,7 @@ export function lingerOnEarlyAnswers(
  * The request announced a body (a length or chunked) that has not all arrived yet, on a real connection
  * (inject()'s stand-in requests are never complete, and have no connection to linger on).
  */
-export function hasUnreadBody(request: IncomingMessage): boolean {
+function hasUnreadBody(request: IncomingMessage): boolean {
   if (request.complete || !((request.socket as unknown) instanceof Socket)) return false;
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -82,7 +82,7 @@ export function hasUnreadBody(request: IncomingMessage): boolean {
  * (Node then ends the connection with socket.destroySoon() once the response is written, which this replaces).
  * `active`, when given, holds a function that ends this lingering close at once for as long as it runs.
  */
-export function armLinger(
+function armLinger(
   request: IncomingMessage,
   bounds: LingerBounds,
   onEnd?: OnLingerEnd,

@@ -44,7 +44,7 @@ export interface SlowClientBounds {
   linger: LingerBounds;
 }
 
-export const SlowClientSettings = Type.Object({
+const SlowClientSettings = Type.Object({
   HTTP_IDLE_TIMEOUT: Env.duration('60s'),
   HTTP_HEADERS_TIMEOUT: Env.duration('20s'),
   HTTP_REQUEST_TIMEOUT: Env.duration('60s'),
@@ -78,7 +78,7 @@ export function slowClientBoundsFromEnv(env: EnvVars = process.env): SlowClientB
 }
 
 /** How often Node looks for requests past their headers or request bound. */
-export function checkIntervalMs(bounds: SlowClientBounds): number {
+function checkIntervalMs(bounds: SlowClientBounds): number {
   return Math.max(50, Math.min(5_000, Math.floor(bounds.headersTimeoutMs / 4)));
 }
 

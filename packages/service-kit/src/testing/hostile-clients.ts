@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { vi } from 'vitest';
 
 /** One raw connection to 127.0.0.1:port, connected, with everything it received and a promise for its close. */
 export interface RawConnection {
@@ -129,7 +130,7 @@ const TCP_STATES: Record<string, string> = {
  * The TCP state of the server's side of the connection from `clientPort` to `serverPort` on the loopback, or
  * undefined when the kernel has forgotten it. Anything but ESTABLISHED means the server has closed its socket.
  */
-export async function serverSideState(serverPort: number, clientPort: number): Promise<string | undefined> {
+async function serverSideState(serverPort: number, clientPort: number): Promise<string | undefined> {
   const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     const text = await readFile(table, 'utf8').catch(() => '');
@@ -177,8 +178,9 @@ export async function residentBytes(pid: number | 'self' = 'self'): Promise<numb
 }
 
 /**
- * Resolves once `condition` holds, checking every `everyMs`; rejects with `what` and the last value seen after
- * `timeoutMs`. For waiting on something another process does, where no event can be awaited.
+ * Resolves once `condition` holds, checking every `everyMs` (vitest's vi.waitFor); rejects with `what` and the
+ * last value seen after `timeoutMs`. For waiting on something another process does, where no event can be
+ * awaited.
  */
 export async function eventually<T>(
   what: string,
@@ -186,15 +188,16 @@ export async function eventually<T>(
   condition: (value: T) => boolean,
   { timeoutMs = 10_000, everyMs = 50 } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (condition(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not so after ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (!condition(value)) {
+        throw new Error(`${what}: not so after ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
+      }
+      return value;
+    },
+    { timeout: timeoutMs, interval: everyMs },
+  );
 }
 
 /** The files under `dir` that process `pid` holds open (sockets, pipes and files elsewhere left out). */

@@ -20,7 +20,6 @@ export {
   requestHead,
   residentBytes,
   serverClosed,
-  serverSideState,
   silentConnections,
   statusLines,
   stopsHalfway,
