@@ -7,19 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, scratchDir, startBlobServer, tempFiles } from './support/blob-server.js';
+import { startBlobServer, tempFiles, scratchDirsOfThisFile } from './support/blob-server.js';
 import { metric, startFaultyBlobServer } from './support/storage-faults.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map(removeDir));
-});
-
-async function newDataDir(label: string): Promise<string> {
-  const dir = await scratchDir(label);
-  dirs.push(dir);
-  return dir;
-}
+const newDataDir = scratchDirsOfThisFile();
 
 interface Problem {
   status: number;

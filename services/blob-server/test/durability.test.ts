@@ -9,24 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '@backend-rebase/net';
 import {
   rawRequest,
-  removeDir,
-  scratchDir,
   spawnBlobServer,
   startBlobServer,
   tempFiles,
   type RunningBlobServer,
+  scratchDirsOfThisFile,
 } from './support/blob-server.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map(removeDir));
-});
-
-async function newDataDir(label: string): Promise<string> {
-  const dir = await scratchDir(label);
-  dirs.push(dir);
-  return dir;
-}
+const newDataDir = scratchDirsOfThisFile();
 
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 

@@ -6,22 +6,13 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort } from '@backend-rebase/net';
-import { removeDir, scratchDir, SERVICE_ROOT, startBlobServer, tempFiles } from './support/blob-server.js';
+import { SERVICE_ROOT, startBlobServer, tempFiles, scratchDirsOfThisFile } from './support/blob-server.js';
 import { defaultFileIo, type FileIo } from '../src/storage/file-io.js';
 import { errnoError, startFaultyBlobServer } from './support/storage-faults.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map(removeDir));
-});
-
-async function newDataDir(label: string): Promise<string> {
-  const dir = await scratchDir(label);
-  dirs.push(dir);
-  return dir;
-}
+const newDataDir = scratchDirsOfThisFile();
 
 describe('a failed sync in process', () => {
   it('an fdatasync that fails: no success answer, one onFatal, an error log naming the path and errno', async () => {

@@ -5,22 +5,13 @@
 // tombstones of the layout before the split are moved to their tree at start-up.
 import { copyFile, mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tombstoneTtlProblem } from '@backend-rebase/blob-contract';
 import { folderOf } from '../src/storage/ids.js';
-import { removeDir, scratchDir, startBlobServer } from './support/blob-server.js';
+import { startBlobServer, scratchDirsOfThisFile } from './support/blob-server.js';
 import { metric } from './support/storage-faults.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map(removeDir));
-});
-
-async function newDataDir(label: string): Promise<string> {
-  const dir = await scratchDir(label);
-  dirs.push(dir);
-  return dir;
-}
+const newDataDir = scratchDirsOfThisFile();
 
 /** `count` ids that share one storage folder. */
 function idsInOneFolder(count: number): string[] {

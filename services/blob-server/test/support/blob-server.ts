@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { captureLogger } from '@backend-rebase/logger/testing';
+import { afterAll } from 'vitest';
 import type { Service } from '@backend-rebase/service-kit';
 import { buildApp, type BlobAppConfig } from '../../src/app.js';
 
@@ -60,6 +61,19 @@ export async function tempFiles(dataDir: string): Promise<string[]> {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** For a test file: a maker of scratch data folders, every one of them removed after the file's tests. */
+export function scratchDirsOfThisFile(): (label: string) => Promise<string> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map(removeDir));
+  });
+  return async (label) => {
+    const dir = await scratchDir(label);
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 /**
