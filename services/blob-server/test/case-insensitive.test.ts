@@ -4,17 +4,16 @@
 // Shown: the encoding as a property (it round-trips, stays within 255 bytes, and no two ids' names fold to
 // one), the store with the probe's answer injected, and on a real case-folding file system where the kernel
 // has one (a tmpfs mounted with `casefold`; skipped when that mount is refused).
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { invalidIdReason } from '@backend-rebase/blob-contract';
 import { probeCaseSensitivity } from '../src/storage/blob-store.js';
 import { fileNameOf, folderOf, HASHED, idOfFileName } from '../src/storage/ids.js';
 import { removeDir, scratchDir } from './support/blob-server.js';
 import { startFaultyBlobServer } from './support/storage-faults.js';
+import { tmpfsOfThisFile } from './support/tmpfs.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -120,33 +119,15 @@ describe('the store told its file system folds case', () => {
 });
 
 describe('on a real case-folding file system', () => {
-  let mountPoint: string | undefined;
-  let skipReason: string | undefined;
-
-  beforeAll(async () => {
-    if (process.getuid?.() !== 0) {
-      skipReason = 'mounting a tmpfs needs root';
-      return;
-    }
-    const dir = await mkdtemp(path.join(tmpdir(), 'blob-server-casefold-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'casefold,size=16m', 'tmpfs', dir], { stdio: 'pipe' });
-      mountPoint = dir;
-    } catch {
-      skipReason = 'this kernel mounts no case-folding tmpfs (mount -t tmpfs -o casefold was refused)';
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  afterAll(async () => {
-    if (mountPoint === undefined) return;
-    execFileSync('umount', [mountPoint]);
-    await rm(mountPoint, { recursive: true, force: true });
-  });
+  const tmpfs = tmpfsOfThisFile(
+    'casefold,size=16m',
+    'this kernel mounts no case-folding tmpfs (mount -t tmpfs -o casefold was refused)',
+  );
 
   it('the probe finds it case-insensitive and Abc and abc stay two blobs', async (context) => {
+    const { mountPoint } = tmpfs;
     if (mountPoint === undefined) {
-      context.skip(skipReason);
+      context.skip(tmpfs.skipReason);
       return;
     }
     const server = await startFaultyBlobServer(path.join(mountPoint, 'data'));

@@ -2,13 +2,11 @@
 // does, the write answers 507 problem+json saying the disk is full, its temp file is gone, the old version is
 // intact and its quota reservation is released. Shown with a fault-injecting file layer and, when the tests run
 // as root, on a real 4 MiB tmpfs.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBlobServer, tempFiles, scratchDirsOfThisFile } from './support/blob-server.js';
 import { metric, startFaultyBlobServer } from './support/storage-faults.js';
+import { tmpfsOfThisFile } from './support/tmpfs.js';
 
 const newDataDir = scratchDirsOfThisFile();
 
@@ -72,33 +70,12 @@ describe('a disk that fills (injected)', () => {
 });
 
 describe('a disk that fills (a real 4 MiB tmpfs)', () => {
-  let mountPoint: string | undefined;
-  let skipReason: string | undefined;
-
-  beforeAll(async () => {
-    if (process.getuid?.() !== 0) {
-      skipReason = 'mounting a tmpfs needs root';
-      return;
-    }
-    const dir = await mkdtemp(path.join(tmpdir(), 'blob-server-tmpfs-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir], { stdio: 'pipe' });
-      mountPoint = dir;
-    } catch (error) {
-      skipReason = `mount -t tmpfs failed: ${(error as Error).message}`;
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  afterAll(async () => {
-    if (mountPoint === undefined) return;
-    execFileSync('umount', [mountPoint]);
-    await rm(mountPoint, { recursive: true, force: true });
-  });
+  const tmpfs = tmpfsOfThisFile('size=4m', 'mount -t tmpfs failed');
 
   it('a body larger than the free space: 507, the partial file removed, the old version intact', async (context) => {
+    const { mountPoint } = tmpfs;
     if (mountPoint === undefined) {
-      context.skip(skipReason);
+      context.skip(tmpfs.skipReason);
       return;
     }
     // The quota (1 GiB) is far from reached: only the device is full.
