@@ -31,11 +31,22 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(rootDir, 'bench', 'results', 'cache-soak.json') },
   },
 });
-const minutes = Number(args.minutes);
-const workers = Number(args.workers);
-const idCount = Number(args.ids);
-const cacheMaxBytes = Number(args['cache-max-bytes']);
-const entryMaxBytes = Number(args['entry-max-bytes']);
+/** A flag's value as a positive number (an integer unless `fraction`), or exit 2 naming the flag. */
+function positive(flag: keyof typeof args, fraction = false): number {
+  const value = Number(args[flag]);
+  if (!(value > 0) || (!fraction && !Number.isInteger(value))) {
+    process.stderr.write(
+      `--${flag} must be a positive ${fraction ? 'number' : 'integer'}, got ${JSON.stringify(args[flag])}\n`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+const minutes = positive('minutes', true);
+const workers = positive('workers');
+const idCount = positive('ids');
+const cacheMaxBytes = positive('cache-max-bytes');
+const entryMaxBytes = positive('entry-max-bytes');
 const MIN_BODY = 1024;
 const MAX_BODY = 4 * MiB;
 
