@@ -18,7 +18,7 @@ import {
   type LingerEnd,
   type Service,
 } from '../src/index.js';
-import { upload, UPLOAD_CLIENTS } from '../src/testing/index.js';
+import { openConnections, upload, UPLOAD_CLIENTS } from '../src/testing/index.js';
 
 const MiB = 1024 * 1024;
 let app: Service | undefined;
@@ -75,12 +75,6 @@ async function listen(bounds?: Partial<LingerBounds>): Promise<Listening> {
   };
 }
 
-function connections(server: Service): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
-  );
-}
-
 describe('an answer before the body, read by every client', () => {
   for (const { client, expect: withExpect } of UPLOAD_CLIENTS) {
     for (const size of [2 * MiB, 10 * MiB]) {
@@ -104,7 +98,7 @@ describe('an answer before the body, read by every client', () => {
         expect(['body-ended', 'client-closed']).toContain(end);
         const ping = await fetch(`http://127.0.0.1:${port}/ping`, { headers: { connection: 'close' } });
         expect(await ping.json()).toEqual({ ok: true });
-        await vi.waitFor(async () => expect(await connections(app!)).toBe(0));
+        await vi.waitFor(async () => expect(await openConnections(app!)).toBe(0));
       });
     }
   }
@@ -129,7 +123,7 @@ describe("a 431 from Node's parser (headers over HTTP_MAX_HEADER_SIZE), read by 
       });
       const ping = await fetch(`http://127.0.0.1:${port}/ping`, { headers: { connection: 'close' } });
       expect(await ping.json()).toEqual({ ok: true });
-      await vi.waitFor(async () => expect(await connections(app!)).toBe(0));
+      await vi.waitFor(async () => expect(await openConnections(app!)).toBe(0));
     });
   }
 });
@@ -194,7 +188,7 @@ describe('the bounds of a lingering close', () => {
     expect(end).toBe('max-bytes');
     expect(discarded).toBeGreaterThan(100_000);
     expect(discarded).toBeLessThan(100_000 + 128 * 1024); // one read more at most
-    await vi.waitFor(async () => expect(await connections(app!)).toBe(0));
+    await vi.waitFor(async () => expect(await openConnections(app!)).toBe(0));
     client.socket.destroy();
   });
 
@@ -205,7 +199,7 @@ describe('the bounds of a lingering close', () => {
     client.socket.write(Buffer.alloc(1_000));
     await client.answer();
     expect(await nextEnd()).toEqual({ end: 'idle', discarded: 1_000 });
-    await vi.waitFor(async () => expect(await connections(app!)).toBe(0));
+    await vi.waitFor(async () => expect(await openConnections(app!)).toBe(0));
     expect(client.ended).toBe(true);
     client.socket.destroy();
   });
@@ -230,7 +224,7 @@ describe('the bounds of a lingering close', () => {
     client.socket.write(Buffer.alloc(1_000));
     await client.answer();
     // 50 ms without a byte ends it, where the default would wait 5 s.
-    await vi.waitFor(async () => expect(await connections(app!)).toBe(0), { timeout: 2_000 });
+    await vi.waitFor(async () => expect(await openConnections(app!)).toBe(0), { timeout: 2_000 });
     client.socket.destroy();
   });
 
@@ -240,7 +234,7 @@ describe('the bounds of a lingering close', () => {
     client.refusedUpload(10 * MiB);
     await client.answer();
     expect((await nextEnd()).end).toBe('time');
-    await vi.waitFor(async () => expect(await connections(app!)).toBe(0));
+    await vi.waitFor(async () => expect(await openConnections(app!)).toBe(0));
     client.socket.destroy();
   });
 

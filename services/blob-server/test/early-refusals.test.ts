@@ -4,8 +4,7 @@
 // node:http during 2 MiB and 10 MiB uploads, with and without `Expect: 100-continue`: the status and its
 // problem+json, never a reset instead. Afterwards the node answers normally and holds no connection: the
 // lingering close ended when the client was done.
-import type { UploadResult } from '@backend-rebase/service-kit/testing';
-import { upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
+import { expectRefusal, openConnections, upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { removeDir, scratchDir, startBlobServer, type RunningBlobServer } from './support/blob-server.js';
 
@@ -96,21 +95,6 @@ const REFUSALS: Refusal[] = [
   },
 ];
 
-function connections(server: RunningBlobServer): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
-  );
-}
-
-function expectRefusal(result: UploadResult, refusal: Refusal): void {
-  expect(result.error).toBeUndefined();
-  expect(result.status).toBe(refusal.status);
-  expect(result.connection).toBe('close');
-  const problem = JSON.parse(result.body) as { status: number; detail: string };
-  expect(problem.status).toBe(refusal.status);
-  expect(problem.detail).toMatch(refusal.detail);
-}
-
 describe.each(REFUSALS)('a write refused for $name', (refusal) => {
   for (const { client, expect: withExpect } of UPLOAD_CLIENTS) {
     for (const size of [2 * MiB, 10 * MiB]) {
@@ -127,7 +111,7 @@ describe.each(REFUSALS)('a write refused for $name', (refusal) => {
         expectRefusal(result, refusal);
         const health = await fetch(`${server.url}/health`, { headers: { connection: 'close' } });
         expect(health.status).toBe(200);
-        await vi.waitFor(async () => expect(await connections(server)).toBe(0));
+        await vi.waitFor(async () => expect(await openConnections(server.app)).toBe(0));
       });
     }
   }

@@ -2,7 +2,7 @@
 // (400 for a bad id, 411 for a chunked upload) — reach every kind of client as the answer, never as a reset, for
 // bodies of 2 MiB and 10 MiB: the answer carries Connection: close, the upload to upstream stops, and the kit's
 // lingering close drains the rest of the client's body.
-import { upload, UPLOAD_CLIENTS, type UploadResult } from '@backend-rebase/service-kit/testing';
+import { expectRefusal, openConnections, upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   removeDir,
@@ -56,21 +56,6 @@ const REFUSALS: Refusal[] = [
   },
 ];
 
-function connections(): Promise<number> {
-  return new Promise((resolve, reject) =>
-    proxy.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
-  );
-}
-
-function expectRefusal(result: UploadResult, status: number, detail: RegExp): void {
-  expect(result.error).toBeUndefined();
-  expect(result.status).toBe(status);
-  expect(result.connection).toBe('close');
-  const problem = JSON.parse(result.body) as { status: number; detail: string };
-  expect(problem.status).toBe(status);
-  expect(problem.detail).toMatch(detail);
-}
-
 describe.each(REFUSALS)('through the cache proxy, $name', (refusal) => {
   for (const { client, expect: withExpect } of UPLOAD_CLIENTS) {
     for (const size of [2 * MiB, 10 * MiB]) {
@@ -82,10 +67,12 @@ describe.each(REFUSALS)('through the cache proxy, $name', (refusal) => {
           expect: withExpect,
           chunked: refusal.chunked,
         });
-        expectRefusal(result, refusal.status, refusal.detail);
+        expectRefusal(result, refusal);
         expect((await fetch(`${proxy.url}/health`)).status).toBe(200);
         // The refused connection is gone once its lingering close is over (the health check's may linger).
-        await vi.waitFor(async () => expect(await connections()).toBeLessThanOrEqual(1), { timeout: 20_000 });
+        await vi.waitFor(async () => expect(await openConnections(proxy.app)).toBeLessThanOrEqual(1), {
+          timeout: 20_000,
+        });
       });
     }
   }

@@ -1,20 +1,11 @@
 // An upstream that answers a PUT from its headers (413, Connection: close) and reads no more of the body unless
 // it keeps coming: the proxy relays the answer to every kind of client and stops sending the upload upstream.
-import { upload, UPLOAD_CLIENTS, type UploadResult } from '@backend-rebase/service-kit/testing';
+import { expectRefusal, upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCacheProxy, type RunningCacheProxy } from './support/cache-proxy.js';
 import { startStubUpstream, type StubUpstream } from './support/stub-upstream.js';
 
 const MiB = 1024 * 1024;
-
-function expectRefusal(result: UploadResult, status: number, detail: RegExp): void {
-  expect(result.error).toBeUndefined();
-  expect(result.status).toBe(status);
-  expect(result.connection).toBe('close');
-  const problem = JSON.parse(result.body) as { status: number; detail: string };
-  expect(problem.status).toBe(status);
-  expect(problem.detail).toMatch(detail);
-}
 
 describe('an upstream refusal sent before the upload was read', () => {
   let stub: StubUpstream;
@@ -38,7 +29,7 @@ describe('an upstream refusal sent before the upload was read', () => {
         bytes: 10 * MiB,
         expect: withExpect,
       });
-      expectRefusal(result, 413, /too large/);
+      expectRefusal(result, { status: 413, detail: /too large/ });
       // The proxy stopped sending once upstream had answered: the upload did not all go upstream.
       expect(stub.refusedBytes() - before).toBeLessThan(10 * MiB);
     });

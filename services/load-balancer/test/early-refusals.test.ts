@@ -5,8 +5,7 @@
 // node (the nodes hold nothing afterwards), the balancer closes its client connection with a lingering close,
 // and then answers normally and holds no connection of the client's. A node that refuses part-way through the
 // body (and stops reading) is sent no more of it, so the refusal reaches the client at once.
-import type { UploadResult } from '@backend-rebase/service-kit/testing';
-import { upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
+import { expectRefusal, openConnections, upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answer, startFakeNode, type FakeNode } from './support/fake-nodes.js';
 import {
@@ -91,28 +90,13 @@ const REFUSALS: Refusal[] = [
   },
 ];
 
-function connections(balancer: RunningBalancer): Promise<number> {
-  return new Promise((resolve, reject) =>
-    balancer.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
-  );
-}
-
-function expectRefusal(result: UploadResult, refusal: Refusal): void {
-  expect(result.error).toBeUndefined();
-  expect(result.status).toBe(refusal.status);
-  expect(result.connection).toBe('close');
-  const problem = JSON.parse(result.body) as { status: number; detail: string };
-  expect(problem.status).toBe(refusal.status);
-  expect(problem.detail).toMatch(refusal.detail);
-}
-
 describe.each(REFUSALS)('through the balancer, $name', (refusal) => {
   for (const { client, expect: withExpect } of UPLOAD_CLIENTS) {
     for (const size of [2 * MiB, 10 * MiB]) {
       it(`reaches ${client} during a ${size / MiB} MiB upload ${withExpect ? 'with' : 'without'} Expect`, async () => {
         const { balancer, nodes } = refusal.cluster();
         // The nodes' heartbeats hold connections of their own: none of the client's may be left beside them.
-        const before = await connections(balancer);
+        const before = await openConnections(balancer.app);
         const result = await upload({
           client,
           url: balancer.url + refusal.path,
@@ -123,9 +107,12 @@ describe.each(REFUSALS)('through the balancer, $name', (refusal) => {
         expectRefusal(result, refusal);
         const health = await fetch(`${balancer.url}/health`, { headers: { connection: 'close' } });
         expect(health.status).toBe(200);
-        await vi.waitFor(async () => expect(await connections(balancer)).toBeLessThanOrEqual(before), {
-          timeout: 20_000,
-        });
+        await vi.waitFor(
+          async () => expect(await openConnections(balancer.app)).toBeLessThanOrEqual(before),
+          {
+            timeout: 20_000,
+          },
+        );
         // Nothing of the refused upload reached a node.
         for (const node of nodes) {
           const listed = (await (await fetch(`${node.url}/internal/blobs`)).json()) as { data: unknown[] };

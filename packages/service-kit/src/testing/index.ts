@@ -2,6 +2,8 @@
 export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
 export { configProblems } from './config-problems.js';
 export {
+  expectRefusal,
+  openConnections,
   upload,
   UPLOAD_CLIENTS,
   type Upload,

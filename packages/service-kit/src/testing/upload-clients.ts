@@ -7,11 +7,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, Agent } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { request as undiciRequest } from 'undici';
+import { expect } from 'vitest';
 
 export type UploadClient = 'curl' | 'undici' | 'node-http' | 'send-then-read';
 
@@ -259,4 +260,24 @@ async function sendThenRead(attempt: Upload): Promise<UploadResult> {
     connection: /^connection:\s*(.*)$/im.exec(head)?.[1]?.trim(),
     error: failure,
   };
+}
+
+/** The upload was answered, not reset: `status`, `Connection: close`, and a problem+json whose detail matches. */
+export function expectRefusal(
+  result: UploadResult,
+  { status, detail }: { status: number; detail: RegExp },
+): void {
+  expect(result.error).toBeUndefined();
+  expect(result.status).toBe(status);
+  expect(result.connection).toBe('close');
+  const problem = JSON.parse(result.body) as { status: number; detail: string };
+  expect(problem.status).toBe(status);
+  expect(problem.detail).toMatch(detail);
+}
+
+/** The connections an app's server holds open now. */
+export function openConnections(app: { server: Server }): Promise<number> {
+  return new Promise((resolve, reject) =>
+    app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
 }
