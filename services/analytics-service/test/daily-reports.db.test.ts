@@ -2,7 +2,7 @@
 // refresh saw, stamped with when that refresh started.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addViews, refresh, startTestService, type TestService } from './helpers/test-service.js';
+import { addViews, refresh, startTestService, type TestService } from './support/test-service.js';
 
 interface Top {
   day: string;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addViews, refresh, startTestService, type TestService } from './helpers/test-service.js';
+import { addViews, refresh, startTestService, type TestService } from './support/test-service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../../docs/public/analytics-dashboard.png', import.meta.url));

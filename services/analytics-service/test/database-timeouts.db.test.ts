@@ -7,7 +7,7 @@ import { captureLogger } from '@backend-rebase/logger/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { startTestService, type TestService } from './helpers/test-service.js';
+import { startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 let blocker: pg.Client;

@@ -2,7 +2,7 @@
 // and every way its parameters can be wrong.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOURLY_SQL } from '../src/reports/report-store.js';
-import { addViews, startTestService, type TestService } from './helpers/test-service.js';
+import { addViews, startTestService, type TestService } from './support/test-service.js';
 
 interface Hour {
   h: string;

@@ -14,7 +14,7 @@ import {
   ViewRefresher,
   type RefreshObserver,
 } from '../src/reports/view-refresher.js';
-import { addViews, refresh, startTestService, type TestService } from './helpers/test-service.js';
+import { addViews, refresh, startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 let blocker: pg.Client; // a session of the test's own, to hold locks the way another client would

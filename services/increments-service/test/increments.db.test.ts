@@ -1,7 +1,7 @@
 // Counting through the real HTTP endpoints into PostgreSQL: every acknowledged view is in the table exactly
 // once, in the UTC hour its timestamp names, whatever the concurrency.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './helpers/test-service.js';
+import { startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 beforeAll(async () => {

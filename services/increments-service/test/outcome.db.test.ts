@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { TcpProxy } from '@backend-rebase/db/testing';
-import { startTestService, type TestService } from './helpers/test-service.js';
+import { startTestService, type TestService } from './support/test-service.js';
 
 const HOUR = '2025-01-01T10:00:00Z';
 const cleanups: Array<() => Promise<void>> = [];

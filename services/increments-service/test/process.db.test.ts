@@ -8,7 +8,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import type { TestDatabase } from '@backend-rebase/db/testing';
 import { findFreePort } from '@backend-rebase/net';
-import { createAnalyticsDatabase, postJson, startTestService } from './helpers/test-service.js';
+import { createAnalyticsDatabase, postJson, startTestService } from './support/test-service.js';
 import { startServiceProcess } from '@backend-rebase/service-kit/testing';
 
 let database: TestDatabase;

@@ -2,7 +2,7 @@
 // same characters whatever the locale the tests run under (CI runs the database tests under LC_ALL=C, where a
 // server initialised by default is SQL_ASCII and the 200-character limit of the table counts bytes).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './helpers/test-service.js';
+import { startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // Every rule of the contract's "bad input": a 400 problem+json whose detail names the field, and nothing in the
 // table afterwards — a rejected request changes nothing, even when only one of its parts is wrong.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './helpers/test-service.js';
+import { startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 beforeAll(async () => {

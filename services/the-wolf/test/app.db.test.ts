@@ -15,7 +15,7 @@ import {
   sorted,
   waitFor,
   type BucketDatabase,
-} from './helpers/buckets.js';
+} from './support/buckets.js';
 
 const NOW = new Date('2025-03-10T12:34:56.789Z');
 const CUTOFF = '2025-03-10T07:00:00.000Z'; // RETENTION_HOURS 5

@@ -15,7 +15,7 @@ import {
   sorted,
   type BucketDatabase,
   waitFor,
-} from './helpers/buckets.js';
+} from './support/buckets.js';
 
 // Mid-hour, so the cutoff is the start of the hour minus the retention: 2025-03-10T07:00:00.000Z.
 const NOW = new Date('2025-03-10T12:34:56.789Z');

@@ -13,7 +13,7 @@ import {
   waitFor,
   type Bucket,
   type BucketDatabase,
-} from './helpers/buckets.js';
+} from './support/buckets.js';
 
 // Starting a process with tsx takes seconds on a busy two-core machine: more than vitest's default 5 s allows.
 const PROCESS_TIMEOUT_MS = 30_000;

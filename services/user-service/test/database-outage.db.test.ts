@@ -3,7 +3,7 @@
 // test takes down (cutting every connection; new ones are refused, as with a stopped server) and brings back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from '@backend-rebase/db/testing';
-import { json, startTestService, type TestService } from './helpers/test-service.js';
+import { json, startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 let proxy: TcpProxy;

@@ -5,7 +5,7 @@
 // the address and its local part in each of those forms and decoded.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { json, startTestService, type TestService } from './helpers/test-service.js';
+import { json, startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 beforeAll(async () => {

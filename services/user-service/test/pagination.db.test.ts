@@ -1,6 +1,6 @@
 // GET /users: keyset pagination over the active users in (joined_at, id) order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestService, type TestService } from './helpers/test-service.js';
+import { json, startTestService, type TestService } from './support/test-service.js';
 
 interface Page {
   data: { id: string; email: string; full_name: string; joined_at: string }[];

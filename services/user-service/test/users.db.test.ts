@@ -1,7 +1,7 @@
 // The user service against a real PostgreSQL: what each endpoint answers, what it leaves in the table, and the
 // log events and metrics it produces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestService, type TestService } from './helpers/test-service.js';
+import { json, startTestService, type TestService } from './support/test-service.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const UTC_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

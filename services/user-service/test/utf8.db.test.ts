@@ -2,7 +2,7 @@
 // the locale the tests run under (CI runs the database tests under LC_ALL=C, where a server initialised by
 // default is SQL_ASCII and counts bytes, not characters).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestService, type TestService } from './helpers/test-service.js';
+import { json, startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 beforeAll(async () => {

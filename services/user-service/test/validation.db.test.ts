@@ -2,7 +2,7 @@
 // never reaches the database — the pool is not even asked for a connection, and the table stays empty.
 import type { MockInstance } from 'vitest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startTestService, type TestService } from './helpers/test-service.js';
+import { startTestService, type TestService } from './support/test-service.js';
 
 let service: TestService;
 let queries: MockInstance;
