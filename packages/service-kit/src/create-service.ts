@@ -1,13 +1,16 @@
 // The app every service starts from: a Fastify instance with the TypeBox type provider and the conventions of
 // docs/operations.md already wired — request ids, problem+json errors, /health and /ready, /metrics, the
 // OpenAPI docs at /docs, the /internal/ guard, `Expect: 100-continue` and the slow-client bounds of
-// slow-clients.ts (idle, headers, request and keep-alive timeouts, header size and count). It does not listen
+// slow-clients.ts (idle, headers, request and keep-alive timeouts, header size and count); with `database`, the
+// database readiness check and pool metrics (database.ts). `app.logger` is the service's logger, for code that
+// runs outside a request (periodic jobs, hooks). It does not listen
 // (see runService), so tests use inject() or listen on port 0. Add routes to the returned app, or register route
 // plugins on it; both show up in /docs.
 import type { Logger } from '@backend-rebase/logger';
 import { toPinoLogger } from '@backend-rebase/logger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { wireDatabase, type DatabasePool } from './database.js';
 import { addDocs } from './docs.js';
 import { drainOnClose } from './draining.js';
 import { answerErrorsWithProblems, clientErrors, frameworkErrors } from './errors.js';
@@ -38,6 +41,8 @@ export interface ServiceOptions {
   internalToken?: string;
   /** readiness checks known at creation; more can be added with app.addReadinessCheck */
   readiness?: Record<string, ReadinessCheck>;
+  /** the service's database pool: adds the `database` readiness check and the db_pool_* metrics */
+  database?: DatabasePool;
   /** how long one readiness check may take before it counts as failed; default 2000 ms */
   readinessTimeoutMs?: number;
   /** largest accepted request body in bytes; default 1 MiB (Fastify's) */
@@ -56,6 +61,7 @@ export interface ServiceOptions {
 export async function createService(options: ServiceOptions): Promise<Service> {
   const loggerInstance: FastifyBaseLogger = toPinoLogger(options.logger);
   const bounds: SlowClientBounds = { ...slowClientBoundsFromEnv(), ...options.slowClients };
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
   const app = Fastify({
     loggerInstance,
     // request-log.ts writes one line per request instead of Fastify's two.
@@ -71,6 +77,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     return503OnClosing: false, // draining.ts answers those requests, as problem+json
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.decorate('logger', options.logger);
   validateRequests(app);
   echoRequestId(app);
   logEachRequest(app);
@@ -88,8 +95,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   addMetrics(app);
   addHealthRoutes(app, {
     checks: options.readiness ?? {},
-    timeoutMs: options.readinessTimeoutMs ?? 2_000,
+    timeoutMs: readinessTimeoutMs,
     isDraining,
   });
+  if (options.database) wireDatabase(app, options.database, readinessTimeoutMs);
   return app;
 }

@@ -8,7 +8,11 @@ export {
 export type { Service } from './service.js';
 export { runService, startupStep, type RunOptions, type ShutdownHook } from './run-service.js';
 export { answerUnavailableWhen } from './unavailable.js';
-export { addPoolMetrics, type CountedPool } from './pool-metrics.js';
+export { addPoolMetrics } from './pool-metrics.js'; // until the database services pass `database` (issue 16)
+export type { DatabasePool } from './database.js';
+export { addPeriodicJob, type PeriodicJob } from './periodic-job.js';
+export { DEFAULT_PORTS, type ServiceName } from './ports.js';
+export type { Clock } from './clock.js';
 export {
   loadConfig,
   loadConfigOrExit,

@@ -1,5 +1,6 @@
 // The type of the app createService returns: Fastify with the TypeBox type provider, so route handlers get
 // typed `request.body`, `params` and `query` from their schemas.
+import type { Logger } from '@backend-rebase/logger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {
   FastifyBaseLogger,
@@ -16,3 +17,10 @@ export type Service = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the logger the service was created with (winston's call shape), for work outside a request */
+    logger: Logger;
+  }
+}
