@@ -74,6 +74,7 @@ export default withMermaid(
             { text: 'Operations', link: '/operations' },
             { text: 'Benchmarks', link: '/benchmarks' },
             { text: 'API reference', link: '/api' },
+            { text: 'Contributing', link: '/contributing' },
           ],
         },
       ],
