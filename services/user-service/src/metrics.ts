@@ -1,7 +1,5 @@
-// The user service's own metrics, beside the kit's HTTP metrics on the app's registry: what happened to users,
-// and how busy the database pool is (the kit's db_pool_* gauges).
-import type pg from 'pg';
-import { addPoolMetrics } from '@backend-rebase/service-kit';
+// The user service's own metrics, beside the kit's HTTP and db_pool_* metrics on the app's registry: what
+// happened to users.
 import { Counter, type Registry } from 'prom-client';
 import type { DeleteOutcome, UpsertOutcome } from './users/user-store.js';
 
@@ -10,7 +8,7 @@ export interface UserMetrics {
   countDelete(outcome: DeleteOutcome): void;
 }
 
-export function addUserMetrics(registry: Registry, pool: pg.Pool): UserMetrics {
+export function addUserMetrics(registry: Registry): UserMetrics {
   const registers = [registry];
   const created = new Counter({ name: 'users_created_total', help: 'Users created', registers });
   const reactivated = new Counter({
@@ -23,8 +21,6 @@ export function addUserMetrics(registry: Registry, pool: pg.Pool): UserMetrics {
     help: 'Users soft-deleted',
     registers,
   });
-
-  addPoolMetrics(registry, pool);
 
   return {
     countUpsert(outcome) {

@@ -3,12 +3,12 @@
 // until SIGTERM/SIGINT, when it finishes in-flight requests and closes the pool.
 import { openServiceDatabase, poolTimeouts, redactPassword } from '@backend-rebase/db';
 import { createLogger } from '@backend-rebase/logger';
-import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
+import { exitOnConfigError, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
-import { Config } from './config.js';
+import { loadConfig } from './config.js';
 
 // Before the logger: loading the configuration also loads .env, where LOGZIO_TOKEN may be.
-const config = loadConfigOrExit(Config);
+const config = exitOnConfigError(loadConfig);
 const logger = createLogger({ service: 'user-service' });
 
 const { url, pool } = await startupStep(
@@ -20,23 +20,15 @@ const { url, pool } = await startupStep(
     databaseUrl: config.USERS_DATABASE_URL,
     serverUrl: config.DATABASE_URL,
     logger,
-    pool: {
-      max: config.DB_POOL_SIZE,
-      applicationName: 'user-service',
-      ...poolTimeouts(config),
-    },
+    pool: { max: config.DB_POOL_SIZE, applicationName: 'user-service', ...poolTimeouts(config) },
   }),
 );
-const app = await buildApp({ internalToken: config.INTERNAL_TOKEN }, { logger, pool });
+const app = await buildApp(config, { logger, pool });
 await runService({
   app,
   port: config.PORT,
   host: config.HOST,
   logger,
   onShutdown: [() => pool.end()],
-  settings: {
-    database: redactPassword(url),
-    poolSize: config.DB_POOL_SIZE,
-    ...poolTimeouts(config),
-  },
+  settings: { database: redactPassword(url), poolSize: config.DB_POOL_SIZE, ...poolTimeouts(config) },
 });

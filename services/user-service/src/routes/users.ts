@@ -31,12 +31,12 @@ const unavailable = (error: unknown) =>
 const problems = { 400: ProblemSchema, 503: ProblemSchema };
 const bodyProblems = { ...problems, 415: ProblemSchema };
 
-export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, { store, metrics }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { store, metrics }) => {
   // Bodies are JSON. Fastify also parses text/plain by default, which would turn a text body into a 400 about
   // the body's type; without that parser every non-JSON body is a 415.
-  scope.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('text/plain');
 
-  answerUnavailableWhen(scope, isDatabaseUnavailable, unavailable);
+  answerUnavailableWhen(app, isDatabaseUnavailable, unavailable);
 
   async function upsert(log: FastifyBaseLogger, reply: FastifyReply, email: string, rawFullName: string) {
     const { user, outcome } = await store.upsert(email, fullNameOrProblem(rawFullName));
@@ -46,7 +46,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, 
     return toBody(user);
   }
 
-  scope.post(
+  app.post(
     '/users',
     {
       schema: {
@@ -59,7 +59,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, 
     (request, reply) => upsert(request.log, reply, request.body.email, request.body.full_name),
   );
 
-  scope.put(
+  app.put(
     '/users/:email',
     {
       schema: {
@@ -83,7 +83,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, 
     },
   );
 
-  scope.get(
+  app.get(
     '/users/:email',
     {
       schema: {
@@ -101,7 +101,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, 
     },
   );
 
-  scope.get(
+  app.get(
     '/users',
     {
       schema: {
@@ -128,7 +128,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, 
     },
   );
 
-  scope.delete(
+  app.delete(
     '/users/:email',
     {
       schema: {
@@ -146,8 +146,6 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = (scope, 
       return reply.code(204).send(null);
     },
   );
-
-  return Promise.resolve(); // Fastify awaits a plugin; this one has nothing to wait for
 };
 
 function fullNameOrProblem(raw: string): string {

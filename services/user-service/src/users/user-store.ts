@@ -87,23 +87,8 @@ const NEXT_PAGE = `
   ORDER BY joined_at, id
   LIMIT $1`;
 
-export interface UserStoreOptions {
-  /**
-   * A query without an answer after this long fails (and its connection is discarded); default the pool's, a
-   * margin above the statement_timeout the server enforces (see createPool).
-   */
-  queryTimeoutMs?: number | undefined;
-}
-
 export class UserStore {
-  private readonly queryTimeoutMs: number | undefined;
-
-  constructor(
-    private readonly pool: pg.Pool,
-    options: UserStoreOptions = {},
-  ) {
-    this.queryTimeoutMs = options.queryTimeoutMs;
-  }
+  constructor(private readonly pool: pg.Pool) {}
 
   async upsert(email: string, fullName: string): Promise<{ user: User; outcome: UpsertOutcome }> {
     const [row] = await this.query<UserRow & { created: boolean; was_deleted: boolean | null }>(
@@ -152,7 +137,7 @@ export class UserStore {
     text: string,
     values: unknown[],
   ): Promise<Row[]> {
-    return queryRows<Row>(this.pool, { name, text, values, timeoutMs: this.queryTimeoutMs });
+    return queryRows<Row>(this.pool, { name, text, values });
   }
 }
 

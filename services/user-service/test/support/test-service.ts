@@ -5,7 +5,8 @@ import { createTestDatabase, inFarTimeZone, type TestDatabase } from '@backend-r
 import { captureLogger } from '@backend-rebase/logger/testing';
 import type { Service } from '@backend-rebase/service-kit';
 import type pg from 'pg';
-import { buildApp, type AppConfig } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 
 export interface TestService {
   app: Service;
@@ -23,7 +24,7 @@ export interface TestService {
   close: () => Promise<void>;
 }
 
-export interface TestServiceOptions extends AppConfig {
+export interface TestServiceOptions {
   /** Where the app's pool connects instead of the test database (e.g. through a proxy). */
   poolUrl?: (database: TestDatabase) => string | Promise<string>;
   poolSize?: number;
@@ -36,9 +37,11 @@ export async function startTestService(
   options: TestServiceOptions = {},
 ): Promise<TestService> {
   const database = await createTestDatabase(`users ${label}`, { migrations: 'users' });
-  const { poolUrl = (db: TestDatabase) => db.url, poolSize = 10, logLevel, ...config } = options;
+  const { poolUrl = (db: TestDatabase) => db.url, poolSize = 10, logLevel } = options;
   const pool = createPool({ connectionString: inFarTimeZone(await poolUrl(database)), max: poolSize });
   const { logger, lines } = captureLogger('user-service', logLevel);
+  // Every setting at its default, whatever the environment of the test run holds.
+  const config = loadConfig({ env: {}, dotenvPath: '/nonexistent/.env' });
   const app = await buildApp(config, { logger, pool });
 
   return {
