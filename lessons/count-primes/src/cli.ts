@@ -86,7 +86,7 @@ export function progressBar(totalBytes: number): Progress {
 }
 
 /** The largest resident set size of this process so far (all threads), in MiB. */
-export function peakRssMiB(): number {
+function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
 }
 

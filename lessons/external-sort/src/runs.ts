@@ -39,7 +39,7 @@ export interface SortedRun {
   last: boolean;
 }
 
-export class LineTooLongError extends Error {
+class LineTooLongError extends Error {
   override name = 'LineTooLongError';
 }
 

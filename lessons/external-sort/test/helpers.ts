@@ -2,12 +2,10 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll } from 'vitest';
 import { lessonCommand, rootDir } from '../../testing/lesson-process.js';
 
-export const lessonDir = fileURLToPath(new URL('..', import.meta.url));
 export { lessonCommand, rootDir } from '../../testing/lesson-process.js';
 
 const scratchDirs: string[] = [];

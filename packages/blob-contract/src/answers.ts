@@ -7,7 +7,7 @@ import type { TSchema } from 'typebox';
 import { BLOB_VERSION_HEADER } from './version.js';
 
 /** The body of a write's 200 or 201. */
-export const WriteResult = Type.Object(
+const WriteResult = Type.Object(
   {
     id: Type.String(),
     size: Type.Integer({ description: 'body bytes' }),
@@ -25,7 +25,7 @@ const READ_HEADERS = {
   'accept-ranges': Type.String({ description: 'always `bytes`' }),
 };
 
-export interface BlobAnswersOptions {
+interface BlobAnswersOptions {
   /** Headers a proxy adds to every answer it relays (X-Served-By, X-Cache, …). */
   addedHeaders?: Record<string, TSchema>;
   /** A proxy also answers 502, 503 and 504 itself, when no node gives an answer in time. */

@@ -1,8 +1,7 @@
 // @backend-rebase/blob-contract: shared by the blob server and the proxies in front of it.
-export { blobAnswers, WriteResult, type BlobAnswersOptions } from './answers.js';
+export { blobAnswers } from './answers.js';
 export { idSchemaOptions, invalidIdReason } from './ids.js';
 export {
-  BLOB_METHODS,
   refuseBadBlobPaths,
   requireContentLength,
   routeBlobMethods,

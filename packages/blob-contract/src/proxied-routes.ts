@@ -6,7 +6,7 @@ import { HttpProblem, type Service } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { invalidIdReason } from './ids.js';
 
-export const BLOB_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
+const BLOB_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 export type BlobMethod = (typeof BLOB_METHODS)[number];
 
 /** What the OpenAPI document says of one method: its summary and its answers (see blobAnswers). */

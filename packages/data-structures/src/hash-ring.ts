@@ -20,7 +20,7 @@
 import { hash as oneShotHash } from 'node:crypto';
 
 /** The ketama default; the load balancer's RING_POINTS_PER_NODE. */
-export const DEFAULT_POINTS_PER_NODE = 160;
+const DEFAULT_POINTS_PER_NODE = 160;
 
 /** Node indexes are stored in a Uint16Array next to the points. */
 const MAX_NODES = 0x1_0000;

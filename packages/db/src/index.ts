@@ -1,17 +1,8 @@
 // @backend-rebase/db: what a service needs to reach PostgreSQL. Test helpers: '@backend-rebase/db/testing'.
-export { flywayChecksum } from './checksum.js';
-export {
-  assertDatabaseName,
-  databaseUrl,
-  ensureDatabase,
-  migrationsDir,
-  prepareDatabase,
-  redactPassword,
-  type PrepareDatabaseOptions,
-} from './database.js';
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';
+export { databaseUrl, ensureDatabase, migrationsDir, prepareDatabase, redactPassword } from './database.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 export type { Logger } from './logger.js';
-export { migrate, type AppliedMigration, type MigrateOptions, type MigrateResult } from './migrator.js';
+export { migrate } from './migrator.js';
 export {
   clientTimeoutMs,
   createPool,
@@ -20,12 +11,7 @@ export {
   pingDatabase,
   type PoolOptions,
 } from './pool.js';
-export { queryRows, type TimedQuery } from './query.js';
+export { queryRows } from './query.js';
 export { DatabaseTimeoutConfig, poolTimeouts } from './timeout-settings.js';
-export {
-  openServiceDatabase,
-  prepareServiceDatabase,
-  type OpenServiceDatabaseOptions,
-  type ServiceDatabaseOptions,
-} from './service-database.js';
+export { openServiceDatabase } from './service-database.js';
 export { describeUnavailable, isDatabaseUnavailable } from './unavailable.js';

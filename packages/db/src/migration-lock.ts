@@ -9,7 +9,7 @@ import type { Logger } from './logger.js';
 // PostgreSQLAdvisoryLockTemplate. The sum stays below 2^53, so a JavaScript number holds it exactly.
 const FLYWAY_LOCK_BASE = 0x466c79776179;
 
-export function flywayLockKey(quotedTable: string): string {
+function flywayLockKey(quotedTable: string): string {
   let hash = 0;
   for (let i = 0; i < quotedTable.length; i++) {
     hash = (Math.imul(31, hash) + quotedTable.charCodeAt(i)) | 0;

@@ -19,7 +19,7 @@ export type MigrateOptions = (
   installedBy?: string;
 };
 
-export interface AppliedMigration {
+interface AppliedMigration {
   version: string;
   description: string;
   script: string;

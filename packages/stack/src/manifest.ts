@@ -28,7 +28,7 @@ export function serviceExists(repoRoot: string, service: string): boolean {
  * How often each blob server of the stack re-announces itself to the balancer. The node's own default is 10 s;
  * in the stack a balancer restarted with kill -9 knows every node again within about 2 s.
  */
-export const STACK_HEARTBEAT_INTERVAL_MS = 2000;
+const STACK_HEARTBEAT_INTERVAL_MS = 2000;
 
 export function loadBalancerUrl(config: StackConfig): string {
   return `http://${HOST}:${config.LOAD_BALANCER_PORT}`;

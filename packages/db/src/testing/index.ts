@@ -8,7 +8,7 @@ import { databaseUrl, ensureDatabase, migrationsDir } from '../database.js';
 import { migrate } from '../migrator.js';
 import { SERVER_URL_KEY } from './provided.js';
 
-export { TcpProxy, type HeldAnswer } from './tcp-proxy.js';
+export { TcpProxy } from './tcp-proxy.js';
 
 export interface TestDatabase {
   /** URL of the new database. */
