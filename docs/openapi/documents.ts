@@ -14,12 +14,12 @@ import { loadConfig, type Service } from '@backend-rebase/service-kit';
 import prettier from 'prettier';
 import { buildApp as buildAnalyticsService } from '../../services/analytics-service/src/app.js';
 import { buildApp as buildBlobServer } from '../../services/blob-server/src/app.js';
-import { BlobServerSettings } from '../../services/blob-server/src/config.js';
+import { loadConfig as loadBlobServerConfig } from '../../services/blob-server/src/config.js';
 import { buildApp as buildCacheProxy } from '../../services/cache-proxy/src/app.js';
-import { CacheProxySettings } from '../../services/cache-proxy/src/config.js';
+import { loadConfig as loadCacheProxyConfig } from '../../services/cache-proxy/src/config.js';
 import { buildApp as buildIncrementsService } from '../../services/increments-service/src/app.js';
 import { buildApp as buildLoadBalancer } from '../../services/load-balancer/src/app.js';
-import { loadLoadBalancerConfig } from '../../services/load-balancer/src/config.js';
+import { loadConfig as loadLoadBalancerConfig } from '../../services/load-balancer/src/config.js';
 import { buildApp as buildWolf } from '../../services/the-wolf/src/app.js';
 import { Config as WolfConfig } from '../../services/the-wolf/src/config.js';
 import { buildApp as buildUserService } from '../../services/user-service/src/app.js';
@@ -71,11 +71,11 @@ async function buildService(service: ServiceName, folder: string): Promise<Servi
   const defaults = { env: {}, dotenvPath: path.join(folder, '.env') };
   switch (service) {
     case 'blob-server':
-      return buildBlobServer({ ...loadConfig(BlobServerSettings, defaults), DATA_DIR: folder }, { logger });
+      return buildBlobServer({ ...loadBlobServerConfig(defaults), DATA_DIR: folder }, { logger });
     case 'load-balancer':
       return buildLoadBalancer(loadLoadBalancerConfig(defaults), { logger });
     case 'cache-proxy':
-      return buildCacheProxy(loadConfig(CacheProxySettings, defaults), { logger });
+      return buildCacheProxy(loadCacheProxyConfig(defaults), { logger });
     case 'user-service':
       return withPool((pool) => buildUserService({}, { logger, pool }));
     case 'increments-service':

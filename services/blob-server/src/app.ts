@@ -7,7 +7,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
 import { createService, type Service } from '@backend-rebase/service-kit';
-import type { BlobServerConfig } from './config.js';
+import type { Config } from './config.js';
 import { addBlobMetrics } from './metrics.js';
 import { blobRoutes } from './routes/blobs.js';
 import { internalBlobRoutes } from './routes/internal-blobs.js';
@@ -16,23 +16,7 @@ import type { FatalStorageError } from './storage/errors.js';
 import type { FileIo } from './storage/file-io.js';
 import { repeatAfterEach } from './storage/repeat.js';
 
-export type BlobAppConfig = Pick<
-  BlobServerConfig,
-  | 'DATA_DIR'
-  | 'MAX_LENGTH'
-  | 'MAX_DISK_QUOTA'
-  | 'MAX_HEADER_LENGTH'
-  | 'MAX_HEADER_COUNT'
-  | 'MAX_ID_LENGTH'
-  | 'MAX_BLOBS_IN_FOLDER'
-  | 'MAX_TOMBSTONES'
-  | 'FSYNC'
-  | 'TOMBSTONE_TTL'
-  | 'INTERNAL_TOKEN'
-  | 'LOAD_BALANCER_URL'
->;
-
-export interface BlobAppDependencies {
+export interface AppDeps {
   logger: Logger;
   /** milliseconds since the epoch; tests move time forward */
   now?: () => number;
@@ -49,8 +33,8 @@ export interface BlobAppDependencies {
 const HOUR = 3_600_000;
 
 export async function buildApp(
-  config: BlobAppConfig,
-  { logger, now, onFatalStorageError, fileIo, caseSensitive }: BlobAppDependencies,
+  config: Config,
+  { logger, now, onFatalStorageError, fileIo, caseSensitive }: AppDeps,
 ): Promise<Service> {
   const started = performance.now();
   const standalone = config.LOAD_BALANCER_URL === undefined;

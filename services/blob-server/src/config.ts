@@ -5,9 +5,8 @@ import { tombstoneTtlProblem } from '@backend-rebase/blob-contract';
 import {
   ConfigError,
   Env,
-  exitOnConfigError,
   Type,
-  loadConfig,
+  loadConfig as loadSettings,
   type LoadConfigOptions,
   type StaticDecode,
 } from '@backend-rebase/service-kit';
@@ -21,7 +20,7 @@ function defaultNodeName(): string {
   );
 }
 
-export const BlobServerSettings = Type.Object({
+export const Config = Type.Object({
   PORT: Env.port(3001),
   HOST: Env.host('0.0.0.0'),
   NODE_NAME: Type.String({
@@ -55,22 +54,13 @@ export const BlobServerSettings = Type.Object({
   INTERNAL_TOKEN: Env.optionalString(),
 });
 
-export type BlobServerConfig = StaticDecode<typeof BlobServerSettings> & { DATA_DIR: string };
-
 /** The settings with DATA_DIR resolved (relative paths from the working directory). */
-export function withDataDir(settings: StaticDecode<typeof BlobServerSettings>): BlobServerConfig {
-  return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR ?? path.join('data', settings.NODE_NAME)) };
-}
+export type Config = StaticDecode<typeof Config> & { DATA_DIR: string };
 
-/** loadConfig, and the rules it cannot express: throws a ConfigError naming each one broken. */
-export function blobServerConfig(options?: LoadConfigOptions): BlobServerConfig {
-  const settings = loadConfig(BlobServerSettings, options);
+/** Reads the settings, and the rules the schema cannot express: throws a ConfigError naming each one broken. */
+export function loadConfig(options?: LoadConfigOptions): Config {
+  const settings = loadSettings(Config, options);
   const ttlProblem = tombstoneTtlProblem(settings.TOMBSTONE_TTL);
   if (ttlProblem !== undefined) throw new ConfigError([ttlProblem]);
-  return withDataDir(settings);
-}
-
-/** For the entry file: a configuration error is a message and exit 1, not a stack trace. */
-export function loadBlobServerConfig(): BlobServerConfig {
-  return exitOnConfigError(() => blobServerConfig());
+  return { ...settings, DATA_DIR: path.resolve(settings.DATA_DIR ?? path.join('data', settings.NODE_NAME)) };
 }

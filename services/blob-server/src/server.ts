@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { closeLogger, createLogger } from '@backend-rebase/logger';
-import { runService } from '@backend-rebase/service-kit';
+import { exitOnConfigError, runService } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
 import { announceToLoadBalancer } from './cluster/registration.js';
-import { loadBlobServerConfig } from './config.js';
+import { loadConfig } from './config.js';
 
-const config = loadBlobServerConfig();
+const config = exitOnConfigError(loadConfig);
 const logger = createLogger({ service: 'blob-server' });
 logger.defaultMeta = { ...(logger.defaultMeta as object), node: config.NODE_NAME }; // several nodes share one log pipeline
 const app = await buildApp(config, {

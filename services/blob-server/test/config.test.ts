@@ -4,10 +4,10 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configProblems } from '@backend-rebase/service-kit/testing';
-import { blobServerConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 
 const load = (env: Record<string, string>) =>
-  blobServerConfig({ env: { ...env }, dotenvPath: '/nonexistent/.env' });
+  loadConfig({ env: { ...env }, dotenvPath: '/nonexistent/.env' });
 
 const problemsFor = (env: Record<string, string>) => configProblems(() => load(env));
 

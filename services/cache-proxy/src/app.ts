@@ -4,16 +4,14 @@
 import type { Logger } from '@backend-rebase/logger';
 import { createService, type Service, type SlowClientBounds } from '@backend-rebase/service-kit';
 import { ResponseCache } from './cache/response-cache.js';
-import type { CacheProxyConfig } from './config.js';
+import type { Config } from './config.js';
 import { addCacheMetrics } from './metrics.js';
 import { ReadThrough } from './proxy/read-through.js';
 import { Upstream } from './proxy/upstream.js';
 import { blobRoutes } from './routes/blobs.js';
 import { internalCacheRoutes } from './routes/internal-cache.js';
 
-export type CacheProxyAppConfig = Omit<CacheProxyConfig, 'PORT' | 'HOST'>;
-
-export interface CacheProxyDependencies {
+export interface AppDeps {
   logger: Logger;
   /** milliseconds since the epoch; tests move time forward */
   now?: () => number;
@@ -25,8 +23,8 @@ export interface CacheProxyDependencies {
 const MAX_PARAM_LENGTH = 1024;
 
 export async function buildApp(
-  config: CacheProxyAppConfig,
-  { logger, now = Date.now, slowClients }: CacheProxyDependencies,
+  config: Config,
+  { logger, now = Date.now, slowClients }: AppDeps,
 ): Promise<Service> {
   const upstream = new Upstream(config.UPSTREAM_URL, {
     connections: config.UPSTREAM_CONNECTIONS,

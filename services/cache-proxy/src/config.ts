@@ -1,8 +1,14 @@
 // The cache proxy's settings, from the environment (and .env), with the defaults of docs/cache-proxy.md.
 // UPSTREAM_TIMEOUT_MS and UPSTREAM_CONNECTIONS are not in the contract; they mirror the load balancer's.
-import { Env, Type, loadConfigOrExit, type StaticDecode } from '@backend-rebase/service-kit';
+import {
+  Env,
+  Type,
+  loadConfig as loadSettings,
+  type LoadConfigOptions,
+  type StaticDecode,
+} from '@backend-rebase/service-kit';
 
-export const CacheProxySettings = Type.Object({
+export const Config = Type.Object({
   PORT: Env.port(4242),
   HOST: Env.host('0.0.0.0'),
   /** the load balancer (or any server of the /blobs contract) */
@@ -19,8 +25,8 @@ export const CacheProxySettings = Type.Object({
   INTERNAL_TOKEN: Env.optionalString(),
 });
 
-export type CacheProxyConfig = StaticDecode<typeof CacheProxySettings>;
+export type Config = StaticDecode<typeof Config>;
 
-export function loadCacheProxyConfig(): CacheProxyConfig {
-  return loadConfigOrExit(CacheProxySettings);
+export function loadConfig(options?: LoadConfigOptions): Config {
+  return loadSettings(Config, options);
 }

@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  removeDir,
-  scratchDir,
-  startBlobServer,
-  type RunningBlobServer,
-} from 'blob-server/test/support/blob-server.js';
+import { startBlobServer, type TestBlobServer } from 'blob-server/testing';
 import { ENTRY_OVERHEAD_BYTES } from '../src/cache/response-cache.js';
 import { startCacheProxy, type RunningCacheProxy } from './support/cache-proxy.js';
 import { startStubUpstream, type StubUpstream } from './support/stub-upstream.js';
@@ -23,18 +18,15 @@ async function put(url: string, body: Buffer, headers: Record<string, string> = 
 }
 
 describe('cache proxy in front of a real blob server', () => {
-  let dataDir: string;
-  let blobs: RunningBlobServer;
+  let blobs: TestBlobServer;
   let proxy: RunningCacheProxy;
   beforeAll(async () => {
-    dataDir = await scratchDir('cache-proxy');
-    blobs = await startBlobServer(dataDir, { FSYNC: false });
+    blobs = await startBlobServer({ settings: { FSYNC: false } });
     proxy = await startCacheProxy(blobs.url);
   });
   afterAll(async () => {
     await proxy.close();
     await blobs.close();
-    await removeDir(dataDir);
   });
 
   it('answers a miss and then a hit with the same bytes and stored headers', async () => {

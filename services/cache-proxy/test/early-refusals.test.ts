@@ -4,30 +4,22 @@
 // lingering close drains the rest of the client's body.
 import { expectRefusal, openConnections, upload, UPLOAD_CLIENTS } from '@backend-rebase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  removeDir,
-  scratchDir,
-  startBlobServer,
-  type RunningBlobServer,
-} from 'blob-server/test/support/blob-server.js';
+import { startBlobServer, type TestBlobServer } from 'blob-server/testing';
 import { startCacheProxy, type RunningCacheProxy } from './support/cache-proxy.js';
 
 const MiB = 1024 * 1024;
 
-let dataDir: string;
-let node: RunningBlobServer;
+let node: TestBlobServer;
 let proxy: RunningCacheProxy;
 
 beforeAll(async () => {
-  dataDir = await scratchDir('cache-proxy-refusals');
-  node = await startBlobServer(dataDir, { FSYNC: false, MAX_LENGTH: MiB });
+  node = await startBlobServer({ settings: { FSYNC: false, MAX_LENGTH: MiB } });
   proxy = await startCacheProxy(node.url);
 });
 
 afterAll(async () => {
   await proxy.close();
   await node.close();
-  await removeDir(dataDir);
 });
 
 interface Refusal {

@@ -3,30 +3,22 @@
 // accepted one is stored whole.
 import { rawConnection, requestHead, upload } from '@backend-rebase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  removeDir,
-  scratchDir,
-  startBlobServer,
-  type RunningBlobServer,
-} from 'blob-server/test/support/blob-server.js';
+import { startBlobServer, type TestBlobServer } from 'blob-server/testing';
 import { startCacheProxy, type RunningCacheProxy } from './support/cache-proxy.js';
 
 const MiB = 1024 * 1024;
 
-let dataDir: string;
-let node: RunningBlobServer;
+let node: TestBlobServer;
 let proxy: RunningCacheProxy;
 
 beforeAll(async () => {
-  dataDir = await scratchDir('cache-proxy-expect');
-  node = await startBlobServer(dataDir, { FSYNC: false, MAX_LENGTH: 4 * MiB });
+  node = await startBlobServer({ settings: { FSYNC: false, MAX_LENGTH: 4 * MiB } });
   proxy = await startCacheProxy(node.url);
 });
 
 afterAll(async () => {
   await proxy.close();
   await node.close();
-  await removeDir(dataDir);
 });
 
 describe('Expect: 100-continue through the cache proxy', () => {

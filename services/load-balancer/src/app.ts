@@ -13,7 +13,7 @@ import { RegistryClusterView } from './cluster/cluster-view-adapter.js';
 import { HealthChecker } from './cluster/health-checker.js';
 import { MembershipFile } from './cluster/membership-file.js';
 import { NodeRegistry, type MembershipEvent } from './cluster/node-registry.js';
-import type { LoadBalancerConfig } from './config.js';
+import type { Config } from './config.js';
 import { addLoadBalancerMetrics } from './metrics.js';
 import { BlobProxy } from './proxy/blob-proxy.js';
 import { Upstreams } from './proxy/upstreams.js';
@@ -24,9 +24,7 @@ import { nodeRoutes } from './routes/nodes.js';
 import { rebalanceRoutes } from './routes/rebalance.js';
 import { ringRoutes } from './routes/ring.js';
 
-export type LoadBalancerAppConfig = Omit<LoadBalancerConfig, 'PORT' | 'HOST'>;
-
-export interface LoadBalancerDependencies {
+export interface AppDeps {
   logger: Logger;
   /** milliseconds since the epoch; tests move time forward */
   now?: () => number;
@@ -38,8 +36,8 @@ export const REGISTRATION_CLOSED = 'the request was rejected because registratio
 const MAX_PARAM_LENGTH = 1024;
 
 export async function buildApp(
-  config: LoadBalancerAppConfig,
-  { logger, now = Date.now }: LoadBalancerDependencies,
+  config: Config,
+  { logger, now = Date.now }: AppDeps,
 ): Promise<Service> {
   const registry = new NodeRegistry(config.RING_POINTS_PER_NODE, () => new Date(now()));
   const checker = new HealthChecker({

@@ -7,14 +7,13 @@ import { tombstoneTtlProblem } from '@backend-rebase/blob-contract';
 import {
   ConfigError,
   Env,
-  exitOnConfigError,
   Type,
-  loadConfig,
+  loadConfig as loadSettings,
   type LoadConfigOptions,
   type StaticDecode,
 } from '@backend-rebase/service-kit';
 
-export const LoadBalancerSettings = Type.Object({
+export const Config = Type.Object({
   PORT: Env.port(3000),
   HOST: Env.host('0.0.0.0'),
   /** ketama points per node: md5("<name>-<i>") gives four, so a multiple of 4 */
@@ -66,14 +65,14 @@ export const LoadBalancerSettings = Type.Object({
 });
 
 /** The settings with their derived defaults filled in (WRITE_QUORUM, BALANCER_ID). */
-export type LoadBalancerConfig = StaticDecode<typeof LoadBalancerSettings> & {
+export type Config = StaticDecode<typeof Config> & {
   WRITE_QUORUM: number;
   BALANCER_ID: string;
 };
 
 /** loadConfig, and the rules between variables: throws a ConfigError naming each one broken. */
-export function loadLoadBalancerConfig(options?: LoadConfigOptions): LoadBalancerConfig {
-  const settings = loadConfig(LoadBalancerSettings, options);
+export function loadConfig(options?: LoadConfigOptions): Config {
+  const settings = loadSettings(Config, options);
   const problems: string[] = [];
   const writeQuorum = settings.WRITE_QUORUM ?? settings.REPLICATION_FACTOR;
   if (writeQuorum > settings.REPLICATION_FACTOR) {
@@ -92,7 +91,3 @@ export function loadLoadBalancerConfig(options?: LoadConfigOptions): LoadBalance
   };
 }
 
-/** For the entry file: a configuration error is a message and exit 1, not a stack trace. */
-export function loadLoadBalancerConfigOrExit(): LoadBalancerConfig {
-  return exitOnConfigError(() => loadLoadBalancerConfig());
-}

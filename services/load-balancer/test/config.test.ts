@@ -3,10 +3,10 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { configProblems } from '@backend-rebase/service-kit/testing';
-import { loadLoadBalancerConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 
 const load = (env: Record<string, string>) =>
-  loadLoadBalancerConfig({ env: { ...env }, dotenvPath: '/nonexistent/.env' });
+  loadConfig({ env: { ...env }, dotenvPath: '/nonexistent/.env' });
 const problemsFor = (env: Record<string, string>) => configProblems(() => load(env));
 
 describe('load balancer settings', () => {

@@ -21,7 +21,7 @@ import {
   ProblemSchema,
   sendContinue,
   Type,
-  type FastifyPluginCallbackTypebox,
+  type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { etagOf, isNotModified, rangeApplies, writePrecondition } from '../http/preconditions.js';
@@ -56,7 +56,7 @@ const NOT_FOUND = {
   content: { 'application/problem+json': { schema: ProblemSchema } },
 };
 
-export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
+export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (app, options) => {
   const { store, metrics } = options;
   const Params = Type.Object({ id: Type.String(idSchemaOptions(options.maxIdLength)) });
 
@@ -227,5 +227,4 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   );
 
   refuseBadBlobPaths(app, options.maxIdLength);
-  done();
 };

@@ -13,7 +13,7 @@ import {
   HttpProblem,
   ProblemSchema,
   Type,
-  type FastifyPluginCallbackTypebox,
+  type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
 import { etagOf } from '../http/preconditions.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -40,10 +40,9 @@ const Listing = Type.Object({
   next: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const internalBlobRoutes: FastifyPluginCallbackTypebox<InternalBlobRoutesOptions> = (
+export const internalBlobRoutes: FastifyPluginAsyncTypebox<InternalBlobRoutesOptions> = async (
   app,
   options,
-  done,
 ) => {
   app.get(
     '/internal/blobs',
@@ -126,5 +125,4 @@ export const internalBlobRoutes: FastifyPluginCallbackTypebox<InternalBlobRoutes
       return reply.code(204).send(null);
     },
   );
-  done();
 };

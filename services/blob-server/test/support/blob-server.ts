@@ -9,23 +9,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import { afterAll } from 'vitest';
-import type { Service } from '@backend-rebase/service-kit';
-import { buildApp, type BlobAppConfig } from '../../src/app.js';
+import type { Clock, Service } from '@backend-rebase/service-kit';
+import { buildApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
+import { testConfig } from '../../src/testing.js';
 
 export const SERVICE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-export const TEST_CONFIG: Omit<BlobAppConfig, 'DATA_DIR'> = {
-  MAX_LENGTH: 10 * 1024 * 1024,
-  MAX_DISK_QUOTA: 1024 * 1024 * 1024,
-  MAX_HEADER_LENGTH: 100,
-  MAX_HEADER_COUNT: 20,
-  MAX_ID_LENGTH: 200,
-  MAX_BLOBS_IN_FOLDER: 10_000,
-  MAX_TOMBSTONES: 100_000,
-  FSYNC: true,
-  TOMBSTONE_TTL: 7 * 24 * 3_600_000,
-  INTERNAL_TOKEN: undefined,
-};
 
 export async function scratchDir(label: string): Promise<string> {
   return mkdtemp(path.join(tmpdir(), `blob-server-${label}-`));
@@ -43,11 +32,11 @@ export interface RunningBlobServer {
 
 export async function startBlobServer(
   dataDir: string,
-  overrides: Partial<BlobAppConfig> = {},
-  now?: () => number,
+  overrides: Partial<Config> = {},
+  now?: Clock,
 ): Promise<RunningBlobServer> {
   const { logger, lines } = captureLogger('blob-server');
-  const app = await buildApp({ ...TEST_CONFIG, DATA_DIR: dataDir, ...overrides }, { logger, now });
+  const app = await buildApp(testConfig(dataDir, overrides), { logger, now });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

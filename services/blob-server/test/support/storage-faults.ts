@@ -3,10 +3,12 @@
 // storage errors it reported. What it guarantees: every call goes to the real file system unless its switch is
 // on, so what a test reads back after a fault is what a real disk would hold.
 import { captureLogger } from '@backend-rebase/logger/testing';
-import { buildApp, type BlobAppConfig } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
 import type { FatalStorageError } from '../../src/storage/errors.js';
 import { defaultFileIo, type FileIo } from '../../src/storage/file-io.js';
-import { TEST_CONFIG, type RunningBlobServer } from './blob-server.js';
+import { testConfig } from '../../src/testing.js';
+import type { RunningBlobServer } from './blob-server.js';
 
 export interface DiskFaults {
   /** the next writes fail with this code (ENOSPC, EDQUOT) once this many bytes were written to the file */
@@ -50,14 +52,14 @@ export interface FaultyBlobServer extends RunningBlobServer {
 
 export async function startFaultyBlobServer(
   dataDir: string,
-  overrides: Partial<BlobAppConfig> = {},
+  overrides: Partial<Config> = {},
   { caseSensitive, fileIo }: { caseSensitive?: boolean; fileIo?: FileIo } = {},
 ): Promise<FaultyBlobServer> {
   const { logger, lines } = captureLogger('blob-server');
   const faults: DiskFaults = {};
   const fatal: FatalStorageError[] = [];
   const app = await buildApp(
-    { ...TEST_CONFIG, DATA_DIR: dataDir, ...overrides },
+    testConfig(dataDir, overrides),
     {
       logger,
       fileIo: fileIo ?? faultyIo(faults),

@@ -1,5 +1,5 @@
 // /internal/cache: the cache's statistics (GET) and emptying it (DELETE). The kit guards /internal/*.
-import { Type, type FastifyPluginCallbackTypebox } from '@backend-rebase/service-kit';
+import { Type, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { ReadThrough } from '../proxy/read-through.js';
 
@@ -22,10 +22,16 @@ const Stats = Type.Object({
   hitRatio: Type.Number({ description: 'hits / (hits + misses + collapsed); 0 before the first lookup' }),
 });
 
-export const internalCacheRoutes: FastifyPluginCallbackTypebox<{
+export interface InternalCacheRoutesOptions {
   cache: ResponseCache;
   readThrough: ReadThrough;
-}> = (app, { cache, readThrough }, done) => {
+}
+
+export const internalCacheRoutes: FastifyPluginAsyncTypebox<InternalCacheRoutesOptions> = async (
+  app,
+  options,
+) => {
+  const { cache, readThrough } = options;
   app.get(
     '/internal/cache',
     { schema: { tags: ['cache'], summary: 'Cache statistics', response: { 200: Stats } } },
@@ -45,5 +51,4 @@ export const internalCacheRoutes: FastifyPluginCallbackTypebox<{
       await reply.code(204).send(null);
     },
   );
-  done();
 };

@@ -1,7 +1,8 @@
 // The cache proxy in this process on a real port, in front of a given upstream.
 import { captureLogger } from '@backend-rebase/logger/testing';
-import type { Service, SlowClientBounds } from '@backend-rebase/service-kit';
-import { buildApp, type CacheProxyAppConfig } from '../../src/app.js';
+import type { Clock, Service, SlowClientBounds } from '@backend-rebase/service-kit';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
 
 export interface RunningCacheProxy {
   url: string;
@@ -12,21 +13,17 @@ export interface RunningCacheProxy {
 
 export async function startCacheProxy(
   upstreamUrl: string,
-  overrides: Partial<CacheProxyAppConfig> = {},
-  now?: () => number,
+  overrides: Partial<Config> = {},
+  now?: Clock,
   slowClients?: Partial<SlowClientBounds>,
 ): Promise<RunningCacheProxy> {
   const { logger } = captureLogger('cache-proxy');
   const app = await buildApp(
     {
+      ...loadConfig({ env: {}, dotenvPath: '/nonexistent/.env' }),
       UPSTREAM_URL: upstreamUrl,
-      MAX_ITEMS_IN_CACHE: 1000,
-      CACHE_MAX_BYTES: 64 * 1024 * 1024,
-      CACHE_MAX_ENTRY_BYTES: 1024 * 1024,
-      CACHE_TTL_SECONDS: 0,
       UPSTREAM_TIMEOUT_MS: 5_000,
       UPSTREAM_CONNECTIONS: 16,
-      INTERNAL_TOKEN: undefined,
       ...overrides,
     },
     { logger, ...(now ? { now } : {}), ...(slowClients ? { slowClients } : {}) },

@@ -14,7 +14,7 @@ import {
   HttpProblem,
   ProblemSchema,
   Type,
-  type FastifyPluginCallbackTypebox,
+  type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
 import type { HealthChecker } from '../cluster/health-checker.js';
 import { invalidHostReason, NODE_NAME_PATTERN, normalizeHost } from '../cluster/node-address.js';
@@ -83,7 +83,7 @@ export const NodeSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app, options, done) => {
+export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (app, options) => {
   const { registry, checker } = options;
 
   app.removeAllContentTypeParsers();
@@ -193,7 +193,6 @@ export const nodeRoutes: FastifyPluginCallbackTypebox<NodeRoutesOptions> = (app,
       return reply.code(204).send(null);
     },
   );
-  done();
 };
 
 function isJson(text: string): boolean {

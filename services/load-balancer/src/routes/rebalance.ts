@@ -1,6 +1,6 @@
 // GET /internal/rebalance: what the background rebalancer is doing, or did last — for operators and the probe
 // tests that wait for a pass to finish after a membership change.
-import { Type, type FastifyPluginCallbackTypebox } from '@backend-rebase/service-kit';
+import { Type, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
 import type { RebalanceControl } from '../rebalance/cluster-view.js';
 
 export interface RebalanceRoutesOptions {
@@ -27,7 +27,7 @@ const RebalanceProgressSchema = Type.Object({
   }),
 });
 
-export const rebalanceRoutes: FastifyPluginCallbackTypebox<RebalanceRoutesOptions> = (app, options, done) => {
+export const rebalanceRoutes: FastifyPluginAsyncTypebox<RebalanceRoutesOptions> = async (app, options) => {
   app.get(
     '/internal/rebalance',
     {
@@ -39,5 +39,4 @@ export const rebalanceRoutes: FastifyPluginCallbackTypebox<RebalanceRoutesOption
     },
     () => options.rebalancer.progress,
   );
-  done();
 };

@@ -1,7 +1,7 @@
 // The ring, for people and scripts (docs/load-balancer.md): each node's share of the hash space, and
 // where one id lives: its position, its owners whatever their health, and who would serve it right now. Draining
 // nodes are not on the ring; R is REPLICATION_FACTOR capped at the number of nodes that are.
-import { Type, type FastifyPluginCallbackTypebox } from '@backend-rebase/service-kit';
+import { Type, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
 import type { NodeRegistry } from '../cluster/node-registry.js';
 import { effectiveReplicationFactor, placementOf } from '../cluster/placement.js';
 
@@ -11,7 +11,7 @@ export interface RingRoutesOptions {
   replicationFactor: number;
 }
 
-export const ringRoutes: FastifyPluginCallbackTypebox<RingRoutesOptions> = (app, options, done) => {
+export const ringRoutes: FastifyPluginAsyncTypebox<RingRoutesOptions> = async (app, options) => {
   const { registry } = options;
   const replicationFactor = () => effectiveReplicationFactor(registry.ring, options.replicationFactor);
 
@@ -86,5 +86,4 @@ export const ringRoutes: FastifyPluginCallbackTypebox<RingRoutesOptions> = (app,
       return { id, hash: placement.hash, nodes: placement.owners, serving: placement.serving };
     },
   );
-  done();
 };

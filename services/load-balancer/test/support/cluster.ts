@@ -9,29 +9,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { captureLogger } from '@backend-rebase/logger/testing';
-import type { Service } from '@backend-rebase/service-kit';
-import { buildApp, type LoadBalancerAppConfig } from '../../src/app.js';
+import type { Clock, Service } from '@backend-rebase/service-kit';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
 
 const BLOB_SERVER_ROOT = fileURLToPath(new URL('../../../blob-server', import.meta.url));
 
-export const TEST_CONFIG: LoadBalancerAppConfig = {
-  RING_POINTS_PER_NODE: 160,
-  REPLICATION_FACTOR: 2,
-  WRITE_QUORUM: 2,
-  BALANCER_ID: '0',
-  TOMBSTONE_TTL: 7 * 24 * 3_600_000,
-  REBALANCE_CONCURRENCY: 4,
-  REBALANCE_INTERVAL_MS: 300_000,
-  REBALANCE_START_DELAY_MS: 0,
-  MEMBERSHIP_FILE: undefined,
-  HEALTH_INTERVAL_MS: 100,
-  HEALTH_TIMEOUT_MS: 500,
-  UPSTREAM_TIMEOUT_MS: 5_000,
-  UPSTREAM_CONNECTIONS: 16,
-  MIN_NODES: 1,
-  REGISTRATION_WINDOW_SECONDS: 0,
-  INTERNAL_TOKEN: undefined,
-};
+/** The defaults, with quick health checks, no start delay and a fixed balancer id. */
+export const TEST_CONFIG: Config = loadConfig({
+  env: {
+    BALANCER_ID: '0',
+    REBALANCE_START_DELAY_MS: '0',
+    HEALTH_INTERVAL_MS: '100',
+    HEALTH_TIMEOUT_MS: '500',
+    UPSTREAM_TIMEOUT_MS: '5000',
+    UPSTREAM_CONNECTIONS: '16',
+  },
+  dotenvPath: '/nonexistent/.env',
+});
 
 export interface RunningBalancer {
   url: string;
@@ -42,8 +37,8 @@ export interface RunningBalancer {
 }
 
 export async function startBalancer(
-  overrides: Partial<LoadBalancerAppConfig> = {},
-  now?: () => number,
+  overrides: Partial<Config> = {},
+  now?: Clock,
 ): Promise<RunningBalancer> {
   const { logger, lines } = captureLogger('load-balancer');
   const app = await buildApp({ ...TEST_CONFIG, ...overrides }, { logger, now });
