@@ -4,15 +4,16 @@ import { CLIENT_TIMEOUT_MARGIN_MS, DatabaseTimeoutConfig } from '@backend-rebase
 import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
 import {
   ConfigError,
+  DEFAULT_PORTS,
   Env,
-  loadConfig,
+  loadConfig as loadSettings,
   Type,
   type LoadConfigOptions,
   type Static,
 } from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
-  PORT: Env.port(3201),
+  PORT: Env.port(DEFAULT_PORTS['increments-service']),
   HOST: Env.host('127.0.0.1'),
   ...AnalyticsDatabaseConfig,
   /** A flush starts once this many (page, hour) keys are pending… */
@@ -54,9 +55,9 @@ function shutdownBudgetMs(config: Pick<Config, 'DB_CONNECT_TIMEOUT_MS' | 'FLUSH_
   return 2 * flush + SHUTDOWN_OVERHEAD_MS;
 }
 
-/** loadConfig, and the rules between variables: throws a ConfigError naming each one broken. */
-export function loadIncrementsConfig(options?: LoadConfigOptions): Config {
-  const config = loadConfig(Config, options);
+/** Reads the settings, and the rules between them: throws a ConfigError naming each one broken. */
+export function loadConfig(options?: LoadConfigOptions): Config {
+  const config = loadSettings(Config, options);
   const problems: string[] = [];
   if (config.DB_LOCK_TIMEOUT_MS > config.FLUSH_TIMEOUT_MS) {
     problems.push(
@@ -75,4 +76,14 @@ export function loadIncrementsConfig(options?: LoadConfigOptions): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...config, SHUTDOWN_TIMEOUT_MS: config.SHUTDOWN_TIMEOUT_MS ?? budget };
+}
+
+/** The pool the settings describe: a flush's statement runs under FLUSH_TIMEOUT_MS, the server's limit. */
+export function poolOptions(config: Config) {
+  return {
+    max: config.DB_POOL_SIZE,
+    statementTimeoutMs: config.FLUSH_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+  };
 }

@@ -6,37 +6,20 @@
 import { redactPassword } from '@backend-rebase/db';
 import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { createLogger } from '@backend-rebase/logger';
-import { ConfigError, runService, startupStep } from '@backend-rebase/service-kit';
+import { exitOnConfigError, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
-import { loadIncrementsConfig, type Config } from './config.js';
+import { loadConfig, poolOptions } from './config.js';
 
 // Before the logger: loading the configuration also loads .env, where LOGZIO_TOKEN may be.
-const config = loadConfigOrExit();
+const config = exitOnConfigError(loadConfig);
 const logger = createLogger({ service: 'increments-service' });
 
 const { url, pool } = await startupStep(
   logger,
   'cannot open the analytics database',
-  openAnalyticsDatabase(config, logger, {
-    max: config.DB_POOL_SIZE,
-    applicationName: 'increments-service',
-    statementTimeoutMs: config.FLUSH_TIMEOUT_MS,
-    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
-    connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
-  }),
+  openAnalyticsDatabase(config, logger, { ...poolOptions(config), applicationName: 'increments-service' }),
 );
-const app = await buildApp(
-  {
-    internalToken: config.INTERNAL_TOKEN,
-    flushMaxKeys: config.FLUSH_MAX_KEYS,
-    flushIntervalMs: config.FLUSH_INTERVAL_MS,
-    flushWhenIdle: config.FLUSH_WHEN_IDLE,
-    maxPendingKeys: config.MAX_PENDING_KEYS,
-    maxConcurrentFlushes: config.DB_POOL_SIZE,
-    flushTimeoutMs: config.FLUSH_TIMEOUT_MS,
-  },
-  { logger, pool },
-);
+const app = await buildApp(config, { logger, pool });
 await runService({
   app,
   port: config.PORT,
@@ -55,14 +38,3 @@ await runService({
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   },
 });
-
-/** A configuration error is a message and exit 1, not a stack trace: it is not a bug. */
-function loadConfigOrExit(): Config {
-  try {
-    return loadIncrementsConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-}

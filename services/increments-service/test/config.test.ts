@@ -2,9 +2,9 @@
 // the lock timeout fits inside the statement timeout.
 import { describe, expect, it } from 'vitest';
 import { configProblems } from '@backend-rebase/service-kit/testing';
-import { loadIncrementsConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 
-const load = (env: Record<string, string>) => loadIncrementsConfig({ env, dotenvPath: '/nonexistent/.env' });
+const load = (env: Record<string, string>) => loadConfig({ env, dotenvPath: '/nonexistent/.env' });
 
 const problems = (env: Record<string, string>) => configProblems(() => load(env));
 

@@ -44,7 +44,7 @@ function throughProxy(setProxy: (proxy: TcpProxy) => void) {
 
 describe('a 503 from the increments service', () => {
   it('says not-counted when the views are refused before anything is sent (backpressure)', async () => {
-    const increments = await service('refused', { maxPendingKeys: 1 });
+    const increments = await service('refused', { MAX_PENDING_KEYS: 1 });
     const answer = await increments.post('/page-views/multi', {
       a: { '2025-01-01_10:00': 1 },
       b: { '2025-01-01_10:00': 1 },
@@ -56,7 +56,7 @@ describe('a 503 from the increments service', () => {
   });
 
   it('says not-counted when the server fails the flush (a row lock held past lock_timeout: 55P03)', async () => {
-    const increments = await service('lock timeout', { lockTimeoutMs: 200, flushTimeoutMs: 10_000 });
+    const increments = await service('lock timeout', { DB_LOCK_TIMEOUT_MS: 200, FLUSH_TIMEOUT_MS: 10_000 });
     await increments.sql("INSERT INTO page_views_hourly (page, hour, views) VALUES ('held', $1, 5)", [HOUR]);
     const holder = await connect(increments.database.url);
     await holder.query('BEGIN');
@@ -100,8 +100,8 @@ describe('a 503 from the increments service', () => {
     // The deadline is FLUSH_TIMEOUT_MS plus a margin: about 1.1 s here.
     const increments = await service('answer silent', {
       poolUrl: throughProxy((made) => (proxy = made)),
-      flushTimeoutMs: 100,
-      lockTimeoutMs: 100,
+      FLUSH_TIMEOUT_MS: 100,
+      DB_LOCK_TIMEOUT_MS: 100,
     });
     const held = proxy.interceptAnswerTo(FLUSH_STATEMENT);
 

@@ -42,98 +42,96 @@ interface Waiter {
 }
 
 export class GroupCommit {
-  #pending = new Map<string, HourlyViews>();
-  #waiters: Waiter[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #immediate: NodeJS.Immediate | undefined;
+  private pending = new Map<string, HourlyViews>();
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   /** The interval ran out while every flush slot was taken: flush as soon as one frees up. */
-  #overdue = false;
-  #inFlight = new Set<Promise<void>>();
-  #draining = false;
-  #closed = false;
+  private overdue = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private draining = false;
+  private closed = false;
 
   constructor(private readonly options: GroupCommitOptions) {}
 
   get pendingKeys(): number {
-    return this.#pending.size;
+    return this.pending.size;
   }
 
   add(views: readonly HourlyViews[]): Promise<void> {
-    if (this.#closed) return Promise.reject(new Closed('the service is shutting down'));
+    if (this.closed) return Promise.reject(new Closed('the service is shutting down'));
     if (views.length === 0) return Promise.resolve();
-    if (this.#pending.size + views.length > this.options.maxPendingKeys) {
-      return Promise.reject(
-        new Overloaded(`${this.#pending.size} keys are already waiting for the database`),
-      );
+    if (this.pending.size + views.length > this.options.maxPendingKeys) {
+      return Promise.reject(new Overloaded(`${this.pending.size} keys are already waiting for the database`));
     }
     for (const view of views) {
       const key = `${view.page}\u0000${view.hour}`;
-      const bucket = this.#pending.get(key);
+      const bucket = this.pending.get(key);
       if (bucket) bucket.views += view.views;
-      else this.#pending.set(key, { ...view });
+      else this.pending.set(key, { ...view });
     }
-    const committed = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
-    this.#schedule();
+    const committed = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.schedule();
     return committed;
   }
 
   /** From now on nothing waits for company: the requests still being answered should not wait for a timer. */
   drain(): void {
-    this.#draining = true;
-    this.#flushNow();
+    this.draining = true;
+    this.flushNow();
   }
 
   /** Flushes what is pending and waits until no flush is in flight; later `add`s are refused. */
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#draining = true;
-    this.#flushNow();
-    while (this.#inFlight.size > 0 || this.#pending.size > 0) {
-      await Promise.allSettled([...this.#inFlight]);
-      this.#flushNow();
+    this.closed = true;
+    this.draining = true;
+    this.flushNow();
+    while (this.inFlight.size > 0 || this.pending.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+      this.flushNow();
     }
   }
 
-  #schedule(): void {
-    if (this.#pending.size >= this.options.maxKeys) {
-      this.#flushNow();
-    } else if (this.#draining || (this.options.flushWhenIdle && this.#inFlight.size === 0)) {
+  private schedule(): void {
+    if (this.pending.size >= this.options.maxKeys) {
+      this.flushNow();
+    } else if (this.draining || (this.options.flushWhenIdle && this.inFlight.size === 0)) {
       // Not at once: the other requests parsed in this turn of the event loop join the same statement.
-      this.#immediate ??= setImmediate(() => this.#flushNow());
+      this.immediate ??= setImmediate(() => this.flushNow());
     } else {
-      this.#timer ??= setTimeout(() => {
-        this.#timer = undefined;
-        this.#overdue = true;
-        this.#flushNow();
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.overdue = true;
+        this.flushNow();
       }, this.options.intervalMs);
     }
   }
 
-  #flushNow(): void {
-    if (this.#pending.size === 0) return;
-    if (this.#inFlight.size >= this.options.maxConcurrentFlushes) {
-      this.#overdue ||= this.#pending.size >= this.options.maxKeys;
+  private flushNow(): void {
+    if (this.pending.size === 0) return;
+    if (this.inFlight.size >= this.options.maxConcurrentFlushes) {
+      this.overdue ||= this.pending.size >= this.options.maxKeys;
       return;
     }
-    clearTimeout(this.#timer);
-    clearImmediate(this.#immediate);
-    this.#timer = undefined;
-    this.#immediate = undefined;
-    this.#overdue = false;
+    clearTimeout(this.timer);
+    clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    this.overdue = false;
 
-    const rows = [...this.#pending.values()].sort(byPageThenHour);
-    const waiters = this.#waiters;
-    this.#pending = new Map();
-    this.#waiters = [];
-    const flight = this.#write(rows, waiters);
-    this.#inFlight.add(flight);
+    const rows = [...this.pending.values()].sort(byPageThenHour);
+    const waiters = this.waiters;
+    this.pending = new Map();
+    this.waiters = [];
+    const flight = this.write(rows, waiters);
+    this.inFlight.add(flight);
     void flight.finally(() => {
-      this.#inFlight.delete(flight);
-      if (this.#draining || this.#overdue || this.options.flushWhenIdle) this.#flushNow();
+      this.inFlight.delete(flight);
+      if (this.draining || this.overdue || this.options.flushWhenIdle) this.flushNow();
     });
   }
 
-  async #write(rows: HourlyViews[], waiters: Waiter[]): Promise<void> {
+  private async write(rows: HourlyViews[], waiters: Waiter[]): Promise<void> {
     const started = performance.now();
     try {
       await this.options.write(rows);

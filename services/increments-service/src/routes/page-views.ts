@@ -4,7 +4,12 @@
 // the flush that held them failed, with `outcome` saying whether they were surely not counted (retrying is safe)
 // or might have been (the connection was lost while the statement was in flight: retrying may count them twice).
 import { floorToHour, HOUR_MS, pageProblem, parseMultiKey, parseTimestamp } from '@backend-rebase/page-views';
-import { HttpProblem, ProblemSchema, type FastifyPluginAsyncTypebox } from '@backend-rebase/service-kit';
+import {
+  HttpProblem,
+  ProblemSchema,
+  type Clock,
+  type FastifyPluginAsyncTypebox,
+} from '@backend-rebase/service-kit';
 import type { IncrementMetrics } from '../metrics.js';
 import { Closed, Overloaded, type GroupCommit, type HourlyViews } from '../page-views/group-commit.js';
 import { flushOutcome } from '../page-views/hourly-store.js';
@@ -13,17 +18,18 @@ import { Accepted, MAX_PAIRS, MultiViews, NotCommitted, SingleView } from './sch
 export interface PageViewRoutesOptions {
   groupCommit: GroupCommit;
   metrics: IncrementMetrics;
+  now: Clock;
 }
 
 const TAGS = ['page views'];
 const response = { 200: Accepted, 400: ProblemSchema, 415: ProblemSchema, 503: NotCommitted };
 
-export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = (
-  scope,
-  { groupCommit, metrics },
+export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = async (
+  app,
+  { groupCommit, metrics, now: clock },
 ) => {
   // Bodies are JSON: without Fastify's text/plain parser, every other content type is a 415.
-  scope.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('text/plain');
 
   async function commit(views: HourlyViews[]): Promise<{ accepted: number }> {
     try {
@@ -49,14 +55,14 @@ export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = 
     },
   };
   const single = async (body: SingleView) => {
-    const now = Date.now();
+    const now = clock();
     const problem = pageProblem(body.page);
     if (problem) throw new HttpProblem(400, `body/page ${problem}`);
     const hour = body.timestamp === undefined ? floorToHour(now) : timestampHour(body.timestamp, now);
     return commit([{ page: body.page, hour, views: 1 }]);
   };
-  scope.post('/page-views/single', singleRoute, (request) => single(request.body));
-  scope.post(
+  app.post('/page-views/single', singleRoute, (request) => single(request.body));
+  app.post(
     '/increments/single',
     {
       ...singleRoute,
@@ -65,7 +71,7 @@ export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = 
     (request) => single(request.body),
   );
 
-  scope.post(
+  app.post(
     '/page-views/multi',
     {
       config,
@@ -76,9 +82,8 @@ export const pageViewRoutes: FastifyPluginAsyncTypebox<PageViewRoutesOptions> = 
         response,
       },
     },
-    (request) => commit(multiViews(request.body, Date.now())),
+    (request) => commit(multiViews(request.body, clock())),
   );
-  return Promise.resolve();
 };
 
 function timestampHour(timestamp: string, now: number): number {

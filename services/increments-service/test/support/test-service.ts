@@ -6,7 +6,8 @@ import { captureLogger } from '@backend-rebase/logger/testing';
 import type { Service } from '@backend-rebase/service-kit';
 import type pg from 'pg';
 import { Pool, type Dispatcher } from 'undici';
-import { buildApp, type AppConfig } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, poolOptions, type Config } from '../../src/config.js';
 
 export interface TestService {
   app: Service;
@@ -28,26 +29,24 @@ export function createAnalyticsDatabase(label: string): Promise<TestDatabase> {
   return createTestDatabase(`increments ${label}`, { migrations: 'analytics' });
 }
 
+export interface TestServiceOptions extends Partial<Config> {
+  /** where the pool connects instead of the database, e.g. a TcpProxy in front of it */
+  poolUrl?: (database: TestDatabase) => string | Promise<string>;
+}
+
+/** The service with every setting at its default but for `settings`, its pool opened as server.ts opens it. */
 export async function startTestService(
   label: string,
-  config: AppConfig & {
-    /** where the pool connects instead of the database, e.g. a TcpProxy in front of it */
-    poolUrl?: (database: TestDatabase) => string | Promise<string>;
-    lockTimeoutMs?: number;
-  } = {},
+  { poolUrl, ...settings }: TestServiceOptions = {},
 ): Promise<TestService> {
   const database = await createAnalyticsDatabase(label);
-  const { poolUrl, lockTimeoutMs, ...appConfig } = config;
-  // As server.ts opens it: the flush timeout is the server's statement_timeout.
+  const config: Config = { ...loadConfig({ env: {}, dotenvPath: '/nonexistent/.env' }), ...settings };
   const pool = createPool({
     connectionString: inFarTimeZone(poolUrl ? await poolUrl(database) : database.url),
-    max: 4,
-    connectionTimeoutMillis: 2_000,
-    ...(appConfig.flushTimeoutMs === undefined ? {} : { statementTimeoutMs: appConfig.flushTimeoutMs }),
-    ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+    ...poolOptions(config),
   });
   const { logger, lines } = captureLogger('increments-service');
-  const app = await buildApp(appConfig, { logger, pool });
+  const app = await buildApp(config, { logger, pool });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const client = new Pool(url, { connections: 256 });
   const sql = database.sql.bind(database);
