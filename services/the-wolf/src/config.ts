@@ -1,10 +1,17 @@
 // What the wolf reads from the environment (and .env), validated once at start-up.
 import { DatabaseTimeoutConfig } from '@backend-rebase/db';
 import { AnalyticsDatabaseConfig } from '@backend-rebase/page-views';
-import { Env, Type, type Static } from '@backend-rebase/service-kit';
+import {
+  DEFAULT_PORTS,
+  Env,
+  loadConfig as loadSettings,
+  Type,
+  type LoadConfigOptions,
+  type Static,
+} from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
-  PORT: Env.port(3202),
+  PORT: Env.port(DEFAULT_PORTS['the-wolf']),
   HOST: Env.host('127.0.0.1'),
   ...AnalyticsDatabaseConfig,
   /** Buckets whose hour starts more than this many hours before the current hour are deleted. The bound keeps
@@ -22,3 +29,8 @@ export const Config = Type.Object({
 });
 
 export type Config = Static<typeof Config>;
+
+/** Reads the settings: throws a ConfigError naming each invalid variable. */
+export function loadConfig(options?: LoadConfigOptions): Config {
+  return loadSettings(Config, options);
+}

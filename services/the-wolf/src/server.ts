@@ -5,16 +5,15 @@
 import { poolTimeouts, redactPassword } from '@backend-rebase/db';
 import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { closeLogger, createLogger } from '@backend-rebase/logger';
-import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
+import { exitOnConfigError, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
 import { parseArgumentsOrExit } from './arguments.js';
-import { Config } from './config.js';
+import { loadConfig } from './config.js';
 import { runOnce } from './once.js';
-import { Wolf } from './retention/wolf.js';
 
 const { once } = parseArgumentsOrExit(process.argv.slice(2));
 // Before the logger: loading the configuration also loads .env, where LOGZIO_TOKEN may be.
-const config = loadConfigOrExit(Config);
+const config = exitOnConfigError(loadConfig);
 const logger = createLogger({ service: 'the-wolf' });
 
 const { url, pool } = await startupStep(
@@ -26,19 +25,15 @@ const { url, pool } = await startupStep(
     ...poolTimeouts(config),
   }),
 );
-const retention = { retentionHours: config.RETENTION_HOURS, batchSize: config.WOLF_BATCH_SIZE };
 
 if (once) {
-  const code = await runOnce(new Wolf({ pool, logger, ...retention }));
+  const code = await runOnce(config, { logger, pool });
   await pool.end();
   await closeLogger(logger, 2_000);
   process.exit(code);
 }
 
-const app = await buildApp(
-  { internalToken: config.INTERNAL_TOKEN, intervalSeconds: config.WOLF_INTERVAL_SECONDS, ...retention },
-  { logger, pool },
-);
+const app = await buildApp(config, { logger, pool });
 await runService({
   app,
   port: config.PORT,
@@ -47,7 +42,8 @@ await runService({
   onShutdown: [() => pool.end()],
   settings: {
     database: redactPassword(url),
-    ...retention,
+    retentionHours: config.RETENTION_HOURS,
+    batchSize: config.WOLF_BATCH_SIZE,
     intervalSeconds: config.WOLF_INTERVAL_SECONDS,
     ...poolTimeouts(config),
   },

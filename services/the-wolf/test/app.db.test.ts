@@ -1,13 +1,14 @@
 // The wolf over HTTP (app.inject, real PostgreSQL): POST /internal/passes runs a pass and says what it removed,
-// /metrics counts it, the probes follow the database, and a wolf built with an interval runs its first pass by
-// itself and stops with the app.
+// /metrics counts it, the probes follow the database, and a listening wolf runs its first pass by itself and
+// stops with the app.
 import { createPool } from '@backend-rebase/db';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import { findFreePort } from '@backend-rebase/net';
 import type { Service } from '@backend-rebase/service-kit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type AppConfig } from '../src/app.js';
+import { buildApp } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { PASS_LOCK_KEY } from '../src/retention/pass-lock.js';
 import {
   bucketsAround,
@@ -17,9 +18,12 @@ import {
   type BucketDatabase,
 } from './support/buckets.js';
 
-const NOW = new Date('2025-03-10T12:34:56.789Z');
+const NOW = Date.parse('2025-03-10T12:34:56.789Z');
 const CUTOFF = '2025-03-10T07:00:00.000Z'; // RETENTION_HOURS 5
-const CONFIG: AppConfig = { retentionHours: 5, batchSize: 7 };
+const CONFIG: Config = loadConfig({
+  env: { RETENTION_HOURS: '5', WOLF_BATCH_SIZE: '7' },
+  dotenvPath: '/nonexistent/.env',
+});
 const OLD = bucketsAround(CUTOFF, ['/home', '/blog'], [-1, -2, -3, -4, -5, -24, -48, -96, -200]); // 18
 const KEPT = bucketsAround(CUTOFF, ['/home', '/blog', '/new'], [0, 1, 5]);
 
@@ -145,7 +149,7 @@ describe('closing the app', () => {
     );
     await db.reset([...many, ...KEPT]);
     const closing = await buildApp(
-      { ...CONFIG, batchSize: 1 },
+      { ...CONFIG, WOLF_BATCH_SIZE: 1 },
       { logger: captureLogger('the-wolf').logger, pool, now: () => NOW },
     );
     const pending = closing.inject({ method: 'POST', url: '/internal/passes' });
@@ -167,11 +171,15 @@ describe('closing the app', () => {
 });
 
 describe('with an interval', () => {
-  it('runs the first pass right after it is built, and closing stops the schedule', async () => {
+  it('runs the first pass right after it listens, and closing stops the schedule', async () => {
     await db.reset([...OLD, ...KEPT]);
     const { logger, lines } = captureLogger('the-wolf');
-    const scheduled = await buildApp({ ...CONFIG, intervalSeconds: 3600 }, { logger, pool, now: () => NOW });
+    const scheduled = await buildApp(
+      { ...CONFIG, WOLF_INTERVAL_SECONDS: 3600 },
+      { logger, pool, now: () => NOW },
+    );
     try {
+      await scheduled.listen({ port: 0, host: '127.0.0.1' });
       await waitFor(() => lines().some((line) => line.message === 'retention pass finished'));
       expect(await db.buckets()).toEqual(sorted(KEPT));
       expect(await metric(scheduled, 'wolf_rows_deleted_total')).toBe(18);

@@ -18,7 +18,7 @@ import {
 } from './support/buckets.js';
 
 // Mid-hour, so the cutoff is the start of the hour minus the retention: 2025-03-10T07:00:00.000Z.
-const NOW = new Date('2025-03-10T12:34:56.789Z');
+const NOW = Date.parse('2025-03-10T12:34:56.789Z');
 const RETENTION_HOURS = 5;
 const CUTOFF = '2025-03-10T07:00:00.000Z';
 const BATCH = 7;

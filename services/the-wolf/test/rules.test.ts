@@ -1,8 +1,7 @@
 // The rules that need no database: where the cutoff falls, what the configuration accepts, the command line.
-import { loadConfig } from '@backend-rebase/service-kit';
 import { describe, expect, it, vi } from 'vitest';
 import { parseArgumentsOrExit, USAGE } from '../src/arguments.js';
-import { Config } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { retentionCutoff } from '../src/retention/cutoff.js';
 
 describe('retentionCutoff', () => {
@@ -26,7 +25,7 @@ describe('retentionCutoff', () => {
 });
 
 describe('configuration', () => {
-  const load = (env: Record<string, string>) => loadConfig(Config, { env, dotenvPath: '/nonexistent/.env' });
+  const load = (env: Record<string, string>) => loadConfig({ env, dotenvPath: '/nonexistent/.env' });
 
   it('has the contract defaults', () => {
     expect(load({})).toEqual({

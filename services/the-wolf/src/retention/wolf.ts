@@ -14,6 +14,7 @@
 //   - Every pass ends in exactly one log line saying what it removed, and in an outcome instead of a rejection:
 //     a failed pass (the database is down) is reported, and whoever schedules passes simply runs the next one.
 import type { Logger } from '@backend-rebase/logger';
+import type { Clock } from '@backend-rebase/service-kit';
 import type pg from 'pg';
 import { retentionCutoff } from './cutoff.js';
 import { deleteBatch, FROM_THE_BEGINNING, type BatchRange } from './delete-batch.js';
@@ -55,7 +56,7 @@ export interface WolfOptions {
   batchSize: number;
   observer?: PassObserver;
   /** the clock the cutoff is computed from; tests fix it */
-  now?: () => Date;
+  now?: Clock;
 }
 
 const SKIPPED: Record<SkipReason, string> = {
@@ -66,31 +67,31 @@ const SKIPPED: Record<SkipReason, string> = {
 const unobserved: PassObserver = { batchDeleted() {}, passFinished() {}, passFailed() {} };
 
 export class Wolf {
-  readonly #options: WolfOptions;
-  readonly #observer: PassObserver;
-  readonly #now: () => Date;
-  #running = false;
+  private readonly options: WolfOptions;
+  private readonly observer: PassObserver;
+  private readonly now: Clock;
+  private running = false;
 
   constructor(options: WolfOptions) {
-    this.#options = options;
-    this.#observer = options.observer ?? unobserved;
-    this.#now = options.now ?? (() => new Date());
+    this.options = options;
+    this.observer = options.observer ?? unobserved;
+    this.now = options.now ?? Date.now;
   }
 
   async pass({ signal }: { signal?: AbortSignal } = {}): Promise<PassOutcome> {
-    if (this.#running) return this.#skip('busy');
-    this.#running = true;
+    if (this.running) return this.skip('busy');
+    this.running = true;
     try {
-      return await this.#pass(signal);
+      return await this.runPass(signal);
     } finally {
-      this.#running = false;
+      this.running = false;
     }
   }
 
-  async #pass(signal: AbortSignal | undefined): Promise<PassOutcome> {
-    const { pool, logger, retentionHours, batchSize } = this.#options;
+  private async runPass(signal: AbortSignal | undefined): Promise<PassOutcome> {
+    const { pool, logger, retentionHours, batchSize } = this.options;
     const started = performance.now();
-    const cutoff = retentionCutoff(this.#now(), retentionHours);
+    const cutoff = retentionCutoff(new Date(this.now()), retentionHours);
     const progress = { deleted: 0, batches: 0 };
     const report = (): PassReport => ({
       ...progress,
@@ -109,22 +110,22 @@ export class Wolf {
     try {
       client = await pool.connect();
       status = (await tryPassLock(client))
-        ? await this.#deleteBatches(client, cutoff, progress, signal)
+        ? await this.deleteBatches(client, cutoff, progress, signal)
         : 'locked';
     } catch (error) {
       // Destroyed rather than returned to the pool: its session may still hold the pass lock.
       client?.release(true);
-      this.#observer.passFailed();
+      this.observer.passFailed();
       const done = report();
       logger.error('retention pass failed', { ...fields(done), err: error });
       return { status: 'failed', error, ...done };
     }
     client.release();
-    if (status === 'locked') return this.#skip('locked');
+    if (status === 'locked') return this.skip('locked');
 
     const done = report();
     if (status === 'finished') {
-      this.#observer.passFinished(done);
+      this.observer.passFinished(done);
       logger.info('retention pass finished', fields(done));
     } else {
       logger.info('retention pass stopped for shutdown', fields(done));
@@ -134,20 +135,20 @@ export class Wolf {
 
   /** Runs batches until one finds fewer rows than it may take (finished) or the signal stops it, then releases
    * the lock. */
-  async #deleteBatches(
+  private async deleteBatches(
     client: pg.PoolClient,
     cutoff: Date,
     progress: { deleted: number; batches: number },
     signal: AbortSignal | undefined,
   ): Promise<'finished' | 'stopped'> {
-    const { batchSize } = this.#options;
+    const { batchSize } = this.options;
     const range: BatchRange = { from: FROM_THE_BEGINNING, cutoff, size: batchSize };
     let status: 'finished' | 'stopped' = 'stopped';
     while (!signal?.aborted) {
       const { claimed, deleted, lastHour } = await deleteBatch(client, range);
       progress.deleted += deleted;
       progress.batches += 1;
-      this.#observer.batchDeleted(deleted);
+      this.observer.batchDeleted(deleted);
       if (claimed < batchSize) {
         status = 'finished';
         break;
@@ -158,8 +159,8 @@ export class Wolf {
     return status;
   }
 
-  #skip(reason: SkipReason): PassOutcome {
-    this.#options.logger.info('retention pass skipped', { reason: SKIPPED[reason] });
+  private skip(reason: SkipReason): PassOutcome {
+    this.options.logger.info('retention pass skipped', { reason: SKIPPED[reason] });
     return { status: 'skipped', reason };
   }
 }

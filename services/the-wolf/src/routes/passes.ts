@@ -39,14 +39,14 @@ const BUSY: Record<'busy' | 'locked', string> = {
   locked: 'Another wolf is running a retention pass on this database; it removes what this one would.',
 };
 
-export const passRoutes: FastifyPluginAsyncTypebox<PassRoutesOptions> = (scope, { wolf, shutdown }) => {
+export const passRoutes: FastifyPluginAsyncTypebox<PassRoutesOptions> = async (app, { wolf, shutdown }) => {
   answerUnavailableWhen(
-    scope,
+    app,
     isDatabaseUnavailable,
     (error) => `${describeUnavailable(error, 'The analytics database')}; retry in a few seconds.`,
   );
 
-  scope.post(
+  app.post(
     '/internal/passes',
     {
       schema: {
@@ -63,5 +63,4 @@ export const passRoutes: FastifyPluginAsyncTypebox<PassRoutesOptions> = (scope, 
       return { status, deleted, batches, cutoff: cutoff.toISOString(), seconds };
     },
   );
-  return Promise.resolve(); // Fastify awaits a plugin; this one has nothing to wait for
 };
