@@ -1,10 +1,9 @@
-// The balancer's small parts on their own: the health state machine, placement with stand-ins, and the header
-// filter. The version clock has its own file (version-clock.test.ts).
+// The balancer's small parts on their own: the health state machine and placement with stand-ins. The version
+// clock has its own file (version-clock.test.ts); the header filter is http-proxy's (packages/http-proxy/test).
 import { HashRing } from '@backend-rebase/data-structures';
 import { describe, expect, it } from 'vitest';
 import { afterCheck, NEW_NODE, type HealthState } from '../src/cluster/health-state.js';
 import { effectiveReplicationFactor, placementOf } from '../src/cluster/placement.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from '@backend-rebase/http-proxy';
 
 const run = (state: HealthState, outcomes: boolean[]) =>
   outcomes.reduce((s, passed) => afterCheck(s, passed), state).status;
@@ -66,47 +65,5 @@ describe('placementOf', () => {
   it('is empty on an empty ring, and has no serving node when none is healthy', () => {
     expect(placementOf(new HashRing([]), everyone, 'x', 1).owners).toEqual([]);
     expect(placementOf(ring, () => false, 'x', 1).serving).toEqual([]);
-  });
-});
-
-describe('headers', () => {
-  it('drops hop-by-hop headers, those named by Connection, host and expect', () => {
-    expect(
-      upstreamRequestHeaders(
-        {
-          host: 'lb',
-          expect: '100-continue',
-          connection: 'keep-alive, X-Trace',
-          'x-trace': '1',
-          'keep-alive': 'timeout=5',
-          'transfer-encoding': 'chunked',
-          te: 'trailers',
-          trailer: 'x',
-          upgrade: 'h2c',
-          'proxy-authorization': 'x',
-          'content-length': '3',
-          'content-type': 'text/plain',
-          'x-rebase-a': 'b',
-        },
-        true,
-      ),
-    ).toEqual({ 'content-length': '3', 'content-type': 'text/plain', 'x-rebase-a': 'b' });
-  });
-
-  it('drops content-length on requests without a body', () => {
-    expect(upstreamRequestHeaders({ 'content-length': '3', range: 'bytes=0-1' }, false)).toEqual({
-      range: 'bytes=0-1',
-    });
-  });
-
-  it('keeps every end-to-end response header, repeated ones included', () => {
-    expect(
-      downstreamResponseHeaders({
-        etag: '"1"',
-        'set-cookie': ['a=1', 'b=2'],
-        connection: 'close',
-        'keep-alive': 'timeout=5',
-      }),
-    ).toEqual({ etag: '"1"', 'set-cookie': ['a=1', 'b=2'] });
   });
 });

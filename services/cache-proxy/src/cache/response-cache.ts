@@ -20,8 +20,7 @@
 //   the generation the same way without dropping the entry: a `no-cache` refresh calls it, so a fill that began
 //   before the refresh can never overwrite what the refresh stores.
 import { LruCache } from '@backend-rebase/data-structures';
-
-export type HeaderMap = Record<string, string | string[]>;
+import type { HeaderMap } from '@backend-rebase/http-proxy';
 
 export interface CachedResponse {
   status: number;

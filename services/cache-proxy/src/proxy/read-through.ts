@@ -20,13 +20,12 @@
 // Writes stream the body upstream untouched and invalidate the id as soon as upstream's answer arrives, before
 // the client sees it: a GET sent after the acknowledgement can only miss and start a new fill.
 import type { Readable } from 'node:stream';
-import { downstreamResponseHeaders } from '@backend-rebase/http-proxy';
+import { downstreamResponseHeaders, type HeaderMap, type ResponseHeaders } from '@backend-rebase/http-proxy';
 import {
   entryBytes,
   sizeOfResponse,
   type CachedResponse,
   type FillToken,
-  type HeaderMap,
   type ResponseCache,
 } from '../cache/response-cache.js';
 import { Singleflight } from '../cache/singleflight.js';
@@ -40,7 +39,8 @@ export type Answer =
   | {
       kind: 'stream';
       status: number;
-      headers: HeaderMap;
+      /** as upstream sent them: the relay keeps the end-to-end ones */
+      headers: ResponseHeaders;
       body: Readable;
       xCache: XCache | undefined;
       cacheStatus: string | undefined;
@@ -77,8 +77,9 @@ export class ReadThrough {
   constructor(private readonly options: ReadThroughOptions) {}
 
   /** GET or HEAD. `request.headers` are the client's end-to-end headers. */
-  async read(id: string, request: UpstreamRequest, clientHeaders: HeaderMap): Promise<Answer> {
+  async read(id: string, request: UpstreamRequest): Promise<Answer> {
     const { cache } = this.options;
+    const clientHeaders = request.headers;
     const directives = cacheDirectives(clientHeaders['cache-control']);
     if (directives.has('no-store') || clientHeaders.range !== undefined) {
       // Ranges are passed through: the cache keeps whole blobs only.
@@ -281,7 +282,7 @@ export class ReadThrough {
     return {
       kind: 'stream',
       status: response.statusCode,
-      headers: downstreamResponseHeaders(response.headers),
+      headers: response.headers,
       body: response.body,
       xCache,
       cacheStatus,

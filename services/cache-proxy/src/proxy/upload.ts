@@ -3,14 +3,11 @@
 // undici reads a PassThrough that the client's request is piped into, never the request itself: when upstream
 // answers a PUT before the whole body reached it (a refusal from the headers: 413, 507, 400, …), undici destroys
 // the body stream it was given, and destroying the client's request would reset the client's connection before
-// it could read the answer. So an early answer is read whole (it is a small problem+json; at most
-// MAX_EARLY_ANSWER_BYTES), then the pipe is cut: not one more byte of the refused upload goes upstream. The rest of
+// it could read the answer. So an early answer is read whole (it is a small problem+json: http-proxy's
+// readEarlyAnswer), then the pipe is cut: not one more byte of the refused upload goes upstream. The rest of
 // the client's body is read and thrown away by the kit's lingering close (the answer carries `Connection: close`),
 // so the client reads the answer instead of a reset.
 import { PassThrough, type Readable } from 'node:stream';
-
-/** Largest early answer from upstream that is relayed; the blob API's refusals are a few hundred bytes. */
-export const MAX_EARLY_ANSWER_BYTES = 64 * 1024;
 
 export class Upload {
   /** what undici sends upstream */
@@ -36,23 +33,4 @@ export class Upload {
     this.from.unpipe(this.toUpstream);
     this.toUpstream.destroy();
   }
-}
-
-/** An early answer's body, whole; undefined when it is larger than MAX_EARLY_ANSWER_BYTES or broke off. */
-export async function readEarlyAnswer(body: Readable): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      length += chunk.length;
-      if (length > MAX_EARLY_ANSWER_BYTES) {
-        body.destroy();
-        return undefined;
-      }
-      chunks.push(chunk);
-    }
-  } catch {
-    return undefined;
-  }
-  return Buffer.concat(chunks, length);
 }

@@ -12,10 +12,9 @@ import { Readable } from 'node:stream';
 import {
   acceptRawBodies,
   HttpProblem,
-  REQUEST_ID_HEADER,
   sendContinue,
   Type,
-  type FastifyPluginCallbackTypebox,
+  type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -27,10 +26,19 @@ import {
   type BlobMethod,
   type BlobMethodDescription,
 } from '@backend-rebase/blob-contract';
-import { upstreamRequestHeaders } from '@backend-rebase/http-proxy';
+import {
+  abandonAnswer,
+  clientGoneSignal,
+  hasBody as carriesBody,
+  proxyProblem,
+  readEarlyAnswer,
+  relayAnswer,
+  upstreamRequestFor,
+  type HeaderMap,
+} from '@backend-rebase/http-proxy';
 import { etagMatches } from '../proxy/cache-control.js';
 import type { Answer, ReadThrough } from '../proxy/read-through.js';
-import { readEarlyAnswer, Upload } from '../proxy/upload.js';
+import { Upload } from '../proxy/upload.js';
 import type { UpstreamRequest } from '../proxy/upstream.js';
 
 /** The blob server's MAX_ID_LENGTH can be at most 255: a longer id is refused here whatever the node's setting. */
@@ -83,7 +91,7 @@ const IdParams = {
   required: ['id'],
 } as const;
 
-export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
+export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (app, options) => {
   const { readThrough, now } = options;
 
   acceptRawBodies(app);
@@ -91,7 +99,7 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     checkedId(id);
     const method = request.method as BlobMethod;
-    const hasBody = method === 'PUT' || method === 'POST';
+    const hasBody = carriesBody(method);
     if (hasBody) requireContentLength(request);
     // A read waits for upstream (its headers within UPSTREAM_TIMEOUT_MS, or a fill it joined), with nothing moving
     // on the client's connection: the kit's idle bound (HTTP_IDLE_TIMEOUT) must not count that wait, only the
@@ -99,13 +107,6 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     const socket = request.raw.socket;
     const idleMs = socket.timeout ?? 0;
     if (!hasBody && idleMs > 0) socket.setTimeout(0);
-    // The client may leave at any time: stop the upstream request with it.
-    const clientGone = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableEnded) clientGone.abort();
-    });
-    const query = request.url.indexOf('?');
-    const clientHeaders = upstreamRequestHeaders(request.headers, hasBody);
     let upload: Upload | undefined;
     // A client waiting for `100 Continue` gets it when upstream sends its own, so an upload that upstream refuses
     // from the headers is never sent; any other client is sending its body already.
@@ -115,18 +116,16 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       if (!awaitsContinue) sendContinue(request);
     }
     const upstream: UpstreamRequest = {
-      method,
-      path: `/blobs/${encodeURIComponent(id)}${query >= 0 ? request.url.slice(query) : ''}`,
-      headers: { ...clientHeaders, [REQUEST_ID_HEADER]: request.id },
+      // The id percent-encoded, so it stays one path segment.
+      ...upstreamRequestFor(request, `/blobs/${encodeURIComponent(id)}`, clientGoneSignal(reply.raw)),
       body: upload?.toUpstream,
-      signal: clientGone.signal,
       uploadBroke: () => upload?.clientBroke ?? false,
       ...(awaitsContinue ? { onContinue: () => sendContinue(request) } : {}),
     };
     let answer =
       hasBody || method === 'DELETE'
         ? await readThrough.write(id, upstream)
-        : await readThrough.read(id, upstream, clientHeaders);
+        : await readThrough.read(id, upstream);
     if (upload && answer.kind === 'stream' && !request.raw.complete) {
       answer = await answeredEarly(answer, upload);
     }
@@ -153,7 +152,6 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
       await reply.code(204).send(null);
     },
   });
-  done();
 };
 
 /**
@@ -176,41 +174,37 @@ async function answeredEarly(answer: Extract<Answer, { kind: 'stream' }>, upload
   return { ...answer, headers, body: Readable.from([body]), upstreamCloses: true };
 }
 
+/** The answer, with the cache's headers: what the client is told about where it came from. */
 async function relay(answer: Answer, request: FastifyRequest, reply: FastifyReply, now: () => number) {
   if (answer.kind === 'client-gone') {
-    // Nobody to answer: the socket is closed already or about to be; Fastify must not try to write to it.
-    reply.hijack();
-    reply.raw.destroy();
+    abandonAnswer(reply);
     return;
   }
-  if (answer.kind === 'failed') throw new HttpProblem(answer.status, answer.detail);
+  if (answer.kind === 'failed') proxyProblem(reply, answer.status, answer.detail);
   if (answer.kind === 'memory') {
     const { response } = answer;
-    reply.headers(response.headers);
-    reply.header('x-cache', answer.xCache);
-    reply.header('cache-status', answer.cacheStatus);
-    reply.header('age', String(Math.max(0, Math.floor((now() - response.storedAt) / 1000))));
-    const ifNoneMatch = request.headers['if-none-match'];
-    if (response.status === 200 && etagMatches(ifNoneMatch, response.etag)) {
-      reply.code(304).removeHeader('content-length').removeHeader('content-type');
-      await reply.send();
+    const added = {
+      'x-cache': answer.xCache,
+      'cache-status': answer.cacheStatus,
+      age: String(Math.max(0, Math.floor((now() - response.storedAt) / 1000))),
+    };
+    if (response.status === 200 && etagMatches(request.headers['if-none-match'], response.etag)) {
+      const { 'content-length': _length, 'content-type': _type, ...headers } = response.headers;
+      await relayAnswer(request, reply, { status: 304, headers, body: response.body }, added);
       return;
     }
-    reply.code(response.status);
-    await reply.send(request.method === 'HEAD' ? undefined : response.body);
+    await relayAnswer(
+      request,
+      reply,
+      { status: response.status, headers: response.headers, body: response.body },
+      added,
+    );
     return;
   }
-  reply.code(answer.status);
-  reply.headers(answer.headers);
+  const added: HeaderMap = {};
   // Upstream closes its connection after this answer (a refusal it did not read the body of): so does the proxy.
-  if (answer.upstreamCloses) reply.header('connection', 'close');
-  if (answer.xCache) reply.header('x-cache', answer.xCache);
-  if (answer.cacheStatus) reply.header('cache-status', answer.cacheStatus);
-  if (request.method === 'HEAD' || answer.status === 204 || answer.status === 304) {
-    // Drain the body so the connection goes back to the pool (a HEAD answer has none).
-    answer.body.resume();
-    await reply.send();
-    return;
-  }
-  await reply.send(answer.body);
+  if (answer.upstreamCloses) added.connection = 'close';
+  if (answer.xCache) added['x-cache'] = answer.xCache;
+  if (answer.cacheStatus) added['cache-status'] = answer.cacheStatus;
+  await relayAnswer(request, reply, answer, added);
 }

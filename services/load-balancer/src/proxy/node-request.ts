@@ -3,11 +3,11 @@
 // (health-state.ts), unless the request failed because the client went away. Every attempt is counted in
 // lb_upstream_requests_total and timed in lb_upstream_latency_seconds.
 import type { Readable } from 'node:stream';
-import type { HeaderMap } from '@backend-rebase/http-proxy';
+import { failureKind, sendThrough, type UpstreamRequest } from '@backend-rebase/http-proxy';
 import { describeFailure } from '../cluster/health-checker.js';
 import type { NodeRegistry } from '../cluster/node-registry.js';
 import type { ProxyMetrics } from '../metrics.js';
-import { failureKind, type Attempt } from './outcome.js';
+import type { Attempt } from './outcome.js';
 import type { Upstreams } from './upstreams.js';
 
 export interface NodeContext {
@@ -17,14 +17,8 @@ export interface NodeContext {
   timeoutMs: number;
 }
 
-export interface NodeRequest {
-  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
-  /** path and query, already safe: `/blobs/<valid id>` */
-  path: string;
-  headers: HeaderMap;
-  /** aborted when the client goes away */
-  signal: AbortSignal;
-}
+/** One request to a node: path and query already safe, `/blobs/<valid id>`. */
+export type NodeRequest = UpstreamRequest;
 
 export async function sendToNode(context: NodeContext, name: string, request: NodeRequest): Promise<Attempt> {
   const { registry, upstreams, metrics, timeoutMs } = context;
@@ -33,14 +27,7 @@ export async function sendToNode(context: NodeContext, name: string, request: No
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const response = await upstreams.poolFor(node).request({
-      method: request.method,
-      path: request.path,
-      headers: request.headers,
-      signal: request.signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
+    const response = await sendThrough(upstreams.poolFor(node), request, timeoutMs);
     metrics.upstream(name, response.statusCode, seconds());
     // The answer's body may still break off while it streams to the client: that is a failure too.
     response.body.once('error', (error) => {

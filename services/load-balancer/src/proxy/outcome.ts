@@ -1,10 +1,12 @@
 // The shapes every path of the proxy hands back, and the few rules they share: what an answer from a node is
-// (status, headers, a body stream the route relays or discards), why a node gave none (unreachable, too slow,
-// broke off), which HTTP status each failure becomes, and how a version is read from an answer.
+// (status, headers, a body stream the route relays or discards), why a node gave none (http-proxy's
+// failureKind: unreachable, too slow, broke off), which HTTP status a set of failures becomes (the balancer's
+// policy: 503 when no node could be reached), and how a version is read from an answer.
 import type { Readable } from 'node:stream';
 import { BLOB_VERSION_HEADER } from '@backend-rebase/blob-contract';
+import type { FailureKind, ResponseHeaders } from '@backend-rebase/http-proxy';
 
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
+export type { FailureKind };
 
 /** One node's answer. Its body must be relayed or discarded, so the connection can be reused. */
 export interface Answer {
@@ -14,9 +16,6 @@ export interface Answer {
   body: Readable;
   discard(): void;
 }
-
-/** Why a node gave no answer: it could not be reached, it was too slow, or the exchange broke off. */
-export type FailureKind = 'unreachable' | 'timeout' | 'broken';
 
 export interface NodeFailure {
   node: string;
@@ -38,29 +37,6 @@ export type Outcome =
 export function statusFor(failures: readonly FailureKind[]): 502 | 503 | 504 {
   if (failures.includes('timeout')) return 504;
   return failures.every((kind) => kind === 'unreachable') ? 503 : 502;
-}
-
-export const WHAT_HAPPENED: Record<FailureKind, string> = {
-  unreachable: 'could not be reached',
-  timeout: 'did not answer within UPSTREAM_TIMEOUT_MS',
-  broken: 'broke off the exchange',
-};
-
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-
-export function failureKind(error: unknown): FailureKind {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && UNREACHABLE.has(code)) return 'unreachable';
-  if (typeof code === 'string' && TIMEOUT.has(code)) return 'timeout';
-  return 'broken';
 }
 
 /**

@@ -1,12 +1,13 @@
 // The connections to each registered node, keyed by name and following the registry: a keep-alive undici Pool
-// for reads and deletes, and a node:http Agent (http-agents.ts) for writes, which need `Expect: 100-continue`.
+// for reads and deletes, and a node:http Agent for writes, which need `Expect: 100-continue` (both from
+// http-proxy's connections.ts).
 // A node that moves gets new connections at its new address, and a node that leaves has its connections closed
 // after the requests in flight on them finish.
 import type { Agent } from 'node:http';
-import { Pool } from 'undici';
+import { HttpAgents, upstreamPool } from '@backend-rebase/http-proxy';
+import type { Pool } from 'undici';
 import { hostForUrl } from '../cluster/node-address.js';
 import type { ClusterNode, NodeRegistry } from '../cluster/node-registry.js';
-import { HttpAgents } from './http-agents.js';
 
 export interface UpstreamOptions {
   connections: number;
@@ -22,7 +23,7 @@ export class Upstreams {
     registry: NodeRegistry,
     private readonly options: UpstreamOptions,
   ) {
-    this.agents = new HttpAgents({ connections: options.connections });
+    this.agents = new HttpAgents(options.connections);
     registry.onChange((event) => {
       if (event.type === 'left' || event.type === 'moved') this.drop(event.node.name);
     });
@@ -37,11 +38,7 @@ export class Upstreams {
     const existing = this.pools.get(node.name);
     if (existing?.origin === origin) return existing.pool;
     if (existing) this.dropPool(node.name);
-    const pool = new Pool(origin, {
-      connections: this.options.connections,
-      connectTimeout: this.options.connectTimeoutMs,
-      pipelining: 1,
-    });
+    const pool = upstreamPool(origin, this.options);
     this.pools.set(node.name, { origin, pool });
     return pool;
   }

@@ -22,16 +22,22 @@ import {
 import {
   acceptRawBodies,
   HttpProblem,
-  REQUEST_ID_HEADER,
   sendContinue,
   Type,
-  type FastifyPluginCallbackTypebox,
+  type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { NodeRegistry } from '../cluster/node-registry.js';
 import { placementOf } from '../cluster/placement.js';
 import type { BlobProxy, Outcome, UpstreamRequest } from '../proxy/blob-proxy.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from '@backend-rebase/http-proxy';
+import {
+  abandonAnswer,
+  clientGoneSignal,
+  hasBody as carriesBody,
+  proxyProblem,
+  relayAnswer,
+  upstreamRequestFor,
+} from '@backend-rebase/http-proxy';
 
 export interface BlobRoutesOptions {
   registry: NodeRegistry;
@@ -66,7 +72,7 @@ const DESCRIBED: Record<BlobMethod, BlobMethodDescription> = {
   },
 };
 
-export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app, options, done) => {
+export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (app, options) => {
   const { registry, proxy } = options;
 
   acceptRawBodies(app);
@@ -86,20 +92,11 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
     }
 
     const method = request.method as BlobMethod;
-    const hasBody = method === 'PUT' || method === 'POST';
+    const hasBody = carriesBody(method);
     if (hasBody) requireContentLength(request);
-    // The client may leave at any time: stop the upstream request with it.
-    const clientGone = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableEnded) clientGone.abort();
-    });
-    const query = request.url.indexOf('?');
     const upstream: UpstreamRequest = {
-      method,
-      path: `/blobs/${id}${query >= 0 ? request.url.slice(query) : ''}`,
-      headers: { ...upstreamRequestHeaders(request.headers, hasBody), [REQUEST_ID_HEADER]: request.id },
+      ...upstreamRequestFor(request, `/blobs/${id}`, clientGoneSignal(reply.raw)),
       body: hasBody ? ((request.body as Readable | undefined) ?? request.raw) : undefined,
-      signal: clientGone.signal,
       beforeBody: () => sendContinue(request),
     };
     const placement = placementOf(
@@ -118,29 +115,19 @@ export const blobRoutes: FastifyPluginCallbackTypebox<BlobRoutesOptions> = (app,
   routeBlobMethods(app, DESCRIBED, handle);
 
   refuseBadBlobPaths(app); // never reaches a node
-  done();
 };
 
+/** The chosen node's answer, with X-Served-By naming the node. */
 async function relay(outcome: Outcome, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (outcome.kind === 'client-gone') {
-    // Nobody to answer: the socket is closed already or about to be; Fastify must not try to write to it.
-    reply.hijack();
-    reply.raw.destroy();
+    abandonAnswer(reply);
     return;
   }
   // A write answered without reading its upload (a node's refusal, a conflict, too few nodes), like the
   // balancer's own 400 and 411 above, closes the client's connection with the kit's lingering close: the answer
   // goes out whole with `Connection: close`, and the unwanted body is read and discarded within its bounds, so
   // a client still sending gets the answer instead of a reset. The body never went to a node.
-  if (outcome.kind === 'failed') throw new HttpProblem(outcome.status, outcome.detail);
+  if (outcome.kind === 'failed') proxyProblem(reply, outcome.status, outcome.detail);
   const { answer } = outcome;
-  reply.code(answer.status);
-  reply.headers(downstreamResponseHeaders(answer.headers));
-  reply.header('x-served-by', answer.node);
-  if (request.method === 'HEAD' || answer.status === 204 || answer.status === 304) {
-    answer.discard();
-    await reply.send();
-    return;
-  }
-  await reply.send(answer.body);
+  await relayAnswer(request, reply, answer, { 'x-served-by': answer.node });
 }

@@ -1,0 +1,13 @@
+// The one place that decides the headers of every answer a proxy gives to a proxied request: upstream's answer
+// relayed, and the proxy's own problem+json when upstream gave none (relay.ts uses it for both). A header that
+// every proxied answer must carry is one line here.
+import { downstreamResponseHeaders, type HeaderMap } from './headers.js';
+import type { ResponseHeaders } from './upstream-request.js';
+
+/**
+ * `upstream`: the answer's headers as upstream sent them (hop-by-hop ones stop here), or none for the proxy's own
+ * answers; `added`: the proxy's policy headers (the balancer's x-served-by, the cache's x-cache …), which win.
+ */
+export function proxiedAnswerHeaders(upstream: ResponseHeaders, added: HeaderMap): HeaderMap {
+  return { ...downstreamResponseHeaders(upstream), ...added };
+}
