@@ -6,7 +6,7 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
-import { createService, type Service } from '@backend-rebase/service-kit';
+import { addPeriodicJob, createService, type Clock, type Service } from '@backend-rebase/service-kit';
 import type { Config } from './config.js';
 import { addBlobMetrics } from './metrics.js';
 import { blobRoutes } from './routes/blobs.js';
@@ -14,12 +14,11 @@ import { internalBlobRoutes } from './routes/internal-blobs.js';
 import { BlobStore } from './storage/blob-store.js';
 import type { FatalStorageError } from './storage/errors.js';
 import type { FileIo } from './storage/file-io.js';
-import { repeatAfterEach } from './storage/repeat.js';
 
 export interface AppDeps {
   logger: Logger;
-  /** milliseconds since the epoch; tests move time forward */
-  now?: () => number;
+  /** tests move time forward */
+  now?: Clock;
   /**
    * A sync failed, so what is on disk is unknown (the store has logged it and takes no more changes): the
    * entry point exits, and the restart rebuilds the index. Default: only the store's log line.
@@ -86,16 +85,14 @@ export async function buildApp(
   await app.register(internalBlobRoutes, { store, maxIdLength: config.MAX_ID_LENGTH });
 
   if (standalone) {
-    // Each sweep is scheduled when the one before has finished, so two never run at once however long one takes.
-    const stopSweeping = repeatAfterEach(Math.min(config.TOMBSTONE_TTL, HOUR), async () => {
-      try {
+    addPeriodicJob(app, {
+      name: 'tombstone-sweep',
+      intervalMs: Math.min(config.TOMBSTONE_TTL, HOUR),
+      run: async () => {
         const removed = await store.expireTombstones();
         if (removed > 0) logger.info('expired tombstones removed', { removed });
-      } catch (error) {
-        logger.error('expiring tombstones failed', { err: error });
-      }
+      },
     });
-    app.addHook('onClose', stopSweeping);
   }
   return app;
 }

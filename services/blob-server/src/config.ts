@@ -4,6 +4,7 @@ import path from 'node:path';
 import { tombstoneTtlProblem } from '@backend-rebase/blob-contract';
 import {
   ConfigError,
+  DEFAULT_PORTS,
   Env,
   Type,
   loadConfig as loadSettings,
@@ -21,7 +22,7 @@ function defaultNodeName(): string {
 }
 
 export const Config = Type.Object({
-  PORT: Env.port(3001),
+  PORT: Env.port(DEFAULT_PORTS['blob-server']),
   HOST: Env.host('0.0.0.0'),
   NODE_NAME: Type.String({
     pattern: '^[A-Za-z0-9_-]{1,50}$',

@@ -11,8 +11,8 @@ import { announceToLoadBalancer } from './cluster/registration.js';
 import { loadConfig } from './config.js';
 
 const config = exitOnConfigError(loadConfig);
-const logger = createLogger({ service: 'blob-server' });
-logger.defaultMeta = { ...(logger.defaultMeta as object), node: config.NODE_NAME }; // several nodes share one log pipeline
+// Several nodes share one log pipeline: each line names its node.
+const logger = createLogger({ service: 'blob-server', fields: { node: config.NODE_NAME } });
 const app = await buildApp(config, {
   logger,
   onFatalStorageError: (error) => {

@@ -12,7 +12,10 @@ import { loadConfig, type Config } from './config.js';
 
 /** The defaults of every setting, as an empty environment gives them, with `settings` over them. */
 export function testConfig(dataDir: string, settings: Partial<Config> = {}): Config {
-  const defaults = loadConfig({ env: { NODE_NAME: 'test-node', DATA_DIR: dataDir }, dotenvPath: '/nonexistent/.env' });
+  const defaults = loadConfig({
+    env: { NODE_NAME: 'test-node', DATA_DIR: dataDir },
+    dotenvPath: '/nonexistent/.env',
+  });
   return { ...defaults, ...settings };
 }
 

@@ -20,44 +20,44 @@ export interface IndexEntry {
 }
 
 export class BlobIndex {
-  readonly #entries = new Map<string, IndexEntry>();
-  #liveBlobs = 0;
+  private readonly byId = new Map<string, IndexEntry>();
+  private liveCount = 0;
   /** undefined until the first listing */
-  #sortedIds: SortedIds | undefined;
+  private sortedIds: SortedIds | undefined;
 
   get(id: string): IndexEntry | undefined {
-    return this.#entries.get(id);
+    return this.byId.get(id);
   }
 
   /** The live (not deleted) blob with this id. */
   live(id: string): IndexEntry | undefined {
-    const entry = this.#entries.get(id);
+    const entry = this.byId.get(id);
     return entry && !entry.deleted ? entry : undefined;
   }
 
   set(id: string, entry: IndexEntry): void {
-    const previous = this.#entries.get(id);
-    if (previous === undefined) this.#sortedIds?.add(id);
-    this.#liveBlobs += Number(!entry.deleted) - Number(previous !== undefined && !previous.deleted);
-    this.#entries.set(id, entry);
+    const previous = this.byId.get(id);
+    if (previous === undefined) this.sortedIds?.add(id);
+    this.liveCount += Number(!entry.deleted) - Number(previous !== undefined && !previous.deleted);
+    this.byId.set(id, entry);
   }
 
   delete(id: string): void {
-    const previous = this.#entries.get(id);
+    const previous = this.byId.get(id);
     if (previous === undefined) return;
-    this.#liveBlobs -= Number(!previous.deleted);
-    this.#entries.delete(id);
-    this.#sortedIds?.delete(id);
+    this.liveCount -= Number(!previous.deleted);
+    this.byId.delete(id);
+    this.sortedIds?.delete(id);
   }
 
   /** Live blobs, tombstones excluded. */
   get liveBlobs(): number {
-    return this.#liveBlobs;
+    return this.liveCount;
   }
 
   /** Every entry, tombstones included, in no particular order. */
   entries(): IterableIterator<[string, IndexEntry]> {
-    return this.#entries.entries();
+    return this.byId.entries();
   }
 
   /** Up to `limit` entries with ids after `cursor`, in byte order; `next` is the cursor of the following page. */
@@ -65,9 +65,9 @@ export class BlobIndex {
     cursor: string | undefined,
     limit: number,
   ): { entries: Array<[string, IndexEntry]>; next: string | null } {
-    this.#sortedIds ??= SortedIds.of(this.#entries.keys());
-    const { ids, more } = this.#sortedIds.page(cursor, limit);
-    const entries = ids.map((id): [string, IndexEntry] => [id, this.#entries.get(id) as IndexEntry]);
+    this.sortedIds ??= SortedIds.of(this.byId.keys());
+    const { ids, more } = this.sortedIds.page(cursor, limit);
+    const entries = ids.map((id): [string, IndexEntry] => [id, this.byId.get(id) as IndexEntry]);
     return { entries, next: more ? (ids.at(-1) ?? null) : null };
   }
 }

@@ -29,6 +29,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
+import type { Clock } from '@backend-rebase/service-kit';
 import { BlobIndex, type IndexEntry } from './blob-index.js';
 import { syncFile, syncFolder } from './durable-files.js';
 import { closeFile, defaultFileIo, openFile, type FileIo } from './file-io.js';
@@ -72,8 +73,8 @@ export interface BlobStoreOptions {
   logger: Logger;
   /** how many tombstones a delete of an id without a record may bring the node to (MAX_TOMBSTONES) */
   maxTombstones?: number;
-  /** milliseconds since the epoch; tests move time forward */
-  now?: () => number;
+  /** tests move time forward */
+  now?: Clock;
   /** the disk calls that change records; tests inject failures */
   io?: FileIo;
   /**
@@ -146,43 +147,43 @@ export interface OpenBlob extends OpenedRecord {
 }
 
 export class BlobStore {
-  readonly #options: BlobStoreOptions;
-  readonly #io: FileIo;
-  readonly #roots: Record<Tree, string>;
-  readonly #tmpDir: string;
-  readonly #index = new BlobIndex();
-  readonly #quota: Quota;
-  readonly #folders: Record<Tree, FolderCounts>;
+  private readonly options: BlobStoreOptions;
+  private readonly io: FileIo;
+  private readonly roots: Record<Tree, string>;
+  private readonly tmpDir: string;
+  private readonly index = new BlobIndex();
+  private readonly quota: Quota;
+  private readonly folders: Record<Tree, FolderCounts>;
   /** The node's tombstones, under one key, against maxTombstones. */
-  readonly #tombstones: FolderCounts;
-  readonly #locks = new KeyedLock();
+  private readonly tombstones: FolderCounts;
+  private readonly locks = new KeyedLock();
   /** Ids whose blob-folder slot is held by a write in flight (see write). */
-  readonly #slotHolders = new Set<string>();
+  private readonly slotHolders = new Set<string>();
   /** Leaf folders known to exist, per tree; the others are made by the first record into them. */
-  readonly #existingFolders: Record<Tree, Set<string>> = { blobs: new Set(), tombstones: new Set() };
-  readonly #now: () => number;
-  #caseSensitive = true;
-  #lastVersion = 0;
+  private readonly existingFolders: Record<Tree, Set<string>> = { blobs: new Set(), tombstones: new Set() };
+  private readonly now: Clock;
+  private caseSensitiveNames = true;
+  private lastVersion = 0;
   /** Set by the first failed sync: every change is refused from then on. */
-  #failed: FatalStorageError | undefined;
+  private failed: FatalStorageError | undefined;
   /** The expiry sweep in progress: a second call joins it rather than running beside it. */
-  #expiring: Promise<number> | undefined;
+  private expiring: Promise<number> | undefined;
 
   private constructor(options: BlobStoreOptions) {
-    this.#options = options;
-    this.#io = options.io ?? defaultFileIo;
-    this.#roots = {
+    this.options = options;
+    this.io = options.io ?? defaultFileIo;
+    this.roots = {
       blobs: path.join(options.dataDir, 'blobs'),
       tombstones: path.join(options.dataDir, 'tombstones'),
     };
-    this.#tmpDir = path.join(options.dataDir, 'tmp');
-    this.#quota = new Quota(options.quotaBytes);
-    this.#folders = {
+    this.tmpDir = path.join(options.dataDir, 'tmp');
+    this.quota = new Quota(options.quotaBytes);
+    this.folders = {
       blobs: new FolderCounts(options.maxBlobsInFolder),
       tombstones: new FolderCounts(options.maxBlobsInFolder),
     };
-    this.#tombstones = new FolderCounts(options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES);
-    this.#now = options.now ?? Date.now;
+    this.tombstones = new FolderCounts(options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES);
+    this.now = options.now ?? Date.now;
   }
 
   /**
@@ -192,43 +193,43 @@ export class BlobStore {
    */
   static open(options: BlobStoreOptions): Promise<BlobStore> {
     const store = new BlobStore(options);
-    store.#warmUp();
+    store.warmUp();
     return Promise.resolve(store);
   }
 
   get bytesUsed(): number {
-    return this.#quota.used;
+    return this.quota.used;
   }
 
   get bytesQuota(): number {
-    return this.#quota.limit;
+    return this.quota.limit;
   }
 
   get blobCount(): number {
-    return this.#index.liveBlobs;
+    return this.index.liveBlobs;
   }
 
   get tombstoneCount(): number {
-    return this.#tombstones.filesIn(ALL);
+    return this.tombstones.filesIn(ALL);
   }
 
   get tombstoneLimit(): number {
-    return this.#tombstones.limit;
+    return this.tombstones.limit;
   }
 
   /** Whether record file names are ids as they are (false: encoded for a case-insensitive file system). */
   get caseSensitive(): boolean {
-    return this.#caseSensitive;
+    return this.caseSensitiveNames;
   }
 
   /** The sync failure that stopped the store, if one did. */
   get failure(): FatalStorageError | undefined {
-    return this.#failed;
+    return this.failed;
   }
 
   /** Every record, tombstones included, a page at a time in id order. */
   list(cursor: string | undefined, limit: number) {
-    return this.#index.page(cursor, limit);
+    return this.index.page(cursor, limit);
   }
 
   /**
@@ -236,16 +237,16 @@ export class BlobStore {
    * through one open file, so a concurrent replacement cannot mix two versions.
    */
   async read(id: string): Promise<ReadOutcome> {
-    const entry = this.#index.get(id);
+    const entry = this.index.get(id);
     if (entry === undefined) return { status: 'absent' };
     if (entry.deleted) return { status: 'tombstone', version: entry.version };
     let fd: number;
     try {
-      fd = await openFile(this.#recordPath(id, 'blobs'), 'r');
+      fd = await openFile(this.recordPath(id, 'blobs'), 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // Deleted, purged or expired since the index was read.
-      const now = this.#index.get(id);
+      const now = this.index.get(id);
       return now?.deleted ? { status: 'tombstone', version: now.version } : { status: 'absent' };
     }
     try {
@@ -264,7 +265,7 @@ export class BlobStore {
    * the version and preconditions again at commit; a refusal is thrown as one of errors.ts.
    */
   async write(request: WriteRequest): Promise<WriteOutcome> {
-    return this.#guard(() => this.#write(request));
+    return this.guard(() => this.applyWrite(request));
   }
 
   /**
@@ -272,7 +273,7 @@ export class BlobStore {
    * leaves nothing.
    */
   async delete(request: DeleteRequest): Promise<DeleteOutcome> {
-    return this.#guard(() => this.#locks.run(request.id, () => this.#delete(request)));
+    return this.guard(() => this.locks.run(request.id, () => this.applyDelete(request)));
   }
 
   /**
@@ -280,12 +281,12 @@ export class BlobStore {
    * quota and its folder slot are free again. Durable once it resolves.
    */
   async purge(id: string, version: number): Promise<PurgeOutcome> {
-    return this.#guard(() =>
-      this.#locks.run(id, async () => {
-        const current = this.#index.get(id);
+    return this.guard(() =>
+      this.locks.run(id, async () => {
+        const current = this.index.get(id);
         if (current === undefined) return { status: 'absent' };
         if (current.version !== version) return { status: 'other', version: current.version };
-        await this.#remove(id, current);
+        await this.remove(id, current);
         return { status: 'purged' };
       }),
     );
@@ -296,29 +297,29 @@ export class BlobStore {
    * while a sweep runs joins that sweep, so two never run at once.
    */
   async expireTombstones(): Promise<number> {
-    if (this.#expiring === undefined) {
-      this.#expiring = this.#guard(() => this.#expireTombstones()).finally(() => {
-        this.#expiring = undefined;
+    if (this.expiring === undefined) {
+      this.expiring = this.guard(() => this.sweepTombstones()).finally(() => {
+        this.expiring = undefined;
       });
     }
-    return this.#expiring;
+    return this.expiring;
   }
 
   /** Runs a change unless the store has stopped, and stops it when the change meets a failed sync. */
-  async #guard<T>(change: () => Promise<T>): Promise<T> {
-    if (this.#failed) throw this.#failed;
+  private async guard<T>(change: () => Promise<T>): Promise<T> {
+    if (this.failed) throw this.failed;
     try {
       return await change();
     } catch (error) {
-      if (error instanceof FatalStorageError) this.#fail(error);
+      if (error instanceof FatalStorageError) this.fail(error);
       throw error;
     }
   }
 
-  #fail(error: FatalStorageError): void {
-    if (this.#failed) return;
-    this.#failed = error;
-    this.#options.logger.error(
+  private fail(error: FatalStorageError): void {
+    if (this.failed) return;
+    this.failed = error;
+    this.options.logger.error(
       'a sync failed: the store takes no more changes; restart to rebuild the index',
       {
         call: error.call,
@@ -326,31 +327,31 @@ export class BlobStore {
         errno: error.errno,
       },
     );
-    this.#options.onFatal?.(error);
+    this.options.onFatal?.(error);
   }
 
-  async #write(request: WriteRequest): Promise<WriteOutcome> {
+  private async applyWrite(request: WriteRequest): Promise<WriteOutcome> {
     const { id } = request;
     const folder = folderOf(id);
-    const current = this.#index.get(id);
+    const current = this.index.get(id);
     const live = isLive(current) ? current : undefined;
-    if (this.#judge(current, request, 'data') === 'retry') {
+    if (this.judge(current, request, 'data') === 'retry') {
       return { status: 'unchanged', entry: current as IndexEntry };
     }
     // A write that will add a file to the blob tree (a new id, or one whose record is a tombstone) holds a slot
     // in its folder; concurrent writers of one such id share the first one's. The commit fills the slot, gives
     // it back (another writer made the blob first), or takes one (the blob, or the writer holding the slot,
     // went away meanwhile).
-    const takeSlot = live === undefined && !this.#slotHolders.has(id);
-    this.#reserve(request.chargedBytes, live?.charged ?? 0, takeSlot ? folder : undefined);
+    const takeSlot = live === undefined && !this.slotHolders.has(id);
+    this.reserve(request.chargedBytes, live?.charged ?? 0, takeSlot ? folder : undefined);
     const folderSlot = { held: takeSlot };
-    if (takeSlot) this.#slotHolders.add(id);
+    if (takeSlot) this.slotHolders.add(id);
 
-    const temp = path.join(this.#tmpDir, randomUUID());
+    const temp = path.join(this.tmpDir, randomUUID());
     let committed = false;
     let fd: number | undefined;
     try {
-      fd = await this.#io.open(temp, 'wx');
+      fd = await this.io.open(temp, 'wx');
       const slot = headerSlotLength({
         id,
         size: request.contentLength,
@@ -358,10 +359,10 @@ export class BlobStore {
         deleted: false,
       });
       request.beforeBody?.();
-      const md5 = await receiveBody(this.#io, fd, slot, request);
+      const md5 = await receiveBody(this.io, fd, slot, request);
       const opened = fd;
-      return await this.#locks.run(id, async () => {
-        const outcome = await this.#commit(opened, temp, slot, request, md5, folder, folderSlot);
+      return await this.locks.run(id, async () => {
+        const outcome = await this.commit(opened, temp, slot, request, md5, folder, folderSlot);
         committed = outcome.status !== 'unchanged';
         return outcome;
       });
@@ -369,20 +370,20 @@ export class BlobStore {
       if (isDiskFull(error)) throw new DiskFullError(error.code ?? 'ENOSPC');
       throw error;
     } finally {
-      if (fd !== undefined) await this.#io.close(fd).catch(() => undefined);
-      if (folderSlot.held) this.#dropSlot(id, folder, false);
+      if (fd !== undefined) await this.io.close(fd).catch(() => undefined);
+      if (folderSlot.held) this.dropSlot(id, folder, false);
       if (!committed) {
-        this.#quota.release(request.chargedBytes);
-        await this.#io.remove(temp).catch(() => undefined);
+        this.quota.release(request.chargedBytes);
+        await this.io.remove(temp).catch(() => undefined);
       }
     }
   }
 
-  async #delete(request: DeleteRequest): Promise<DeleteOutcome> {
+  private async applyDelete(request: DeleteRequest): Promise<DeleteOutcome> {
     const { id } = request;
-    const current = this.#index.get(id);
+    const current = this.index.get(id);
     const live = isLive(current) ? current : undefined;
-    if (this.#judge(current, request, 'tombstone') === 'retry') {
+    if (this.judge(current, request, 'tombstone') === 'retry') {
       return { status: 'unchanged', version: (current as IndexEntry).version };
     }
     if (request.version === undefined) {
@@ -396,49 +397,49 @@ export class BlobStore {
     // charged against the budget: that is what a flood of deletes of unknown ids makes.
     const newTombstone = current === undefined || live !== undefined;
     if (current === undefined) {
-      if (!this.#tombstones.tryReserve(ALL)) throw new TombstonesFullError(this.#tombstones.limit);
-      if (!this.#folders.tombstones.tryReserve(folder)) {
-        this.#tombstones.release(ALL);
-        throw new TombstoneFolderFullError(folder, this.#folders.tombstones.limit);
+      if (!this.tombstones.tryReserve(ALL)) throw new TombstonesFullError(this.tombstones.limit);
+      if (!this.folders.tombstones.tryReserve(folder)) {
+        this.tombstones.release(ALL);
+        throw new TombstoneFolderFullError(folder, this.folders.tombstones.limit);
       }
     } else if (live) {
-      this.#tombstones.reserve(ALL);
-      this.#folders.tombstones.reserve(folder);
+      this.tombstones.reserve(ALL);
+      this.folders.tombstones.reserve(folder);
     }
-    const version = request.version ?? this.#nextVersion(current);
+    const version = request.version ?? this.nextVersion(current);
     const metadata: BlobMetadata = {
       id,
       size: 0,
       md5: '',
       version,
-      modified: this.#now(),
+      modified: this.now(),
       headers: {},
       deleted: true,
     };
-    const temp = path.join(this.#tmpDir, randomUUID());
+    const temp = path.join(this.tmpDir, randomUUID());
     try {
-      const fd = await this.#io.open(temp, 'wx');
+      const fd = await this.io.open(temp, 'wx');
       try {
-        await this.#io.writeAt(fd, encodeHeader(metadata, headerSlotLength(metadata)), 0);
-        await syncFile(this.#io, fd, temp, this.#options.fsync);
+        await this.io.writeAt(fd, encodeHeader(metadata, headerSlotLength(metadata)), 0);
+        await syncFile(this.io, fd, temp, this.options.fsync);
       } finally {
-        await this.#io.close(fd);
+        await this.io.close(fd);
       }
-      await this.#install(temp, 'tombstones', folder, id);
+      await this.install(temp, 'tombstones', folder, id);
     } catch (error) {
       if (newTombstone) {
-        this.#tombstones.release(ALL);
-        this.#folders.tombstones.release(folder);
+        this.tombstones.release(ALL);
+        this.folders.tombstones.release(folder);
       }
-      await this.#io.remove(temp).catch(() => undefined);
+      await this.io.remove(temp).catch(() => undefined);
       if (isDiskFull(error)) throw new DiskFullError(error.code ?? 'ENOSPC');
       throw error;
     }
     if (newTombstone) {
-      this.#tombstones.fill(ALL);
-      this.#folders.tombstones.fill(folder);
+      this.tombstones.fill(ALL);
+      this.folders.tombstones.fill(folder);
     }
-    this.#index.set(id, {
+    this.index.set(id, {
       size: 0,
       charged: 0,
       md5: '',
@@ -449,24 +450,24 @@ export class BlobStore {
     if (live) {
       // The tombstone is durable; the blob it supersedes can go (a crash before this leaves both, and warm-up
       // keeps the tombstone, the higher version).
-      await this.#removeFile(id, 'blobs', folder);
-      this.#quota.adjust(-live.charged);
+      await this.removeFile(id, 'blobs', folder);
+      this.quota.adjust(-live.charged);
     }
     return { status: 'deleted', version };
   }
 
-  async #expireTombstones(): Promise<number> {
-    const cutoff = this.#tombstoneCutoff();
+  private async sweepTombstones(): Promise<number> {
+    const cutoff = this.tombstoneCutoff();
     if (cutoff === undefined) return 0;
-    const expired = [...this.#index.entries()]
+    const expired = [...this.index.entries()]
       .filter(([, entry]) => entry.deleted && entry.modified < cutoff)
       .map(([id]) => id);
     let removed = 0;
     for (const id of expired) {
-      await this.#locks.run(id, async () => {
-        const entry = this.#index.get(id);
+      await this.locks.run(id, async () => {
+        const entry = this.index.get(id);
         if (!entry?.deleted || entry.modified >= cutoff) return;
-        await this.#remove(id, entry);
+        await this.remove(id, entry);
         removed += 1;
       });
     }
@@ -477,13 +478,13 @@ export class BlobStore {
    * Whether a versioned change must be applied or is a retry (a conflict, a version too far ahead and a failed
    * precondition are thrown). A retry skips the preconditions: it was applied when they held.
    */
-  #judge(
+  private judge(
     current: IndexEntry | undefined,
     request: { version?: number; precondition?: Precondition },
     kind: RecordKind,
   ): VersionVerdict {
     if (request.version !== undefined) {
-      checkVersionLead(request.version, this.#now());
+      checkVersionLead(request.version, this.now());
       if (judgeVersion(current, request.version, kind) === 'retry') return 'retry';
     }
     const refusal = request.precondition?.(isLive(current) ? current : undefined);
@@ -492,36 +493,36 @@ export class BlobStore {
   }
 
   /** Deletes the record of `id` from disk (durably) and from the index, freeing its quota and folder slot. */
-  async #remove(id: string, entry: IndexEntry): Promise<void> {
-    await this.#removeFile(id, treeOf(entry), folderOf(id));
-    this.#index.delete(id);
-    this.#quota.adjust(-entry.charged);
+  private async remove(id: string, entry: IndexEntry): Promise<void> {
+    await this.removeFile(id, treeOf(entry), folderOf(id));
+    this.index.delete(id);
+    this.quota.adjust(-entry.charged);
   }
 
   /** Removes one record file durably, and its count (the index and quota are the caller's). */
-  async #removeFile(id: string, tree: Tree, folder: string): Promise<void> {
-    await this.#io.remove(this.#recordPath(id, tree));
-    await syncFolder(this.#io, path.join(this.#roots[tree], folder), this.#options.fsync);
-    this.#folders[tree].remove(folder);
-    if (tree === 'tombstones') this.#tombstones.remove(ALL);
+  private async removeFile(id: string, tree: Tree, folder: string): Promise<void> {
+    await this.io.remove(this.recordPath(id, tree));
+    await syncFolder(this.io, path.join(this.roots[tree], folder), this.options.fsync);
+    this.folders[tree].remove(folder);
+    if (tree === 'tombstones') this.tombstones.remove(ALL);
   }
 
-  #tombstoneCutoff(): number | undefined {
-    const ttl = this.#options.tombstoneTtlMs;
-    return ttl === undefined ? undefined : this.#now() - ttl;
+  private tombstoneCutoff(): number | undefined {
+    const ttl = this.options.tombstoneTtlMs;
+    return ttl === undefined ? undefined : this.now() - ttl;
   }
 
-  #reserve(bytes: number, credit: number, newFileIn: string | undefined): void {
-    if (!this.#quota.tryReserve(bytes, credit)) {
-      throw new QuotaExceededError(bytes, this.#quota.used + this.#quota.reserved, this.#quota.limit);
+  private reserve(bytes: number, credit: number, newFileIn: string | undefined): void {
+    if (!this.quota.tryReserve(bytes, credit)) {
+      throw new QuotaExceededError(bytes, this.quota.used + this.quota.reserved, this.quota.limit);
     }
-    if (newFileIn !== undefined && !this.#folders.blobs.tryReserve(newFileIn)) {
-      this.#quota.release(bytes);
-      throw new FolderFullError(newFileIn, this.#folders.blobs.limit);
+    if (newFileIn !== undefined && !this.folders.blobs.tryReserve(newFileIn)) {
+      this.quota.release(bytes);
+      throw new FolderFullError(newFileIn, this.folders.blobs.limit);
     }
   }
 
-  async #commit(
+  private async commit(
     fd: number,
     temp: string,
     slot: number,
@@ -531,34 +532,33 @@ export class BlobStore {
     folderSlot: { held: boolean },
   ): Promise<WriteOutcome> {
     const { id } = request;
-    const current = this.#index.get(id);
+    const current = this.index.get(id);
     const live = isLive(current) ? current : undefined;
     // A concurrent change may have landed while the body was arriving.
-    if (this.#judge(current, request, 'data') === 'retry') {
+    if (this.judge(current, request, 'data') === 'retry') {
       return { status: 'unchanged', entry: current as IndexEntry };
     }
     if (live !== undefined && folderSlot.held) {
-      this.#dropSlot(id, folder, false);
+      this.dropSlot(id, folder, false);
       folderSlot.held = false;
     } else if (live === undefined && !folderSlot.held) {
-      if (!this.#folders.blobs.tryReserve(folder))
-        throw new FolderFullError(folder, this.#folders.blobs.limit);
+      if (!this.folders.blobs.tryReserve(folder)) throw new FolderFullError(folder, this.folders.blobs.limit);
       folderSlot.held = true;
-      this.#slotHolders.add(id);
+      this.slotHolders.add(id);
     }
 
     const metadata: BlobMetadata = {
       id,
       size: request.contentLength,
       md5,
-      version: request.version ?? this.#nextVersion(current),
-      modified: this.#now(),
+      version: request.version ?? this.nextVersion(current),
+      modified: this.now(),
       headers: request.headers,
       deleted: false,
     };
-    await this.#io.writeAt(fd, encodeHeader(metadata, slot), 0);
-    await syncFile(this.#io, fd, temp, this.#options.fsync);
-    await this.#install(temp, 'blobs', folder, id);
+    await this.io.writeAt(fd, encodeHeader(metadata, slot), 0);
+    await syncFile(this.io, fd, temp, this.options.fsync);
+    await this.install(temp, 'blobs', folder, id);
 
     const entry: IndexEntry = {
       size: metadata.size,
@@ -568,103 +568,103 @@ export class BlobStore {
       modified: metadata.modified,
       deleted: false,
     };
-    this.#quota.commit(request.chargedBytes, live?.charged ?? 0);
+    this.quota.commit(request.chargedBytes, live?.charged ?? 0);
     if (folderSlot.held) {
-      this.#dropSlot(id, folder, true);
+      this.dropSlot(id, folder, true);
       folderSlot.held = false;
     }
-    this.#index.set(id, entry);
+    this.index.set(id, entry);
     // The blob is durable; the tombstone it supersedes can go (a crash before this leaves both, and warm-up
     // keeps the blob, the higher version).
-    if (current?.deleted) await this.#removeFile(id, 'tombstones', folder);
+    if (current?.deleted) await this.removeFile(id, 'tombstones', folder);
     return { status: live ? 'replaced' : 'created', entry };
   }
 
   /** A write's folder slot is done with: `filled` by its new file, or given back. */
-  #dropSlot(id: string, folder: string, filled: boolean): void {
-    if (filled) this.#folders.blobs.fill(folder);
-    else this.#folders.blobs.release(folder);
-    this.#slotHolders.delete(id);
+  private dropSlot(id: string, folder: string, filled: boolean): void {
+    if (filled) this.folders.blobs.fill(folder);
+    else this.folders.blobs.release(folder);
+    this.slotHolders.delete(id);
   }
 
   /** Renames a finished temp file over the record of `id` in `tree`, durably. */
-  async #install(temp: string, tree: Tree, folder: string, id: string): Promise<void> {
-    const root = this.#roots[tree];
+  private async install(temp: string, tree: Tree, folder: string, id: string): Promise<void> {
+    const root = this.roots[tree];
     const target = path.join(root, folder);
-    if (!this.#existingFolders[tree].has(folder)) {
+    if (!this.existingFolders[tree].has(folder)) {
       // The first record of a folder creates it; the new folder's name must be durable too, or the record
       // could vanish with it after a crash.
-      await this.#io.makeFolder(target);
-      await syncFolder(this.#io, path.dirname(target), this.#options.fsync);
-      await syncFolder(this.#io, root, this.#options.fsync);
-      this.#existingFolders[tree].add(folder);
+      await this.io.makeFolder(target);
+      await syncFolder(this.io, path.dirname(target), this.options.fsync);
+      await syncFolder(this.io, root, this.options.fsync);
+      this.existingFolders[tree].add(folder);
     }
-    await this.#io.rename(temp, path.join(target, fileNameOf(id, this.#caseSensitive)));
-    await syncFolder(this.#io, target, this.#options.fsync);
+    await this.io.rename(temp, path.join(target, fileNameOf(id, this.caseSensitiveNames)));
+    await syncFolder(this.io, target, this.options.fsync);
   }
 
   /** A version above the stored one, from the clock in microseconds when it is ahead. */
-  #nextVersion(current: IndexEntry | undefined): number {
-    const fromClock = Math.floor(this.#now() * 1000);
-    const version = Math.max(fromClock, (current?.version ?? 0) + 1, this.#lastVersion + 1);
-    this.#lastVersion = version;
+  private nextVersion(current: IndexEntry | undefined): number {
+    const fromClock = Math.floor(this.now() * 1000);
+    const version = Math.max(fromClock, (current?.version ?? 0) + 1, this.lastVersion + 1);
+    this.lastVersion = version;
     return version;
   }
 
-  #recordPath(id: string, tree: Tree): string {
-    return path.join(this.#roots[tree], folderOf(id), fileNameOf(id, this.#caseSensitive));
+  private recordPath(id: string, tree: Tree): string {
+    return path.join(this.roots[tree], folderOf(id), fileNameOf(id, this.caseSensitiveNames));
   }
 
   /** Synchronous on purpose: see readMetadataSync. */
-  #warmUp(): void {
-    const { dataDir } = this.#options;
-    rmSync(this.#tmpDir, { recursive: true, force: true });
-    for (const folder of [this.#tmpDir, this.#roots.blobs, this.#roots.tombstones]) {
+  private warmUp(): void {
+    const { dataDir } = this.options;
+    rmSync(this.tmpDir, { recursive: true, force: true });
+    for (const folder of [this.tmpDir, this.roots.blobs, this.roots.tombstones]) {
       mkdirSync(folder, { recursive: true });
     }
     // The names of tmp/, blobs/ and tombstones/ must be durable before anything is stored under them.
-    this.#syncFolderSync(dataDir);
-    this.#caseSensitive = this.#options.caseSensitive ?? probeCaseSensitivity(this.#roots.blobs);
-    this.#options.logger.info('record file names', {
-      caseSensitive: this.#caseSensitive,
-      mode: this.#caseSensitive ? 'ids as they are' : 'capitals encoded as ~ and the small letter',
+    this.syncFolderSync(dataDir);
+    this.caseSensitiveNames = this.options.caseSensitive ?? probeCaseSensitivity(this.roots.blobs);
+    this.options.logger.info('record file names', {
+      caseSensitive: this.caseSensitiveNames,
+      mode: this.caseSensitiveNames ? 'ids as they are' : 'capitals encoded as ~ and the small letter',
     });
     const scratch = Buffer.allocUnsafe(4096);
     // Tombstones first, so a tombstone found among the blobs (the layout before the trees were split, or a
     // crash in the middle of a move) meets the record it competes with already indexed.
     for (const tree of ['tombstones', 'blobs'] as const) {
-      const root = this.#roots[tree];
+      const root = this.roots[tree];
       for (const top of hexFolders(root, 1)) {
         for (const leaf of hexFolders(path.join(root, top), 2)) {
           const folder = `${top}/${leaf}`;
-          this.#existingFolders[tree].add(folder);
+          this.existingFolders[tree].add(folder);
           for (const name of readdirSync(path.join(root, folder))) {
-            this.#load(tree, folder, name, scratch);
+            this.load(tree, folder, name, scratch);
           }
         }
       }
     }
     // Only now that every id has its newest record: an expired tombstone must still hide an older blob that
     // a crash left beside it, and both go.
-    const cutoff = this.#tombstoneCutoff();
+    const cutoff = this.tombstoneCutoff();
     if (cutoff === undefined) return;
-    for (const [id, entry] of [...this.#index.entries()]) {
+    for (const [id, entry] of [...this.index.entries()]) {
       // Not synced one by one: a removal a crash undoes is only done again at the next start.
-      if (entry.deleted && entry.modified < cutoff) this.#unload(id, entry, false);
+      if (entry.deleted && entry.modified < cutoff) this.unload(id, entry, false);
     }
   }
 
-  #load(tree: Tree, folder: string, name: string, scratch: Buffer): void {
-    const file = path.join(this.#roots[tree], folder, name);
-    const named = idOfFileName(name, this.#caseSensitive);
+  private load(tree: Tree, folder: string, name: string, scratch: Buffer): void {
+    const file = path.join(this.roots[tree], folder, name);
+    const named = idOfFileName(name, this.caseSensitiveNames);
     const foreign = () => {
-      this.#options.logger.warn('ignoring a file that is not a blob record', { file });
-      this.#folders[tree].add(folder); // it takes room in the folder all the same
+      this.options.logger.warn('ignoring a file that is not a blob record', { file });
+      this.folders[tree].add(folder); // it takes room in the folder all the same
     };
     if (
       named === undefined ||
       (named !== HASHED &&
-        (invalidIdReason(named, this.#options.maxIdLength) !== undefined || folderOf(named) !== folder))
+        (invalidIdReason(named, this.options.maxIdLength) !== undefined || folderOf(named) !== folder))
     ) {
       foreign();
       return;
@@ -677,48 +677,48 @@ export class BlobStore {
       }
     } catch (error) {
       if (!(error instanceof CorruptRecordError)) throw error;
-      this.#moveAside(tree, folder, name, error.message);
+      this.moveAside(tree, folder, name, error.message);
       return;
     }
     const id = metadata.id;
     if (
       named === HASHED &&
-      (invalidIdReason(id, this.#options.maxIdLength) !== undefined ||
-        fileNameOf(id, this.#caseSensitive) !== name ||
+      (invalidIdReason(id, this.options.maxIdLength) !== undefined ||
+        fileNameOf(id, this.caseSensitiveNames) !== name ||
         folderOf(id) !== folder)
     ) {
       foreign();
       return;
     }
-    const existing = this.#index.get(id);
+    const existing = this.index.get(id);
     if (existing !== undefined) {
       // Both trees hold the id: a crash came between installing a record and removing the one it superseded.
       if (existing.version >= metadata.version) {
         rmSync(file, { force: true });
-        this.#syncFolderSync(path.dirname(file));
+        this.syncFolderSync(path.dirname(file));
         return;
       }
-      this.#unload(id, existing);
+      this.unload(id, existing);
     }
     let home = tree;
     if (metadata.deleted && tree === 'blobs') {
       // A tombstone of the layout before the trees were split: it moves to its own tree.
-      const target = path.join(this.#roots.tombstones, folder);
+      const target = path.join(this.roots.tombstones, folder);
       mkdirSync(target, { recursive: true });
-      this.#syncFolderSync(path.dirname(target));
-      this.#syncFolderSync(this.#roots.tombstones);
-      this.#existingFolders.tombstones.add(folder);
+      this.syncFolderSync(path.dirname(target));
+      this.syncFolderSync(this.roots.tombstones);
+      this.existingFolders.tombstones.add(folder);
       renameSync(file, path.join(target, name));
-      this.#syncFolderSync(target);
-      this.#syncFolderSync(path.dirname(file));
+      this.syncFolderSync(target);
+      this.syncFolderSync(path.dirname(file));
       home = 'tombstones';
     }
     const charged = metadata.deleted ? 0 : metadata.size + storedHeaderBytes(metadata.headers);
-    this.#folders[home].add(folder);
-    if (home === 'tombstones') this.#tombstones.add(ALL);
-    this.#quota.adjust(charged);
-    this.#lastVersion = Math.max(this.#lastVersion, metadata.version);
-    this.#index.set(id, {
+    this.folders[home].add(folder);
+    if (home === 'tombstones') this.tombstones.add(ALL);
+    this.quota.adjust(charged);
+    this.lastVersion = Math.max(this.lastVersion, metadata.version);
+    this.index.set(id, {
       size: metadata.size,
       charged,
       md5: metadata.md5,
@@ -729,39 +729,39 @@ export class BlobStore {
   }
 
   /** Warm-up drops the record of `id` it indexed (a newer one was found, or it expired): file and counts. */
-  #unload(id: string, entry: IndexEntry, durably = true): void {
+  private unload(id: string, entry: IndexEntry, durably = true): void {
     const tree = treeOf(entry);
-    const file = this.#recordPath(id, tree);
+    const file = this.recordPath(id, tree);
     rmSync(file, { force: true });
-    if (durably) this.#syncFolderSync(path.dirname(file));
-    this.#folders[tree].remove(folderOf(id));
-    if (tree === 'tombstones') this.#tombstones.remove(ALL);
-    this.#quota.adjust(-entry.charged);
-    this.#index.delete(id);
+    if (durably) this.syncFolderSync(path.dirname(file));
+    this.folders[tree].remove(folderOf(id));
+    if (tree === 'tombstones') this.tombstones.remove(ALL);
+    this.quota.adjust(-entry.charged);
+    this.index.delete(id);
   }
 
   /**
    * A record warm-up cannot read goes to DATA_DIR/corrupt/, under the same relative path (a unique suffix if a
    * file is there already), so it is neither served nor counted, and an operator can still look at it.
    */
-  #moveAside(tree: Tree, folder: string, name: string, reason: string): void {
-    const file = path.join(this.#roots[tree], folder, name);
-    const targetFolder = path.join(this.#options.dataDir, 'corrupt', tree, folder);
+  private moveAside(tree: Tree, folder: string, name: string, reason: string): void {
+    const file = path.join(this.roots[tree], folder, name);
+    const targetFolder = path.join(this.options.dataDir, 'corrupt', tree, folder);
     mkdirSync(targetFolder, { recursive: true });
     let target = path.join(targetFolder, name);
     if (existsSync(target)) target = `${target}.${randomUUID()}`;
     renameSync(file, target);
-    this.#options.logger.error('ignoring a corrupt blob record', {
+    this.options.logger.error('ignoring a corrupt blob record', {
       file,
       movedTo: target,
       reason,
     });
   }
 
-  #syncFolderSync(folder: string): void {
-    if (!this.#options.fsync) return;
+  private syncFolderSync(folder: string): void {
+    if (!this.options.fsync) return;
     try {
-      this.#io.syncFolderNow(folder);
+      this.io.syncFolderNow(folder);
     } catch (error) {
       // At start-up nothing has been acknowledged yet: the start fails, naming the folder.
       throw new FatalStorageError('fsync', folder, error as NodeJS.ErrnoException);

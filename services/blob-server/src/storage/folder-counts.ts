@@ -3,31 +3,31 @@
 // The store keeps one for blobs and one for tombstones (each tree has its own folders), and uses one with a
 // single key for the node's tombstone budget (MAX_TOMBSTONES).
 export class FolderCounts {
-  readonly #files = new Map<string, number>();
-  readonly #pending = new Map<string, number>();
+  private readonly files = new Map<string, number>();
+  private readonly pending = new Map<string, number>();
 
   constructor(readonly limit: number) {}
 
   filesIn(folder: string): number {
-    return this.#files.get(folder) ?? 0;
+    return this.files.get(folder) ?? 0;
   }
 
   tryReserve(folder: string): boolean {
-    const pending = this.#pending.get(folder) ?? 0;
+    const pending = this.pending.get(folder) ?? 0;
     if (this.filesIn(folder) + pending >= this.limit) return false;
-    this.#pending.set(folder, pending + 1);
+    this.pending.set(folder, pending + 1);
     return true;
   }
 
   /** Reserves a slot whatever the limit: for a file that replaces one elsewhere (a blob becoming a tombstone). */
   reserve(folder: string): void {
-    this.#pending.set(folder, (this.#pending.get(folder) ?? 0) + 1);
+    this.pending.set(folder, (this.pending.get(folder) ?? 0) + 1);
   }
 
   release(folder: string): void {
-    const pending = (this.#pending.get(folder) ?? 0) - 1;
-    if (pending > 0) this.#pending.set(folder, pending);
-    else this.#pending.delete(folder);
+    const pending = (this.pending.get(folder) ?? 0) - 1;
+    if (pending > 0) this.pending.set(folder, pending);
+    else this.pending.delete(folder);
   }
 
   /** A reserved slot now holds a file. */
@@ -37,12 +37,12 @@ export class FolderCounts {
   }
 
   add(folder: string, files = 1): void {
-    this.#files.set(folder, this.filesIn(folder) + files);
+    this.files.set(folder, this.filesIn(folder) + files);
   }
 
   remove(folder: string): void {
     const files = this.filesIn(folder) - 1;
-    if (files > 0) this.#files.set(folder, files);
-    else this.#files.delete(folder);
+    if (files > 0) this.files.set(folder, files);
+    else this.files.delete(folder);
   }
 }

@@ -6,40 +6,40 @@
 //
 // Bytes are what a user can add up: body bytes plus stored-header bytes, the measure MAX_LENGTH uses.
 export class Quota {
-  #used = 0;
-  #reserved = 0;
+  private usedTotal = 0;
+  private reservedTotal = 0;
 
   constructor(readonly limit: number) {}
 
   /** Bytes of committed blobs. */
   get used(): number {
-    return this.#used;
+    return this.usedTotal;
   }
 
   /** Bytes held by writes in flight. */
   get reserved(): number {
-    return this.#reserved;
+    return this.reservedTotal;
   }
 
   /** Reserves `bytes` for a write that replaces `credit` bytes; false when usage could pass the limit. */
   tryReserve(bytes: number, credit: number): boolean {
-    if (this.#used + this.#reserved - credit + bytes > this.limit) return false;
-    this.#reserved += bytes;
+    if (this.usedTotal + this.reservedTotal - credit + bytes > this.limit) return false;
+    this.reservedTotal += bytes;
     return true;
   }
 
   release(reservedBytes: number): void {
-    this.#reserved -= reservedBytes;
+    this.reservedTotal -= reservedBytes;
   }
 
   /** A reserved write committed: its reservation becomes usage and the version it replaced is freed. */
   commit(reservedBytes: number, replacedBytes: number): void {
-    this.#reserved -= reservedBytes;
-    this.#used += reservedBytes - replacedBytes;
+    this.reservedTotal -= reservedBytes;
+    this.usedTotal += reservedBytes - replacedBytes;
   }
 
   /** Bytes found on disk at warm-up (positive) or freed by a delete (negative). */
   adjust(bytes: number): void {
-    this.#used += bytes;
+    this.usedTotal += bytes;
   }
 }

@@ -58,15 +58,12 @@ export async function startFaultyBlobServer(
   const { logger, lines } = captureLogger('blob-server');
   const faults: DiskFaults = {};
   const fatal: FatalStorageError[] = [];
-  const app = await buildApp(
-    testConfig(dataDir, overrides),
-    {
-      logger,
-      fileIo: fileIo ?? faultyIo(faults),
-      caseSensitive,
-      onFatalStorageError: (error) => fatal.push(error),
-    },
-  );
+  const app = await buildApp(testConfig(dataDir, overrides), {
+    logger,
+    fileIo: fileIo ?? faultyIo(faults),
+    caseSensitive,
+    onFatalStorageError: (error) => fatal.push(error),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
