@@ -62,7 +62,7 @@ export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool(config);
   // The pool discards the broken client by itself; without a listener Node would crash on the 'error' event.
   pool.on('error', (error) => {
-    logger.error('idle database connection failed', { error: error.message });
+    logger.error('idle database connection failed', { err: error });
   });
   return pool;
 }

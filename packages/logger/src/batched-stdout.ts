@@ -8,9 +8,9 @@ import { Writable } from 'node:stream';
 const FLUSH_AT_BYTES = 64 * 1024;
 
 class BatchedStdout extends Writable {
-  #pending: string[] = [];
-  #bytes = 0;
-  #scheduled = false;
+  private pendingLines: string[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
 
   constructor(private readonly destination: NodeJS.WriteStream) {
     super({ decodeStrings: false });
@@ -19,11 +19,11 @@ class BatchedStdout extends Writable {
 
   override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const text = String(chunk);
-    this.#pending.push(text);
-    this.#bytes += text.length;
-    if (this.#bytes >= FLUSH_AT_BYTES) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
+    this.pendingLines.push(text);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= FLUSH_AT_BYTES) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
     callback();
@@ -36,11 +36,11 @@ class BatchedStdout extends Writable {
 
   /** Writes everything pending now; returns the destination once it is written or queued. */
   flush(): NodeJS.WriteStream {
-    this.#scheduled = false;
-    if (this.#pending.length > 0) {
-      const text = this.#pending.join('');
-      this.#pending = [];
-      this.#bytes = 0;
+    this.flushScheduled = false;
+    if (this.pendingLines.length > 0) {
+      const text = this.pendingLines.join('');
+      this.pendingLines = [];
+      this.pendingBytes = 0;
       this.destination.write(text);
     }
     return this.destination;

@@ -2,22 +2,28 @@
 // that also keeps the process alive) and the output stream is drained. Calling it again returns the same
 // promise, and it always settles within `timeoutMs`, so an unreachable listener cannot hold up a shutdown.
 import type { Writable } from 'node:stream';
+import type winston from 'winston';
 import type LogzioWinstonTransport from 'winston-logzio';
 import { isBatchedStdout } from './batched-stdout.js';
-import { outputs, type Logger } from './create-logger.js';
+import { outputs } from './create-logger.js';
+import { WinstonLogger, type Logger } from './logger.js';
 
-const closing = new WeakMap<Logger, Promise<void>>();
+const closing = new WeakMap<winston.Logger, Promise<void>>();
 
+/** Flushes the logger createLogger made; a child flushes the same one (they share their outputs). */
 export function closeLogger(logger: Logger, timeoutMs = 5_000): Promise<void> {
-  let closed = closing.get(logger);
+  if (!(logger instanceof WinstonLogger)) {
+    return Promise.reject(new Error('closeLogger: this logger was not made by createLogger'));
+  }
+  let closed = closing.get(logger.winston);
   if (!closed) {
-    closed = withTimeout(flush(logger), timeoutMs);
-    closing.set(logger, closed);
+    closed = withTimeout(flush(logger.winston), timeoutMs);
+    closing.set(logger.winston, closed);
   }
   return closed;
 }
 
-async function flush(logger: Logger): Promise<void> {
+async function flush(logger: winston.Logger): Promise<void> {
   // Until winston's internal pipe is flowing, lines logged in this same tick have not reached the transports yet.
   await new Promise(setImmediate);
   const output = outputs.get(logger);
@@ -28,7 +34,7 @@ async function flush(logger: Logger): Promise<void> {
 
 // Removing the transport makes winston-logzio send what it buffered (its sendAndClose) and emit 'close' once the
 // listener has answered or failed. Later lines still go to stdout.
-function shipAndDetach(logger: Logger, transport: LogzioWinstonTransport): Promise<void> {
+function shipAndDetach(logger: winston.Logger, transport: LogzioWinstonTransport): Promise<void> {
   return new Promise((resolve) => {
     transport.once('close', () => resolve());
     logger.remove(transport);

@@ -5,13 +5,14 @@ import winston from 'winston';
 import type LogzioWinstonTransport from 'winston-logzio';
 import { batchedStdout } from './batched-stdout.js';
 import { jsonLine } from './json-line.js';
+import { WinstonLogger, type LogFields, type Logger } from './logger.js';
 import { createLogzioTransport, logzioSettingsProblems, type Env } from './logzio.js';
-
-export type Logger = winston.Logger;
 
 export interface LoggerOptions {
   /** the service name, on every line and as the Logz.io log type */
   service: string;
+  /** more fields on every line, e.g. `{ node: NODE_NAME }` where several processes share one log pipeline */
+  fields?: LogFields;
   /** error, warn, info, http, verbose, debug or silly; default LOG_LEVEL from env, else info */
   level?: string;
   /** where LOG_LEVEL and LOGZIO_* are read; default process.env */
@@ -39,12 +40,13 @@ export function loggerSettingsProblems(env: Env): string[] {
 
 /** What closeLogger has to flush for each logger, so it never digs into winston's internals. */
 export const outputs = new WeakMap<
-  Logger,
+  winston.Logger,
   { stream: Writable; logzio: LogzioWinstonTransport | undefined }
 >();
 
 export function createLogger({
   service,
+  fields = {},
   level,
   env = process.env,
   stream = batchedStdout(),
@@ -60,5 +62,5 @@ export function createLogger({
     transports: [new winston.transports.Stream({ stream }), ...(logzio ? [logzio] : [])],
   });
   outputs.set(logger, { stream, logzio });
-  return logger;
+  return new WinstonLogger(logger, fields);
 }

@@ -1,9 +1,11 @@
 // The shape of every log entry, for stdout and Logz.io alike: one JSON object per line, starting with timestamp,
 // level, service and message so lines read well in a terminal, followed by the metadata.
-//   - Error objects in the metadata become plain objects with their stack (JSON.stringify would give `{}`).
+//   - Error objects in the metadata, and whatever is logged under `err`, become plain objects with their message,
+//     stack and causes (JSON.stringify would give `{}`).
 //   - Every string, however deep, and every key passes through maskEmails: no entry carries an email address's
 //     local part, not even one inside an error message or a URL that nobody thought to mask.
 //   - Circular metadata cannot break a line.
+import { inspect, types } from 'node:util';
 import winston from 'winston';
 import { maskEmails } from './mask-email.js';
 
@@ -12,26 +14,61 @@ export interface SerializedError {
   message: string;
   stack?: string;
   code?: unknown;
-  cause?: unknown;
+  /** the error's cause, serialised the same way (a cause that is not an Error too) */
+  cause?: SerializedError;
+  /** an AggregateError's errors */
+  errors?: SerializedError[];
 }
 
-export function serializeError(err: Error): SerializedError {
-  const { code } = err as { code?: unknown };
+// A cause chain longer than this is cut: it is a loop that is not a cycle of the same objects, or not worth reading.
+const MAX_CAUSES = 10;
+
+/**
+ * An error as a log line carries it: its type, message and stack, its `code` when it has one, its cause (however
+ * deep, cut at a cycle) and an AggregateError's errors. Anything thrown that is not an Error (a string, an object
+ * from a callback API) still gives a type and a message.
+ */
+export function serializeError(error: unknown): SerializedError {
+  return serialize(error, []);
+}
+
+function serialize(error: unknown, seen: unknown[]): SerializedError {
+  if (!isError(error)) {
+    return {
+      type: error === null ? 'null' : typeof error,
+      message: typeof error === 'string' ? error : inspect(error, { depth: 2, breakLength: Infinity }),
+    };
+  }
+  const { code } = error as { code?: unknown };
+  const inside = [...seen, error];
   return {
-    type: err.name,
-    message: err.message,
-    stack: err.stack,
+    type: error.name,
+    message: error.message,
+    stack: error.stack,
     ...(code === undefined ? {} : { code }),
-    ...(err.cause === undefined
-      ? {}
-      : { cause: err.cause instanceof Error ? serializeError(err.cause) : err.cause }),
+    ...(error.cause === undefined ? {} : { cause: serializeCause(error.cause, inside) }),
+    ...(error instanceof AggregateError && Array.isArray(error.errors)
+      ? { errors: (error.errors as unknown[]).map((each) => serializeCause(each, inside)) }
+      : {}),
   };
 }
 
-// Only the string-keyed fields are touched: winston keeps its own bookkeeping under symbol keys.
+function serializeCause(cause: unknown, seen: unknown[]): SerializedError {
+  if (seen.includes(cause)) return { type: 'Circular', message: '[Circular]' };
+  if (seen.length > MAX_CAUSES) return { type: 'Truncated', message: `[more than ${MAX_CAUSES} causes]` };
+  return serialize(cause, seen);
+}
+
+// instanceof misses errors made in another realm (a vm context, a worker's structured clone keeps them Errors).
+function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
+// Only the string-keyed fields are touched: winston keeps its own bookkeeping under symbol keys. `err` is the key
+// errors are logged under, so whatever it holds is written as an error, even a thrown string.
 const errorsAsObjects = winston.format((info) => {
   for (const [key, value] of Object.entries(info)) {
-    if (value instanceof Error) info[key] = serializeError(value);
+    if (isError(value) || (key === 'err' && value !== undefined)) info[key] = serializeError(value);
   }
   return info;
 });

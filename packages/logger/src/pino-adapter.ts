@@ -3,7 +3,7 @@
 // each. A child's bindings (Fastify binds the request id) become metadata on every line it writes, and the
 // serializers Fastify hands its children (req, res, err) turn its objects into small, loggable ones.
 import { format } from 'node:util';
-import type { Logger } from './create-logger.js';
+import { WinstonLogger, type LogFields, type Logger, type LogLevel } from './logger.js';
 
 export type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 export type LogFn = (objOrMessage?: unknown, message?: unknown, ...args: unknown[]) => void;
@@ -25,7 +25,7 @@ const severity: Record<PinoLevel | 'silent', number> = {
 };
 
 // winston's npm levels have no fatal or trace: they map to the nearest level that exists.
-const winstonLevel: Record<PinoLevel, string> = {
+const winstonLevel: Record<PinoLevel, LogLevel> = {
   fatal: 'error',
   error: 'error',
   warn: 'warn',
@@ -54,11 +54,11 @@ export class PinoAdapter {
   readonly silent: LogFn = () => {};
 
   // Unset means "whatever the winston logger lets through"; Fastify sets it on children for a route's logLevel.
-  #level: PinoLevel | 'silent' | undefined;
+  private ownLevel: PinoLevel | 'silent' | undefined;
 
   constructor(
-    private readonly logger: Logger,
-    private readonly bindings: Record<string, unknown> = {},
+    private readonly logger: WinstonLogger,
+    private readonly bindings: LogFields = {},
     private readonly serializers: Record<string, Serializer> = {},
     level?: string,
   ) {
@@ -66,12 +66,12 @@ export class PinoAdapter {
   }
 
   get level(): string {
-    return this.#level ?? pinoLevel[this.logger.level] ?? 'info';
+    return this.ownLevel ?? pinoLevel[this.logger.level] ?? 'info';
   }
 
   set level(level: string) {
     if (!Object.hasOwn(severity, level)) throw new Error(`unknown log level "${level}"`);
-    this.#level = level as PinoLevel | 'silent';
+    this.ownLevel = level as PinoLevel | 'silent';
   }
 
   child(bindings: Record<string, unknown>, options: ChildOptions = {}): PinoAdapter {
@@ -79,16 +79,16 @@ export class PinoAdapter {
       this.logger,
       { ...this.bindings, ...bindings },
       { ...this.serializers, ...options.serializers },
-      options.level ?? this.#level,
+      options.level ?? this.ownLevel,
     );
   }
 
   private write(level: PinoLevel, [first, ...rest]: unknown[]): void {
-    if (this.#level && severity[level] < severity[this.#level]) return;
+    if (this.ownLevel && severity[level] < severity[this.ownLevel]) return;
     // Before any work: winston would build, format and only then drop a line below its level.
     if (!this.logger.isLevelEnabled(winstonLevel[level])) return;
 
-    let metadata: Record<string, unknown> = {};
+    let metadata: LogFields = {};
     let message: string;
     if (first instanceof Error) {
       metadata = this.serialize({ err: first });
@@ -99,7 +99,7 @@ export class PinoAdapter {
     } else {
       message = messageOf([first, ...rest]);
     }
-    this.logger.log({ ...this.bindings, ...metadata, level: winstonLevel[level], message });
+    this.logger.write(winstonLevel[level], message, { ...this.bindings, ...metadata });
   }
 
   private serialize(object: Record<string, unknown>): Record<string, unknown> {
@@ -118,7 +118,9 @@ function messageOf(parts: unknown[]): string {
   return parts.length === 1 && typeof only === 'string' && !only.includes('%') ? only : format(...parts);
 }
 
-/** A pino-compatible view of a winston logger, for `Fastify({ loggerInstance: toPinoLogger(logger) })`. */
+/** A pino-compatible view of createLogger's logger, for `Fastify({ loggerInstance: toPinoLogger(logger) })`. */
 export function toPinoLogger(logger: Logger): PinoAdapter {
+  if (!(logger instanceof WinstonLogger))
+    throw new TypeError('toPinoLogger: this logger was not made by createLogger');
   return new PinoAdapter(logger);
 }

@@ -1,7 +1,8 @@
 // For tests of anything that logs: a stream that collects what a logger writes, parsed back into one object per
 // line, and a logger that writes to it. Import from '@backend-rebase/logger/testing'.
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from './create-logger.js';
+import { createLogger } from './create-logger.js';
+import type { Logger } from './logger.js';
 
 export function captureLines(): { stream: Writable; records: () => Record<string, unknown>[] } {
   let text = '';

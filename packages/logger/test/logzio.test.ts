@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeLogger, createLogger } from '../src/index.js';
+import type { WinstonLogger } from '../src/logger.js';
 import { captureLines } from '../src/testing.js';
 
 interface Received {
@@ -60,7 +61,7 @@ describe('Logz.io shipping', () => {
     logger.info('local only');
     await closeLogger(logger);
 
-    expect(logger.transports).toHaveLength(1);
+    expect((logger as WinstonLogger).winston.transports).toHaveLength(1);
     expect(received).toEqual([]);
   });
 
