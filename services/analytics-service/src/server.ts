@@ -6,12 +6,12 @@
 import { poolTimeouts, redactPassword } from '@backend-rebase/db';
 import { openAnalyticsDatabase } from '@backend-rebase/page-views';
 import { createLogger } from '@backend-rebase/logger';
-import { loadConfigOrExit, runService, startupStep } from '@backend-rebase/service-kit';
+import { exitOnConfigError, runService, startupStep } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
-import { Config } from './config.js';
+import { loadConfig } from './config.js';
 
 // Before the logger: loading the configuration also loads .env, where LOGZIO_TOKEN may be.
-const config = loadConfigOrExit(Config);
+const config = exitOnConfigError(loadConfig);
 const logger = createLogger({ service: 'analytics-service' });
 
 const { url, pool } = await startupStep(
@@ -23,14 +23,7 @@ const { url, pool } = await startupStep(
     ...poolTimeouts(config),
   }),
 );
-const app = await buildApp(
-  {
-    internalToken: config.INTERNAL_TOKEN,
-    refreshIntervalMs: config.MV_REFRESH_SECONDS * 1000,
-    refreshTimeoutMs: config.MV_REFRESH_TIMEOUT_MS,
-  },
-  { logger, pool },
-);
+const app = await buildApp(config, { logger, pool });
 await runService({
   app,
   port: config.PORT,

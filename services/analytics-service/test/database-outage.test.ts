@@ -8,6 +8,7 @@ import type { Service } from '@backend-rebase/service-kit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { testConfig } from './support/test-service.js';
 
 let app: Service;
 let pool: pg.Pool;
@@ -17,8 +18,9 @@ beforeAll(async () => {
   pool = createPool({ connectionString: `postgres://postgres@127.0.0.1:${await findFreePort()}/analytics` });
   const captured = captureLogger('analytics-service');
   lines = captured.lines;
-  app = await buildApp({ refreshIntervalMs: 20 }, { logger: captured.logger, pool });
-  await app.ready();
+  // A refresh every 20 ms: below what MV_REFRESH_SECONDS accepts, so set past the schema.
+  app = await buildApp(testConfig({ MV_REFRESH_SECONDS: 0.02 }), { logger: captured.logger, pool });
+  await app.listen({ port: 0, host: '127.0.0.1' }); // the refresh job starts when the app listens
 });
 afterAll(async () => {
   await app.close();

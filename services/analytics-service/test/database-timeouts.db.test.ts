@@ -7,7 +7,7 @@ import { captureLogger } from '@backend-rebase/logger/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { startTestService, type TestService } from './support/test-service.js';
+import { startTestService, testConfig, type TestService } from './support/test-service.js';
 
 let service: TestService;
 let blocker: pg.Client;
@@ -25,7 +25,7 @@ afterAll(async () => {
 /** GET /report/home on an app whose pool has these server-side limits, with the hours table locked. */
 async function reportWhileLocked(limits: { statementTimeoutMs: number; lockTimeoutMs: number }) {
   const pool = createPool({ connectionString: inFarTimeZone(service.database.url), max: 1, ...limits });
-  const app = await buildApp({}, { logger: captureLogger().logger, pool });
+  const app = await buildApp(testConfig(), { logger: captureLogger().logger, pool });
   try {
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE page_views_hourly IN ACCESS EXCLUSIVE MODE');

@@ -1,7 +1,7 @@
 // The refresh of page_views_daily: readers are never blocked by it, two refreshes never run at once (in one
 // process or across instances), a refresh asked for while one is running gets one of its own, the timer
-// refreshes at start-up and then periodically, a refresh has a time limit of its own, enforced by the server,
-// and stopping (closing the app) cancels the refresh in flight on the server instead of waiting for it.
+// refreshes once the app listens and then periodically, a refresh has a time limit of its own, enforced by the
+// server, and stopping (closing the app) cancels the refresh in flight on the server instead of waiting for it.
 import { createPool } from '@backend-rebase/db';
 import { inFarTimeZone } from '@backend-rebase/db/testing';
 import { captureLogger } from '@backend-rebase/logger/testing';
@@ -14,14 +14,14 @@ import {
   ViewRefresher,
   type RefreshObserver,
 } from '../src/reports/view-refresher.js';
-import { addViews, refresh, startTestService, type TestService } from './support/test-service.js';
+import { addViews, refresh, startTestService, testConfig, type TestService } from './support/test-service.js';
 
 let service: TestService;
 let blocker: pg.Client; // a session of the test's own, to hold locks the way another client would
 
 beforeAll(async () => {
-  // A read that waited on the refresh would fail after 2 s with a 503 instead of passing late.
-  service = await startTestService('refresher', { queryTimeoutMs: 2_000 });
+  // A read that waited on the refresh would fail after 1 s with a 503 instead of passing late.
+  service = await startTestService('refresher', { statementTimeoutMs: 1_000 });
   blocker = new pg.Client({ connectionString: service.database.url });
   await blocker.connect();
   await addViews(service, [['home', '2025-03-01T10:00:00Z', 3]]);
@@ -46,12 +46,8 @@ function counting(): RefreshObserver & { counts: Record<string, number> } {
 }
 
 function refresherOf(observer?: RefreshObserver, options: { pool?: pg.Pool; timeoutMs?: number } = {}) {
-  const { pool = service.pool, timeoutMs } = options;
-  return new ViewRefresher(pool, {
-    logger: captureLogger().logger,
-    observer,
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-  });
+  const { pool = service.pool, timeoutMs = testConfig().MV_REFRESH_TIMEOUT_MS } = options;
+  return new ViewRefresher(pool, { logger: captureLogger().logger, observer, timeoutMs });
 }
 
 /** Resolves once a REFRESH of the view is waiting for a lock, holding the view's own (readers still read). */
@@ -184,6 +180,28 @@ describe('a refresh under way', () => {
       await pool.end();
     }
   });
+
+  it('is cancelled on the server when the signal it was asked with aborts (the periodic job closing)', async () => {
+    const pool = createPool({
+      connectionString: inFarTimeZone(service.database.url),
+      max: 2,
+      lockTimeoutMs: 60_000,
+    });
+    try {
+      await holdRefreshMidway();
+      const refresher = refresherOf(undefined, { pool, timeoutMs: 60_000 });
+      const closing = new AbortController();
+      const running = refresher.refresh({ signal: closing.signal });
+      await refreshIsWaiting();
+
+      closing.abort(); // with the lock still held: only the cancel lets it settle
+      await expect(running).rejects.toBeInstanceOf(RefreshCancelled);
+      expect(await refreshesRunning()).toBe(0);
+      await expect(refresher.refresh()).rejects.toBeInstanceOf(RefreshCancelled);
+    } finally {
+      await pool.end();
+    }
+  });
 });
 
 describe("a refresh's time limit", () => {
@@ -191,7 +209,7 @@ describe("a refresh's time limit", () => {
     await service.sql('TRUNCATE page_views_daily_refresh');
     await holdRefreshMidway();
     const observer = counting();
-    // The pool's statement and lock timeouts (5 s, 2 s) are longer: this is the refresh's own limit.
+    // The pool's statement and lock timeouts (1 s, 2 s) are longer: this is the refresh's own limit.
     await expect(refresherOf(observer, { timeoutMs: 300 }).refresh()).rejects.toMatchObject({
       code: '57014',
     });
@@ -230,18 +248,19 @@ describe("a refresh's time limit", () => {
 });
 
 describe('the refresh timer', () => {
-  it('refreshes as soon as the app is ready, then every interval; closing the app stops it', async () => {
+  it('refreshes as soon as the app listens, then every interval; closing the app stops it', async () => {
     await service.sql('TRUNCATE page_views_daily_refresh');
-    const app = await buildApp(
-      { refreshIntervalMs: 50 },
-      { logger: captureLogger().logger, pool: service.pool },
-    );
+    // Every 50 ms: below what MV_REFRESH_SECONDS accepts, so set past the schema.
+    const app = await buildApp(testConfig({ MV_REFRESH_SECONDS: 0.05 }), {
+      logger: captureLogger().logger,
+      pool: service.pool,
+    });
     const refreshes = async () => {
       const metrics = (await app.inject({ url: '/metrics' })).body;
       return Number(/^analytics_view_refreshes_total\{outcome="refreshed"\} (\d+)/m.exec(metrics)?.[1]);
     };
     try {
-      await app.ready();
+      await app.listen({ port: 0, host: '127.0.0.1' });
       await vi.waitFor(
         async () =>
           expect(await service.sql('SELECT refreshed_at FROM page_views_daily_refresh')).toHaveLength(1),
@@ -282,7 +301,7 @@ describe('closing the app', () => {
         lockTimeoutMs: REFRESH_TIMEOUT_MS,
       });
       const { logger, lines } = captureLogger('analytics-service');
-      const app = await buildApp({ refreshTimeoutMs: REFRESH_TIMEOUT_MS }, { logger, pool });
+      const app = await buildApp(testConfig({ MV_REFRESH_TIMEOUT_MS: REFRESH_TIMEOUT_MS }), { logger, pool });
       try {
         await holdRefreshMidway();
         const refreshing = app.inject({ method: 'POST', url: '/internal/refresh' });

@@ -61,23 +61,8 @@ export const TOP_SQL = `
     LIMIT $2
   ) AS top ON true`;
 
-export interface ReportStoreOptions {
-  /**
-   * A query without an answer after this long fails (and its connection is discarded); default the pool's, a
-   * margin above the statement_timeout the server enforces (see createPool).
-   */
-  queryTimeoutMs?: number | undefined;
-}
-
 export class ReportStore {
-  private readonly queryTimeoutMs: number | undefined;
-
-  constructor(
-    private readonly pool: pg.Pool,
-    options: ReportStoreOptions = {},
-  ) {
-    this.queryTimeoutMs = options.queryTimeoutMs;
-  }
+  constructor(private readonly pool: pg.Pool) {}
 
   /** Views of the page in each of `hours` (consecutive hour starts, ascending), 0 where none are stored. */
   async hourly(page: string, hours: number[]): Promise<HourViews[]> {
@@ -128,6 +113,6 @@ export class ReportStore {
     text: string,
     values: unknown[],
   ): Promise<Row[]> {
-    return queryRows<Row>(this.pool, { name, text, values, timeoutMs: this.queryTimeoutMs });
+    return queryRows<Row>(this.pool, { name, text, values });
   }
 }

@@ -1,5 +1,5 @@
-// Keeps the materialized view page_views_daily fresh: REFRESH MATERIALIZED VIEW CONCURRENTLY, at start-up and
-// then on a timer, and whenever refresh() is called. What it guarantees:
+// Keeps the materialized view page_views_daily fresh: REFRESH MATERIALIZED VIEW CONCURRENTLY whenever refresh()
+// is called (app.ts calls it on a schedule, and POST /internal/refresh on demand). What it guarantees:
 //   - Readers are never blocked: a concurrent refresh builds the new contents aside and merges them in.
 //   - Two refreshes never run at once, in this process or across instances: each holds the PostgreSQL advisory
 //     lock REFRESH_LOCK_KEY, taken with pg_try_advisory_lock, and an instance that finds it taken skips its
@@ -17,11 +17,11 @@
 //     57014, rolled back and not stamped) and the connection goes back to the pool with the pool's own limit.
 //   - refresh() never joins a refresh already under way, which may have started before the caller's data was
 //     written: it waits for it and runs another, shared by everyone who asks meanwhile.
-//   - stop() ends the timer and cancels the refresh under way on the server (pg_cancel_backend from a
-//     connection of its own), so shutdown never waits for a recomputation nobody will read, and the database
-//     does not go on doing it after the process has left. stop() resolves once the server has rolled the
-//     refresh back (a statement after it on the refresh's session answered); the advisory lock goes with the
-//     discarded session.
+//   - stop() — or the abort of a signal handed to refresh(), the service shutting down — cancels the refresh
+//     under way on the server (pg_cancel_backend from a connection of its own), so shutdown never waits for a
+//     recomputation nobody will read, and the database does not go on doing it after the process has left.
+//     stop() resolves once the server has rolled the refresh back (a statement after it on the refresh's
+//     session answered); the advisory lock goes with the discarded session.
 //     A refresh asked for and not yet started never starts. Each of these rejects with RefreshCancelled, and
 //     refresh() after stop() rejects too.
 import { clientTimeoutMs } from '@backend-rebase/db';
@@ -66,21 +66,18 @@ export class RefreshCancelled extends Error {
   }
 }
 
-/** MV_REFRESH_TIMEOUT_MS's default. */
-export const DEFAULT_REFRESH_TIMEOUT_MS = 10_000;
-
 export interface ViewRefresherOptions {
   logger: Logger;
   observer?: RefreshObserver;
-  /** The server cancels a refresh that runs longer; default DEFAULT_REFRESH_TIMEOUT_MS. */
-  timeoutMs?: number;
+  /** The server cancels a refresh that runs longer (MV_REFRESH_TIMEOUT_MS). */
+  timeoutMs: number;
 }
 
 export class ViewRefresher {
   private running: Promise<RefreshOutcome> | null = null;
   private queued: Promise<RefreshOutcome> | null = null;
-  private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   /** The server process running the refresh, while the refresh holds its connection: what stop() cancels. */
   private backendPid: number | undefined;
 
@@ -89,8 +86,26 @@ export class ViewRefresher {
     private readonly options: ViewRefresherOptions,
   ) {}
 
-  /** Refreshes the view with everything committed before this call; rejects when the database fails. */
-  refresh(): Promise<RefreshOutcome> {
+  /**
+   * Refreshes the view with everything committed before this call; rejects when the database fails. Aborting
+   * `signal` means the service is going away: it stops the refresher, as stop() does.
+   */
+  refresh({ signal }: { signal?: AbortSignal } = {}): Promise<RefreshOutcome> {
+    if (signal === undefined) return this.refreshOrQueue();
+    const onAbort = () => void this.stop();
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    return this.refreshOrQueue().finally(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** Cancels the refresh under way and any asked for meanwhile; resolves once the server has rolled it back. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.stopping ??= this.cancelAll();
+    return this.stopping;
+  }
+
+  private refreshOrQueue(): Promise<RefreshOutcome> {
     if (this.stopped) return Promise.reject(new RefreshCancelled());
     if (!this.running) return this.run();
     this.queued ??= this.running
@@ -102,30 +117,7 @@ export class ViewRefresher {
     return this.queued;
   }
 
-  /** Refreshes now, then every `intervalMs` from the start of one refresh to the start of the next. */
-  start(intervalMs: number): void {
-    const tick = async () => {
-      const started = performance.now();
-      try {
-        await this.refresh();
-      } catch (error) {
-        if (error instanceof RefreshCancelled) return; // shutting down; logged where it was cancelled
-        this.options.logger.error('refreshing page_views_daily failed; retrying at the next interval', {
-          err: error,
-        });
-      }
-      if (this.stopped) return;
-      const wait = Math.max(0, intervalMs - (performance.now() - started));
-      // unref: a pending refresh alone never keeps the process alive; the server does.
-      this.timer = setTimeout(() => void tick(), wait).unref();
-    };
-    void tick();
-  }
-
-  /** Ends the timer and cancels the refresh under way; resolves once it has been rolled back. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+  private async cancelAll(): Promise<void> {
     const settled = Promise.allSettled([this.running, this.queued]);
     if (this.backendPid !== undefined) await this.cancelOnServer(settled);
     await settled;
@@ -160,7 +152,7 @@ export class ViewRefresher {
       // stop() may have come while a statement was on its way: the cancel is then lost, so look before each one.
       this.throwIfStopped();
       const started = performance.now();
-      const timeoutMs = this.options.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS;
+      const { timeoutMs } = this.options;
       await client.query(LIMIT, [`${timeoutMs}ms`]);
       this.throwIfStopped();
       // The pool's client-side timeout would give up before the server's longer limit: this one goes with it.

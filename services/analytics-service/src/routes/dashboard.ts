@@ -20,10 +20,10 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = (scope, { assets }) => {
+export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async (app, { assets }) => {
   for (const [url, asset] of assets) {
     const page = url === '/dashboard';
-    scope.get(
+    app.get(
       url,
       {
         schema: page
@@ -42,7 +42,6 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
       (request, reply) => send(request, reply, asset, page),
     );
   }
-  return Promise.resolve(); // Fastify awaits a plugin; this one has nothing to wait for
 };
 
 function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, page: boolean): FastifyReply {

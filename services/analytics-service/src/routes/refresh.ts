@@ -15,14 +15,14 @@ export interface RefreshRoutesOptions {
   refresher: ViewRefresher;
 }
 
-export const refreshRoutes: FastifyPluginAsyncTypebox<RefreshRoutesOptions> = (scope, { refresher }) => {
+export const refreshRoutes: FastifyPluginAsyncTypebox<RefreshRoutesOptions> = async (app, { refresher }) => {
   answerUnavailableWhen(
-    scope,
+    app,
     isDatabaseUnavailable,
     (error) => `${describeUnavailable(error, 'The analytics database')}; retry the refresh in a few seconds.`,
   );
 
-  scope.post(
+  app.post(
     '/internal/refresh',
     {
       config: { internal: true },
@@ -48,6 +48,4 @@ export const refreshRoutes: FastifyPluginAsyncTypebox<RefreshRoutesOptions> = (s
       return { refreshedAt: outcome.refreshedAt.toISOString(), seconds: outcome.seconds };
     },
   );
-
-  return Promise.resolve(); // Fastify awaits a plugin; this one has nothing to wait for
 };

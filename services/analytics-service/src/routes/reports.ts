@@ -8,6 +8,7 @@ import {
   answerUnavailableWhen,
   HttpProblem,
   ProblemSchema,
+  type Clock,
   type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
 import type { preValidationHookHandler } from 'fastify';
@@ -26,6 +27,8 @@ import {
 
 export interface ReportRoutesOptions {
   store: ReportStore;
+  /** the clock `now` and today default to */
+  now: Clock;
 }
 
 const TAGS = ['reports'];
@@ -33,10 +36,13 @@ const unavailable = (error: unknown) =>
   `${describeUnavailable(error, 'The analytics database')}; retry in a few seconds.`;
 const problems = { 400: ProblemSchema, 503: ProblemSchema };
 
-export const reportRoutes: FastifyPluginAsyncTypebox<ReportRoutesOptions> = (scope, { store }) => {
-  answerUnavailableWhen(scope, isDatabaseUnavailable, unavailable);
+export const reportRoutes: FastifyPluginAsyncTypebox<ReportRoutesOptions> = async (
+  app,
+  { store, now: clock },
+) => {
+  answerUnavailableWhen(app, isDatabaseUnavailable, unavailable);
 
-  scope.get(
+  app.get(
     '/report/:page',
     {
       schema: {
@@ -50,14 +56,14 @@ export const reportRoutes: FastifyPluginAsyncTypebox<ReportRoutesOptions> = (sco
     },
     async (request) => {
       const { now, order, take } = request.query;
-      const at = now === undefined ? Date.now() : instantOrProblem(now);
+      const at = now === undefined ? clock() : instantOrProblem(now);
       const hours = await store.hourly(request.params.page, reportHours(at, take));
       const data = hours.map(({ hour, views }) => ({ h: new Date(hour).toISOString(), v: views }));
       return { data: order === 'desc' ? data.reverse() : data };
     },
   );
 
-  scope.get(
+  app.get(
     '/reports/top',
     {
       schema: {
@@ -69,13 +75,13 @@ export const reportRoutes: FastifyPluginAsyncTypebox<ReportRoutesOptions> = (sco
     },
     async (request) => {
       const { day: dayText, limit } = request.query;
-      const day = dayText === undefined ? dayOf(Date.now()) : dayOrProblem('day', dayText);
+      const day = dayText === undefined ? dayOf(clock()) : dayOrProblem('day', dayText);
       const { refreshedAt, rows } = await store.top(day, limit);
       return { day: formatDay(day), refreshedAt: refreshedAt?.toISOString() ?? null, data: rows };
     },
   );
 
-  scope.get(
+  app.get(
     '/reports/daily/:page',
     {
       schema: {
@@ -94,7 +100,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<ReportRoutesOptions> = (sco
           from: from === undefined ? undefined : dayOrProblem('from', from),
           to: to === undefined ? undefined : dayOrProblem('to', to),
         },
-        dayOf(Date.now()),
+        dayOf(clock()),
       );
       if (!range.ok) {
         const fields = range.fields.map((field) => `querystring/${field}`);
@@ -110,8 +116,6 @@ export const reportRoutes: FastifyPluginAsyncTypebox<ReportRoutesOptions> = (sco
       };
     },
   );
-
-  return Promise.resolve(); // Fastify awaits a plugin; this one has nothing to wait for
 };
 
 // Before validation, so the schema stays the one judge: `order` is case-insensitive, and a query string turns

@@ -6,7 +6,8 @@ import { createTestDatabase, inFarTimeZone, type TestDatabase } from '@backend-r
 import { captureLogger } from '@backend-rebase/logger/testing';
 import type { Service } from '@backend-rebase/service-kit';
 import type pg from 'pg';
-import { buildApp, type AppConfig } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
 
 export interface TestService {
   app: Service;
@@ -22,8 +23,10 @@ export interface TestService {
   close: () => Promise<void>;
 }
 
-export interface TestServiceOptions extends AppConfig {
+export interface TestServiceOptions {
   poolSize?: number;
+  /** the pool's statement_timeout; default createPool's */
+  statementTimeoutMs?: number;
 }
 
 export async function startTestService(
@@ -31,10 +34,14 @@ export async function startTestService(
   options: TestServiceOptions = {},
 ): Promise<TestService> {
   const database = await createTestDatabase(`analytics ${label}`, { migrations: 'analytics' });
-  const { poolSize = 10, ...config } = options;
-  const pool = createPool({ connectionString: inFarTimeZone(database.url), max: poolSize });
+  const { poolSize = 10, statementTimeoutMs } = options;
+  const pool = createPool({
+    connectionString: inFarTimeZone(database.url),
+    max: poolSize,
+    statementTimeoutMs,
+  });
   const { logger, lines } = captureLogger('analytics-service');
-  const app = await buildApp(config, { logger, pool });
+  const app = await buildApp(testConfig(), { logger, pool });
 
   return {
     app,
@@ -48,6 +55,11 @@ export async function startTestService(
       await database.drop();
     },
   };
+}
+
+/** The configuration of an empty environment (every default), with these settings changed. */
+export function testConfig(settings: Partial<Config> = {}): Config {
+  return { ...loadConfig({ env: {}, dotenvPath: '/nonexistent/.env' }), ...settings };
 }
 
 /** Adds views to the hourly buckets: `[page, hour ISO, views]`, as the increments service would. */
