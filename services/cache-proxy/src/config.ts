@@ -1,6 +1,7 @@
 // The cache proxy's settings, from the environment (and .env), with the defaults of docs/cache-proxy.md.
 // UPSTREAM_TIMEOUT_MS and UPSTREAM_CONNECTIONS are not in the contract; they mirror the load balancer's.
 import {
+  DEFAULT_PORTS,
   Env,
   Type,
   loadConfig as loadSettings,
@@ -9,7 +10,7 @@ import {
 } from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
-  PORT: Env.port(4242),
+  PORT: Env.port(DEFAULT_PORTS['cache-proxy']),
   HOST: Env.host('0.0.0.0'),
   /** the load balancer (or any server of the /blobs contract) */
   UPSTREAM_URL: Env.url('http://127.0.0.1:3000'),

@@ -1,14 +1,14 @@
 // The load balancer as a Fastify app: the node registry, the ring, the health checks, the /blobs proxy that keeps
 // R copies of each blob, and the background rebalancer of docs/load-balancer.md on the service kit. It does not
-// listen; server.ts does. Closing the app stops the rebalancer and the health checks, then closes the upstream
-// connection pools.
+// listen; server.ts does. The health checks and the rebalancer's periodic passes run once the app listens; closing
+// it stops them and the rebalancer, then closes the upstream connection pools.
 //
 // Every change of membership the rebalancer must act on asks it for a pass (it coalesces them): a node joined,
 // re-registered (restarted or moved), came back healthy, started draining or was removed, or a live node missed a
 // write. A node that goes down asks for none: its copies stay on stand-ins until it comes back (hinted handoff)
 // or is removed, as in Dynamo, instead of re-replicating everything on every brief outage.
 import type { Logger } from '@backend-rebase/logger';
-import { createService, type Service } from '@backend-rebase/service-kit';
+import { addPeriodicJob, createService, type Clock, type Service } from '@backend-rebase/service-kit';
 import { RegistryClusterView } from './cluster/cluster-view-adapter.js';
 import { HealthChecker } from './cluster/health-checker.js';
 import { MembershipFile } from './cluster/membership-file.js';
@@ -26,8 +26,8 @@ import { ringRoutes } from './routes/ring.js';
 
 export interface AppDeps {
   logger: Logger;
-  /** milliseconds since the epoch; tests move time forward */
-  now?: () => number;
+  /** tests move time forward */
+  now?: Clock;
 }
 
 export const REGISTRATION_CLOSED = 'the request was rejected because registration period is over';
@@ -35,16 +35,9 @@ export const REGISTRATION_CLOSED = 'the request was rejected because registratio
 /** Longest id the router matches; the node's MAX_ID_LENGTH (at most 255) decides, percent-encoded ×3. */
 const MAX_PARAM_LENGTH = 1024;
 
-export async function buildApp(
-  config: Config,
-  { logger, now = Date.now }: AppDeps,
-): Promise<Service> {
-  const registry = new NodeRegistry(config.RING_POINTS_PER_NODE, () => new Date(now()));
-  const checker = new HealthChecker({
-    registry,
-    intervalMs: config.HEALTH_INTERVAL_MS,
-    timeoutMs: config.HEALTH_TIMEOUT_MS,
-  });
+export async function buildApp(config: Config, { logger, now = Date.now }: AppDeps): Promise<Service> {
+  const registry = new NodeRegistry(config.RING_POINTS_PER_NODE, now);
+  const checker = new HealthChecker({ registry, timeoutMs: config.HEALTH_TIMEOUT_MS });
   const upstreams = new Upstreams(registry, {
     connections: config.UPSTREAM_CONNECTIONS,
     connectTimeoutMs: Math.min(config.UPSTREAM_TIMEOUT_MS, 10_000),
@@ -115,7 +108,6 @@ export async function buildApp(
     cluster: new RegistryClusterView(registry, upstreams, config.REPLICATION_FACTOR),
     concurrency: config.REBALANCE_CONCURRENCY,
     tombstoneTtlMs: config.TOMBSTONE_TTL,
-    intervalMs: config.REBALANCE_INTERVAL_MS,
     startDelayMs: config.REBALANCE_START_DELAY_MS,
     internalToken: config.INTERNAL_TOKEN,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
@@ -147,17 +139,43 @@ export async function buildApp(
     notServingYet,
   });
 
-  checker.start();
+  addPeriodicJob(app, {
+    name: 'health-check',
+    intervalMs: config.HEALTH_INTERVAL_MS,
+    spacing: 'start-to-start',
+    // Not awaited: each node's check runs on its own (see health-checker.ts), and close() waits for them.
+    run: () => {
+      checker.checkAll();
+      return Promise.resolve();
+    },
+  });
   // Restored nodes serve once a check has passed; that need not wait for the first interval.
-  for (const node of registry.list()) void checker.probe(node);
+  checker.checkAll();
   rebalancer.start();
+  addAntiEntropyPasses(app, rebalancer, config.REBALANCE_INTERVAL_MS);
   app.addHook('onClose', async () => {
     await rebalancer.stop();
-    await checker.stop();
+    await checker.close();
     await upstreams.closeAll();
     await membershipFile?.settled();
   });
   return app;
+}
+
+/**
+ * Anti-entropy: a pass at least every `intervalMs` (REBALANCE_INTERVAL_MS) whatever happens. The job only asks;
+ * the rebalancer coalesces the request with the pass running or already requested, as it does every trigger.
+ */
+export function addAntiEntropyPasses(app: Service, rebalancer: Rebalancer, intervalMs: number): void {
+  addPeriodicJob(app, {
+    name: 'rebalance',
+    intervalMs,
+    spacing: 'start-to-start',
+    run: () => {
+      rebalancer.request('periodic');
+      return Promise.resolve();
+    },
+  });
 }
 
 /** The events that change what MEMBERSHIP_FILE holds (health and sync state are not kept). */

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { tombstoneTtlProblem } from '@backend-rebase/blob-contract';
 import {
   ConfigError,
+  DEFAULT_PORTS,
   Env,
   Type,
   loadConfig as loadSettings,
@@ -14,7 +15,7 @@ import {
 } from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
-  PORT: Env.port(3000),
+  PORT: Env.port(DEFAULT_PORTS['load-balancer']),
   HOST: Env.host('0.0.0.0'),
   /** ketama points per node: md5("<name>-<i>") gives four, so a multiple of 4 */
   RING_POINTS_PER_NODE: Type.Integer({
@@ -90,4 +91,3 @@ export function loadConfig(options?: LoadConfigOptions): Config {
     BALANCER_ID: settings.BALANCER_ID ?? `${hostname()}:${settings.PORT}`,
   };
 }
-

@@ -90,7 +90,7 @@ export async function announceToLoadBalancer(options: AnnouncementOptions): Prom
       failure = { status, answer };
     } catch (error) {
       if (signal.aborted) break;
-      failure = { reason: error instanceof Error ? error.message : String(error) };
+      failure = { err: error };
     }
     failures += 1;
     // The first failure of a run is a warning; the rest repeat it every few seconds, so they are debug lines.

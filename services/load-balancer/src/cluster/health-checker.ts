@@ -1,6 +1,7 @@
-// Active health checks: every `intervalMs`, `GET /health` on every registered node, each bounded by
-// `timeoutMs`; the outcome goes to the registry's state machine (health-state.ts). A node is never probed twice
-// at once, so a slow node cannot pile up checks. Probes use their own small connection pool (one connection per
+// Active health checks: `GET /health` on every registered node (checkAll, which the app runs every
+// HEALTH_INTERVAL_MS) or on one (probe), each bounded by `timeoutMs`; the outcome goes to the registry's state
+// machine (health-state.ts). A node is never probed twice at once, so a slow node cannot pile up checks, and each
+// node's check runs on its own, so a slow node does not hold back the checks of the others. Probes use their own small connection pool (one connection per
 // node), not the proxy's: a pool busy with large uploads must not make a live node look dead.
 import { Agent, request } from 'undici';
 import { hostForUrl } from './node-address.js';
@@ -8,22 +9,18 @@ import type { ClusterNode, NodeRegistry } from './node-registry.js';
 
 export interface HealthCheckerOptions {
   registry: NodeRegistry;
-  intervalMs: number;
   timeoutMs: number;
 }
 
 export class HealthChecker {
   private readonly agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
   private readonly inFlight = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: HealthCheckerOptions) {}
 
-  start(): void {
-    this.timer ??= setInterval(() => {
-      for (const node of this.options.registry.list()) void this.probe(node);
-    }, this.options.intervalMs);
-    this.timer.unref();
+  /** Starts a check of every registered node (each joins the check of its node already running, if any). */
+  checkAll(): void {
+    for (const node of this.options.registry.list()) void this.probe(node);
   }
 
   /** Checks one node now (or joins the check already running); never rejects. */
@@ -36,9 +33,8 @@ export class HealthChecker {
     return check;
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** Waits for the checks in flight, then closes the probes' connections. */
+  async close(): Promise<void> {
     await Promise.all(this.inFlight.values());
     await this.agent.close();
   }

@@ -21,6 +21,7 @@
 // - Listeners hear every change synchronously, in order: connection pools, metrics and the rebalancer's
 //   triggers follow membership through them.
 import { HashRing } from '@backend-rebase/data-structures';
+import type { Clock } from '@backend-rebase/service-kit';
 import { afterCheck, NEW_NODE, type HealthState, type NodeStatus } from './health-state.js';
 import type { SavedMembership } from './membership-file.js';
 
@@ -84,7 +85,7 @@ export class NodeRegistry {
 
   constructor(
     readonly pointsPerNode: number,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: Clock = Date.now,
   ) {
     this.currentRing = new HashRing([], pointsPerNode);
   }
@@ -118,7 +119,7 @@ export class NodeRegistry {
       port: address.port,
       generation: (this.generations += 1),
       bootId,
-      registeredAt: this.now(),
+      registeredAt: new Date(this.now()),
       lastCheckAt: null,
       health: NEW_NODE,
       lastFailure: undefined,
@@ -175,7 +176,7 @@ export class NodeRegistry {
         port,
         generation: (this.generations += 1),
         bootId: bootId ?? undefined,
-        registeredAt: this.now(),
+        registeredAt: new Date(this.now()),
         lastCheckAt: null,
         health: NEW_NODE,
         lastFailure: undefined,
@@ -277,7 +278,7 @@ export class NodeRegistry {
     if (!node || node.generation !== generation) return;
     const previous = node.health.status;
     node.health = afterCheck(node.health, failure === undefined);
-    node.lastCheckAt = this.now();
+    node.lastCheckAt = new Date(this.now());
     node.lastFailure = failure;
     if (node.health.status === previous) return;
     // Down, it misses writes; back up, a pass that began without it must not vouch for it.

@@ -13,6 +13,7 @@
 //   started) and which draining nodes hold nothing any more (drained).
 // - stop() aborts what is in flight and waits for it; nothing is left running.
 import type { Logger } from '@backend-rebase/logger';
+import type { Clock } from '@backend-rebase/service-kit';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
   BEFORE_FIRST_PASS,
@@ -31,16 +32,13 @@ export interface RebalancerOptions {
   concurrency: number;
   /** TOMBSTONE_TTL in ms */
   tombstoneTtlMs: number;
-  /** REBALANCE_INTERVAL_MS: a periodic pass */
-  intervalMs: number;
   /** INTERNAL_TOKEN, sent on /internal calls to the nodes */
   internalToken?: string;
   /** per request to a node */
   timeoutMs: number;
   logger: Logger;
   metricsRegistry: Registry;
-  /** ms since the epoch */
-  now?: () => number;
+  now?: Clock;
   /**
    * Passes requested in the first `startDelayMs` after start() wait until it has passed and then run as one.
    * A balancer that just restarted learns its nodes one heartbeat at a time; a pass over part of the cluster
@@ -68,7 +66,7 @@ const MAX_RETRY_MS = 30_000;
 
 export class Rebalancer implements RebalanceControl {
   private readonly cluster: ClusterView;
-  private readonly now: () => number;
+  private readonly now: Clock;
   private readonly slots: Slots;
   private readonly abort = new AbortController();
   private readonly counters: { copied: Counter; removed: Counter; readRepairs: Counter };
@@ -77,7 +75,7 @@ export class Rebalancer implements RebalanceControl {
   /** the trigger of the pass to run after the current one */
   private pendingTrigger: string | undefined;
   private loop: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private stopped = false;
   /** start() was called with a startDelayMs that has not passed yet */
   private held = false;
@@ -136,10 +134,13 @@ export class Rebalancer implements RebalanceControl {
     return { ...this.current };
   }
 
+  /**
+   * Runs the first pass (after startDelayMs). The periodic passes (anti-entropy) are requested by the app's
+   * periodic job, as any other trigger is.
+   */
   start(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setInterval(() => this.request('periodic'), this.options.intervalMs);
-    this.timer.unref();
+    if (this.stopped || this.started) return;
+    this.started = true;
     const delay = this.options.startDelayMs ?? 0;
     if (delay > 0) {
       this.held = true;
@@ -154,7 +155,6 @@ export class Rebalancer implements RebalanceControl {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
     clearTimeout(this.holdTimer);
     clearTimeout(this.retryTimer);
     this.pendingTrigger = undefined;
@@ -203,7 +203,7 @@ export class Rebalancer implements RebalanceControl {
       try {
         await this.pass(trigger);
       } catch (error) {
-        this.options.logger.error('rebalance pass failed', { trigger, error });
+        this.options.logger.error('rebalance pass failed', { trigger, err: error });
       }
     }
     this.loop = undefined;
@@ -537,6 +537,6 @@ export class Rebalancer implements RebalanceControl {
 
   private warn(message: string, error: unknown, fields: Record<string, unknown>): void {
     if (this.stopped) return;
-    this.options.logger.warn(message, { ...fields, error: (error as Error).message });
+    this.options.logger.warn(message, { ...fields, err: error });
   }
 }

@@ -5,6 +5,7 @@ import { captureLogger } from '@backend-rebase/logger/testing';
 import { createService } from '@backend-rebase/service-kit';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { addAntiEntropyPasses } from '../../src/app.js';
 import { Rebalancer } from '../../src/rebalance/rebalancer.js';
 import { rebalanceRoutes } from '../../src/routes/rebalance.js';
 import { FakeCluster } from './support/fake-cluster.js';
@@ -26,6 +27,7 @@ interface SetupOptions {
   replicationFactor?: number;
   concurrency?: number;
   internalToken?: string;
+  /** periodic passes, requested as the app requests them (a listening app's job); default none */
   intervalMs?: number;
   timeoutMs?: number;
   startDelayMs?: number;
@@ -36,7 +38,7 @@ async function setup({
   replicationFactor = 2,
   concurrency = 4,
   internalToken,
-  intervalMs = 3_600_000,
+  intervalMs,
   timeoutMs = 5_000,
   startDelayMs,
 }: SetupOptions = {}) {
@@ -58,7 +60,6 @@ async function setup({
     cluster,
     concurrency,
     tombstoneTtlMs: TTL,
-    intervalMs,
     internalToken,
     timeoutMs,
     startDelayMs,
@@ -67,6 +68,12 @@ async function setup({
     now,
   });
   cleanups.push(() => rebalancer.stop());
+  if (intervalMs !== undefined) {
+    const app = await createService({ name: 'load-balancer', logger });
+    addAntiEntropyPasses(app, rebalancer, intervalMs);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    cleanups.push(() => app.close());
+  }
 
   const node = (name: string) => nodes.get(name) as FakeNode;
   return {

@@ -36,10 +36,7 @@ export interface RunningBalancer {
   close(): Promise<void>;
 }
 
-export async function startBalancer(
-  overrides: Partial<Config> = {},
-  now?: Clock,
-): Promise<RunningBalancer> {
+export async function startBalancer(overrides: Partial<Config> = {}, now?: Clock): Promise<RunningBalancer> {
   const { logger, lines } = captureLogger('load-balancer');
   const app = await buildApp({ ...TEST_CONFIG, ...overrides }, { logger, now });
   await app.listen({ port: 0, host: '127.0.0.1' });
