@@ -20,6 +20,7 @@
 // Writes stream the body upstream untouched and invalidate the id as soon as upstream's answer arrives, before
 // the client sees it: a GET sent after the acknowledgement can only miss and start a new fill.
 import type { Readable } from 'node:stream';
+import type { Clock } from '@backend-rebase/service-kit';
 import { downstreamResponseHeaders, type HeaderMap, type ResponseHeaders } from '@backend-rebase/http-proxy';
 import {
   entryBytes,
@@ -68,7 +69,7 @@ export interface ReadThroughOptions {
   cache: ResponseCache;
   upstream: Upstream;
   ttlSeconds: number;
-  now: () => number;
+  now: Clock;
 }
 
 export class ReadThrough {

@@ -14,6 +14,7 @@ import {
   HttpProblem,
   sendContinue,
   Type,
+  type Clock,
   type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -52,7 +53,7 @@ function checkedId(id: string): string {
 
 export interface BlobRoutesOptions {
   readThrough: ReadThrough;
-  now: () => number;
+  now: Clock;
 }
 
 // Upstream's answer is relayed as it is (from memory on a hit), with the cache's headers added; the proxy's own
@@ -175,7 +176,7 @@ async function answeredEarly(answer: Extract<Answer, { kind: 'stream' }>, upload
 }
 
 /** The answer, with the cache's headers: what the client is told about where it came from. */
-async function relay(answer: Answer, request: FastifyRequest, reply: FastifyReply, now: () => number) {
+async function relay(answer: Answer, request: FastifyRequest, reply: FastifyReply, now: Clock) {
   if (answer.kind === 'client-gone') {
     abandonAnswer(reply);
     return;
