@@ -1,3 +1,4 @@
+/* eslint-disable no-restricted-syntax -- Fastify's pino view of the logger takes pino's call shape: this file tests it */
 import { describe, expect, it } from 'vitest';
 import { closeLogger, createLogger, toPinoLogger } from '../src/index.js';
 import { captureLines } from '../src/testing.js';
