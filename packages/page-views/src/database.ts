@@ -12,7 +12,7 @@ export const AnalyticsDatabaseConfig = {
   ANALYTICS_DATABASE_URL: Type.Optional(Env.url()),
 };
 
-export interface AnalyticsDatabaseSettings {
+interface AnalyticsDatabaseSettings {
   DATABASE_URL?: string | undefined;
   ANALYTICS_DATABASE_URL?: string | undefined;
 }

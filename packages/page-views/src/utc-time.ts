@@ -14,7 +14,7 @@ const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)$/;
 const MULTI_KEY = /^(\d{4})-(\d{2})-(\d{2})_(\d{2}):(\d{2})$/;
 
-export type Parsed = { ok: true; value: number } | { ok: false; reason: string };
+type Parsed = { ok: true; value: number } | { ok: false; reason: string };
 
 /** The instant (epoch ms) of a timestamp with `Z` or an offset, e.g. `2025-01-01T13:45:00+02:00`. */
 export function parseTimestamp(text: string): Parsed {

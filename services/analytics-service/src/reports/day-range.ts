@@ -5,9 +5,9 @@
 // that end then; given only `from`, everything from then to today. A range has at most 366 days (a leap year),
 // and `from` may equal `to` (one day).
 
-export const DAY_MS = 86_400_000;
-export const MAX_RANGE_DAYS = 366;
-export const DEFAULT_RANGE_DAYS = 30;
+const DAY_MS = 86_400_000;
+const MAX_RANGE_DAYS = 366;
+const DEFAULT_RANGE_DAYS = 30;
 
 /** The earliest day accepted, 1970-01-01, for the same reason as hour-window.ts's earliest `now`. */
 export const EARLIEST_DAY = 0;

@@ -43,7 +43,7 @@ export const HOURLY_SQL = `
 
 // The stamp comes from a one-row subquery, so there is a row to carry it even when the view has none. Days
 // travel as day numbers: integers mean the same in every session, whatever its DateStyle or time zone.
-export const DAILY_SQL = `
+const DAILY_SQL = `
   SELECT stamp.refreshed_at, daily.day, daily.views
   FROM (SELECT (SELECT refreshed_at FROM page_views_daily_refresh) AS refreshed_at) AS stamp
   LEFT JOIN LATERAL (
@@ -51,7 +51,7 @@ export const DAILY_SQL = `
     WHERE page = $1 AND day BETWEEN $2 AND $3
   ) AS daily ON true`;
 
-export const TOP_SQL = `
+const TOP_SQL = `
   SELECT stamp.refreshed_at, top.page, top.views
   FROM (SELECT (SELECT refreshed_at FROM page_views_daily_refresh) AS refreshed_at) AS stamp
   LEFT JOIN LATERAL (

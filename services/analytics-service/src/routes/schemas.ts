@@ -5,7 +5,7 @@ import { PAGE_MAX_LENGTH } from '@backend-rebase/page-views';
 import { Type, type Static } from '@backend-rebase/service-kit';
 
 /** As the increments service accepts it: PostgreSQL text cannot hold NUL, and UTF-8 no unpaired surrogate. */
-export const Page = Type.String({
+const Page = Type.String({
   minLength: 1,
   maxLength: PAGE_MAX_LENGTH,
   pattern: '^[^\\u0000\\p{Cs}]*$',

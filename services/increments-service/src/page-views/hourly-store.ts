@@ -23,7 +23,7 @@ const UPSERT = `
 
 export type FlushOutcome = 'not-counted' | 'unknown';
 
-export class FlushFailed extends Error {
+class FlushFailed extends Error {
   constructor(
     readonly outcome: FlushOutcome,
     message: string,

@@ -4,9 +4,9 @@
 import { PAGE_MAX_LENGTH } from '@backend-rebase/page-views';
 import { Type, type Static } from '@backend-rebase/service-kit';
 export const MAX_PAIRS = 10_000;
-export const MAX_COUNT = 1_000_000;
+const MAX_COUNT = 1_000_000;
 
-export const Page = Type.String({
+const Page = Type.String({
   minLength: 1,
   maxLength: PAGE_MAX_LENGTH,
   description: `1 to ${PAGE_MAX_LENGTH} characters (Unicode code points), without NUL or unpaired surrogates`,

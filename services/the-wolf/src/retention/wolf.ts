@@ -20,7 +20,7 @@ import { retentionCutoff } from './cutoff.js';
 import { deleteBatch, FROM_THE_BEGINNING, type BatchRange } from './delete-batch.js';
 import { releasePassLock, tryPassLock } from './pass-lock.js';
 
-export interface PassReport {
+interface PassReport {
   /** Rows deleted, by the batches that committed. */
   deleted: number;
   /** DELETE statements that committed. */

@@ -2,10 +2,10 @@
 // and the OpenAPI description at /docs.
 import { Type, type Static } from '@backend-rebase/service-kit';
 
-export const EMAIL_MAX_LENGTH = 200;
+const EMAIL_MAX_LENGTH = 200;
 
 /** Syntax as Ajv's `email` format checks it (a dotted domain, no spaces); matched case-insensitively. */
-export const Email = Type.String({
+const Email = Type.String({
   format: 'email',
   maxLength: EMAIL_MAX_LENGTH,
   description: `an email address of at most ${EMAIL_MAX_LENGTH} characters; A@x.io and a@x.io are one user`,
@@ -13,7 +13,7 @@ export const Email = Type.String({
 });
 
 /** Only the type here: the length rule applies after trimming, which JSON Schema cannot say (users/full-name.ts). */
-export const FullName = Type.String({
+const FullName = Type.String({
   description: '1 to 200 characters (Unicode code points) after trimming; stored trimmed',
   examples: ['Jane Doe'],
 });

@@ -7,7 +7,7 @@
 // Only what PostgreSQL cannot store faithfully is refused: NUL (a text column cannot hold it) and unpaired
 // surrogates (invalid UTF-16, which would be stored as U+FFFD and come back different).
 
-export const FULL_NAME_MAX_CHARACTERS = 200;
+const FULL_NAME_MAX_CHARACTERS = 200;
 
 export type FullNameCheck = { ok: true; value: string } | { ok: false; problem: string };
 
