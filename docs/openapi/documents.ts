@@ -10,19 +10,22 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createPool } from '@backend-rebase/db';
 import { createLogger } from '@backend-rebase/logger';
-import { loadConfig, type Service } from '@backend-rebase/service-kit';
+import type { Service } from '@backend-rebase/service-kit';
 import prettier from 'prettier';
 import { buildApp as buildAnalyticsService } from '../../services/analytics-service/src/app.js';
+import { loadConfig as loadAnalyticsConfig } from '../../services/analytics-service/src/config.js';
 import { buildApp as buildBlobServer } from '../../services/blob-server/src/app.js';
 import { loadConfig as loadBlobServerConfig } from '../../services/blob-server/src/config.js';
 import { buildApp as buildCacheProxy } from '../../services/cache-proxy/src/app.js';
 import { loadConfig as loadCacheProxyConfig } from '../../services/cache-proxy/src/config.js';
 import { buildApp as buildIncrementsService } from '../../services/increments-service/src/app.js';
+import { loadConfig as loadIncrementsConfig } from '../../services/increments-service/src/config.js';
 import { buildApp as buildLoadBalancer } from '../../services/load-balancer/src/app.js';
 import { loadConfig as loadLoadBalancerConfig } from '../../services/load-balancer/src/config.js';
 import { buildApp as buildWolf } from '../../services/the-wolf/src/app.js';
-import { Config as WolfConfig } from '../../services/the-wolf/src/config.js';
+import { loadConfig as loadWolfConfig } from '../../services/the-wolf/src/config.js';
 import { buildApp as buildUserService } from '../../services/user-service/src/app.js';
+import { loadConfig as loadUserConfig } from '../../services/user-service/src/config.js';
 
 export const SERVICES = [
   'blob-server',
@@ -77,22 +80,19 @@ async function buildService(service: ServiceName, folder: string): Promise<Servi
     case 'cache-proxy':
       return buildCacheProxy(loadCacheProxyConfig(defaults), { logger });
     case 'user-service':
-      return withPool((pool) => buildUserService({}, { logger, pool }));
+      return withPool((pool) => buildUserService(loadUserConfig(defaults), { logger, pool }));
     case 'increments-service':
-      return withPool((pool) => buildIncrementsService({}, { logger, pool }));
+      return withPool((pool) => buildIncrementsService(loadIncrementsConfig(defaults), { logger, pool }));
     case 'analytics-service':
-      return withPool((pool) => buildAnalyticsService({}, { logger, pool }));
-    case 'the-wolf': {
-      const config = loadConfig(WolfConfig, defaults);
-      const wolf = { retentionHours: config.RETENTION_HOURS, batchSize: config.WOLF_BATCH_SIZE };
-      return withPool((pool) => buildWolf(wolf, { logger, pool }));
-    }
+      return withPool((pool) => buildAnalyticsService(loadAnalyticsConfig(defaults), { logger, pool }));
+    case 'the-wolf':
+      return withPool((pool) => buildWolf(loadWolfConfig(defaults), { logger, pool }));
   }
 }
 
 /**
- * A pool that is never asked for a connection (no interval is configured, no request is made); should that
- * change, port 1 refuses at once instead of reaching someone's database. It ends with the app.
+ * A pool that is never asked for a connection (periodic jobs start only when an app listens, and no request is
+ * made); should that change, port 1 refuses at once instead of reaching someone's database. It ends with the app.
  */
 async function withPool(build: (pool: ReturnType<typeof createPool>) => Promise<Service>): Promise<Service> {
   const pool = createPool({ connectionString: 'postgres://openapi@127.0.0.1:1/openapi' });
