@@ -2,26 +2,18 @@
 // each proxy keeps only its policy (placement and failover, caching).
 export { proxiedAnswerHeaders } from './answer-headers.js';
 export { clientGoneSignal } from './client-gone.js';
-export { HttpAgents, upstreamPool, uploadAgent, type PoolOptions } from './connections.js';
-export {
-  ContinueUpload,
-  type ContinueCompletion,
-  type ContinueFailure,
-  type ContinueReadiness,
-  type ContinueUploadOptions,
-} from './continue-upload.js';
+export { HttpAgents, upstreamPool, uploadAgent } from './connections.js';
+export { ContinueUpload, type ContinueFailure, type ContinueUploadOptions } from './continue-upload.js';
 export { MAX_EARLY_ANSWER_BYTES, readEarlyAnswer } from './early-answer.js';
 export { downstreamResponseHeaders, upstreamRequestHeaders, type HeaderMap } from './headers.js';
-export { abandonAnswer, proxyProblem, relayAnswer, type RelayedAnswer } from './relay.js';
+export { abandonAnswer, proxyProblem, relayAnswer } from './relay.js';
 export { errorCode, failureKind, gatewayStatus, type FailureKind } from './upstream-errors.js';
 export {
   hasBody,
   sendThrough,
   upstreamRequestFor,
   withQueryOf,
-  type ClientRequest,
   type ResponseHeaders,
-  type UpstreamMethod,
   type UpstreamRequest,
   type UpstreamResponse,
 } from './upstream-request.js';

@@ -11,7 +11,7 @@ import { REQUEST_ID_HEADER } from '@backend-rebase/service-kit';
 import type { Dispatcher } from 'undici';
 import { upstreamRequestHeaders, type HeaderMap } from './headers.js';
 
-export type UpstreamMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+type UpstreamMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
 
 export interface UpstreamRequest {
   method: UpstreamMethod;

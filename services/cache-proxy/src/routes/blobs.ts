@@ -43,7 +43,7 @@ import { Upload } from '../proxy/upload.js';
 import type { UpstreamRequest } from '../proxy/upstream.js';
 
 /** The blob server's MAX_ID_LENGTH can be at most 255: a longer id is refused here whatever the node's setting. */
-export const MAX_ID_LENGTH_CEILING = 255;
+const MAX_ID_LENGTH_CEILING = 255;
 
 function checkedId(id: string): string {
   const reason = invalidIdReason(id, MAX_ID_LENGTH_CEILING);

@@ -25,7 +25,7 @@ import type { Upstreams } from './upstreams.js';
 import type { VersionClock } from './version-clock.js';
 import { proxyWrite } from './write-path.js';
 
-export type { Answer, Outcome } from './outcome.js';
+export type { Outcome } from './outcome.js';
 
 export interface UpstreamRequest extends NodeRequest {
   /** the client's upload, unread, for PUT and POST */

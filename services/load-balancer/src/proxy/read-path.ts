@@ -66,7 +66,7 @@ export async function proxyRead(
 }
 
 /** The healthy owners that hold every acknowledged change of the ids they own, in ring order. */
-export function ownersInSync(context: Pick<ReadContext, 'registry'>, placement: Placement): string[] {
+function ownersInSync(context: Pick<ReadContext, 'registry'>, placement: Placement): string[] {
   const { registry } = context;
   return placement.owners.filter((owner) => registry.isHealthy(owner) && registry.isInSync(owner));
 }
