@@ -1,6 +1,6 @@
 // Compiles a lesson to plain JavaScript in lessons/<lesson>/dist, so that `pnpm lesson:*` runs it with bare
 // `node`: no TypeScript loader in the process, nor in each of its worker threads (on Node 20 tsx's loader is a
-// second V8 isolate of some 40 MiB, which the memory bounds the lessons promise would otherwise have to carry).
+// second V8 isolate of tens of MiB, which the memory bounds the lessons promise would otherwise have to carry).
 //
 //   node lessons/build.js LESSON…    (no LESSON: every lesson)
 //

@@ -49,10 +49,10 @@ export function integerOption(
 }
 
 /**
- * The most threads worker.ts starts. Each is a V8 isolate of its own, resident however large the file: about
- * 10.5 MiB on Node 20 and 15 MiB on Node 24, whose V8 keeps more compiled code. 24 of them and the main thread
- * stay within the 500 MB the lesson promises on both (test/memory.test.ts); 32 did not on Node 24 (530 MiB).
- * More would only add start-up time on any machine this lesson is likely to meet.
+ * The most threads worker.ts starts. Each is a V8 isolate of its own, resident however large the file, and
+ * newer Node versions' isolates keep more compiled code. 24 of them and the main thread stay within the 500 MB
+ * the lesson promises (test/memory.test.ts checks it); 32 did not on Node 24. More would only add start-up time
+ * on any machine this lesson is likely to meet.
  */
 export const MAX_THREADS = 24;
 

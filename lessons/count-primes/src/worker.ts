@@ -52,8 +52,7 @@ async function countPrimesWithWorkers(file: string, fileSize: number, options: P
   // The compiled sibling: this file runs from dist/ (lessons/build.js), where chunk-worker.ts is chunk-worker.js.
   // A thread is then a bare V8 isolate running plain JavaScript, with no TypeScript loader of its own to load.
   // A thread keeps nothing from one chunk to the next, so a young generation (V8's nursery) larger than 2 MiB
-  // would only hold garbage for longer: left to grow, it added 2 MiB per thread (65 MiB at 32 threads) and saved
-  // no measurable time.
+  // would only hold garbage for longer: left to grow, it added memory to every thread and saved no time.
   const chunkWorker = new URL('./chunk-worker.js', import.meta.url);
   const resourceLimits = { maxYoungGenerationSizeMb: 2 };
   const workers = Array.from(

@@ -20,11 +20,10 @@
 // `maxItems` up front: a cache configured for 10 million entries that holds 1,000 costs 1,000 slots' memory
 // (the typed arrays take 20 bytes a slot). Doubling copies each slot O(1) times on average, so put stays O(1)
 // amortized; clear() gives the memory back.
-// Measured against a node-object version (class Node {key, value, size, prev, next}, same Map), 10,000 string
-// keys, three rounds on the 2-core development machine, M ops/s, arrays vs nodes: get-heavy 20–23 vs 11–15.5;
-// set-heavy (puts of keys drawn from 4× the capacity: some replace, most evict) 10.5–13 vs 10.4–12.6;
-// eviction-heavy (every put evicts) 2.6–3.4 vs 1.7–2.7. The node version allocates an object per insert and
-// chases pointers spread over the heap; the arrays are contiguous and reuse their slots. So: index arrays.
+// Against a node-object version (class Node {key, value, size, prev, next}, same Map) the arrays were faster in
+// get-heavy, set-heavy and eviction-heavy runs alike: the node version allocates an object per insert and chases
+// pointers spread over the heap; the arrays are contiguous and reuse their slots. So: index arrays. `pnpm bench
+// lru` measures the cache as it is now (bench/results/lru.md).
 
 export interface LruCacheOptions<K, V> {
   /** entries held at most (≥ 1) */
