@@ -39,6 +39,7 @@ describe('BlobStore.expireTombstones', () => {
       dataDir,
       quotaBytes: 1024 * 1024,
       maxBlobsInFolder: 100,
+      maxTombstones: 100_000,
       maxIdLength: 200,
       fsync: false,
       tombstoneTtlMs: 60_000,

@@ -64,6 +64,7 @@ describe('BlobStore versions at commit', () => {
       dataDir,
       quotaBytes: 1_000_000,
       maxBlobsInFolder: 100,
+      maxTombstones: 100_000,
       maxIdLength: 200,
       fsync: false,
       logger: captureLogger().logger,

@@ -72,7 +72,7 @@ export interface BlobStoreOptions {
   tombstoneTtlMs?: number;
   logger: Logger;
   /** how many tombstones a delete of an id without a record may bring the node to (MAX_TOMBSTONES) */
-  maxTombstones?: number;
+  maxTombstones: number;
   /** tests move time forward */
   now?: Clock;
   /** the disk calls that change records; tests inject failures */
@@ -89,8 +89,6 @@ export interface BlobStoreOptions {
 type Tree = 'blobs' | 'tombstones';
 const treeOf = (entry: { deleted: boolean }): Tree => (entry.deleted ? 'tombstones' : 'blobs');
 const isLive = (entry: IndexEntry | undefined): entry is IndexEntry => entry?.deleted === false;
-/** MAX_TOMBSTONES's default (config.ts). */
-export const DEFAULT_MAX_TOMBSTONES = 100_000;
 /** The single key of the node-wide tombstone budget. */
 const ALL = '';
 
@@ -141,7 +139,7 @@ export type PurgeOutcome =
 export type ReadOutcome =
   { status: 'blob'; blob: OpenBlob } | { status: 'tombstone'; version: number } | { status: 'absent' };
 
-export interface OpenBlob extends OpenedRecord {
+interface OpenBlob extends OpenedRecord {
   /** open on the record; whoever receives it closes it (or hands it to a stream that does) */
   fd: number;
 }
@@ -182,7 +180,7 @@ export class BlobStore {
       blobs: new FolderCounts(options.maxBlobsInFolder),
       tombstones: new FolderCounts(options.maxBlobsInFolder),
     };
-    this.tombstones = new FolderCounts(options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES);
+    this.tombstones = new FolderCounts(options.maxTombstones);
     this.now = options.now ?? Date.now;
   }
 

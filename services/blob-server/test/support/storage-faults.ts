@@ -10,7 +10,7 @@ import { defaultFileIo, type FileIo } from '../../src/storage/file-io.js';
 import { testConfig } from '../../src/testing.js';
 import type { RunningBlobServer } from './blob-server.js';
 
-export interface DiskFaults {
+interface DiskFaults {
   /** the next writes fail with this code (ENOSPC, EDQUOT) once this many bytes were written to the file */
   writeFails?: { code: string; afterBytes: number };
   /** fdatasync fails with EIO */
@@ -26,7 +26,7 @@ export function errnoError(code: string, call: string): NodeJS.ErrnoException {
   return error;
 }
 
-export function faultyIo(faults: DiskFaults): FileIo {
+function faultyIo(faults: DiskFaults): FileIo {
   return {
     ...defaultFileIo,
     writeAt: async (fd, buffer, position) => {

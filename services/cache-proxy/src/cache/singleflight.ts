@@ -33,9 +33,4 @@ export class Singleflight<K, T> {
   forgetAll(): void {
     this.calls.clear();
   }
-
-  /** Calls in flight. */
-  get size(): number {
-    return this.calls.size;
-  }
 }

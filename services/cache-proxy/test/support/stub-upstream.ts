@@ -37,11 +37,11 @@ export interface StubUpstream {
   close(): Promise<void>;
 }
 
-export interface HeldRequest {
+interface HeldRequest {
   release(): void;
 }
 
-export interface Holder {
+interface Holder {
   /** the next held GET of the id, once it has arrived (in arrival order) */
   next(): Promise<HeldRequest>;
 }

@@ -9,8 +9,8 @@
 
 export type NodeStatus = 'healthy' | 'unhealthy';
 
-export const FAILURES_TO_UNHEALTHY = 3;
-export const SUCCESSES_TO_HEALTHY = 2;
+const FAILURES_TO_UNHEALTHY = 3;
+const SUCCESSES_TO_HEALTHY = 2;
 
 export interface HealthState {
   status: NodeStatus;

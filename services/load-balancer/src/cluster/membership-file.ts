@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
 import type { NodeAddress, NodeRegistry } from './node-registry.js';
 
-export interface SavedNode extends NodeAddress {
+interface SavedNode extends NodeAddress {
   name: string;
   bootId: string | null;
   draining: boolean;

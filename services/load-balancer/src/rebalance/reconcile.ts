@@ -34,7 +34,7 @@ export interface IdState {
   mayReclaim: boolean;
 }
 
-export interface CopyAction {
+interface CopyAction {
   to: string;
   /** the target holds data at the tombstone's very version: purge that first */
   replaceVersion?: number;

@@ -60,7 +60,7 @@ const Registration = Type.Object(
   { additionalProperties: false },
 );
 
-export const NodeSchema = Type.Object(
+const NodeSchema = Type.Object(
   {
     name: Type.String(),
     host: Type.String(),

@@ -20,7 +20,7 @@ import { Upstreams } from '../../src/proxy/upstreams.js';
 import { VersionClock } from '../../src/proxy/version-clock.js';
 import { BEFORE_FIRST_PASS, type RebalanceControl } from '../../src/rebalance/cluster-view.js';
 
-export interface Seen {
+interface Seen {
   method: string;
   headers: IncomingHttpHeaders;
   /** whether the node sent 100 Continue */
@@ -30,7 +30,7 @@ export interface Seen {
   complete: boolean;
 }
 
-export interface Exchange {
+interface Exchange {
   request: IncomingMessage;
   response: ServerResponse;
   seen: Seen;
@@ -128,7 +128,7 @@ export function answer(
     .end(text);
 }
 
-export function versionHeaders(request: IncomingMessage): Record<string, string> {
+function versionHeaders(request: IncomingMessage): Record<string, string> {
   const version = request.headers['x-blob-version'];
   return typeof version === 'string' ? { 'x-blob-version': version } : {};
 }
