@@ -182,9 +182,7 @@ export class ViewRefresher {
       if (this.stopped) {
         logger.info(
           'refresh of page_views_daily cancelled for shutdown; rolled back, the next start refreshes',
-          {
-            reason: error instanceof Error ? error.message : String(error),
-          },
+          { err: error },
         );
         throw error instanceof RefreshCancelled ? error : new RefreshCancelled({ cause: error });
       }

@@ -2,22 +2,21 @@
 // writer holds right now, and deletes them, in one plain statement that commits on its own, so a batch never
 // holds its row locks for longer than it runs.
 //
-// Why this shape (EXPLAIN ANALYZE on 1.7M rows, PostgreSQL 15 and 18):
+// Why this shape (the measurements are in docs/analytics-project.md, "The wolf"):
 //   - The SELECT walks the index on (hour) from `from` and stops after `size` rows (Index Scan + Limit);
 //     the DELETE then visits exactly those heap tuples by their ctid (Tid Scan). No sequential scan, no second
-//     lookup through the primary key: ~10 ms per 5000 rows, where `(page, hour) IN (…)` took 40-70 ms to
-//     hash-aggregate the keys and probe the primary key once per row.
+//     lookup through the primary key, which `(page, hour) IN (…)` needed: it hash-aggregated the keys and
+//     probed the primary key once per row, several times slower.
 //   - `from` is the last hour the previous batch claimed. Without it every batch would start at the beginning
 //     of the index and step over the entries of all the rows the pass already deleted: those stay in the index
-//     until vacuum, and while any transaction holds an older snapshot they cannot even be skipped cheaply.
-//     Measured with such a snapshot open, a 1M-row pass took 15 s, its batches slowing from 25 to 130 ms; with
-//     `from`, 3.4 s and flat at ~16 ms. It is `>=`, not `>`: rows of that hour beyond the batch's limit are
-//     still there.
+//     until vacuum, and while any transaction holds an older snapshot they cannot even be skipped cheaply, so
+//     each batch would be slower than the one before. It is `>=`, not `>`: rows of that hour beyond the batch's
+//     limit are still there.
 //   - FOR UPDATE SKIP LOCKED: the wolf never waits for a writer. The increments service accepts views for hours
 //     of any age, so a flush may upsert a bucket that a batch is deleting; the two lock rows in different orders
 //     (key order, ctid order), and without SKIP LOCKED that deadlocked in measurements, failing the writer's
-//     flush after a second. Now only the writer can wait, for at most one batch; the row it holds is left for
-//     the next pass. The price is a second WAL record per row (the row lock): ~0.5 MB per 5000 rows, not 0.27.
+//     flush. Now only the writer can wait, for at most one batch; the row it holds is left for the next pass.
+//     The price is a second WAL record per row (the row lock).
 //   - A claimed row that a writer updated just before the claim is locked in its new version, which the DELETE
 //     (reading the statement's snapshot) does not see: it stays for the next pass. So a batch may delete fewer
 //     rows than it claimed, and `claimed`, not `deleted`, tells whether more old rows are waiting.
