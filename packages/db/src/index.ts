@@ -3,14 +3,7 @@ export { databaseUrl, ensureDatabase, migrationsDir, prepareDatabase, redactPass
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 export type { Logger } from './logger.js';
 export { migrate } from './migrator.js';
-export {
-  clientTimeoutMs,
-  createPool,
-  CLIENT_TIMEOUT_MARGIN_MS,
-  DEFAULT_STATEMENT_TIMEOUT_MS,
-  pingDatabase,
-  type PoolOptions,
-} from './pool.js';
+export { clientTimeoutMs, createPool, CLIENT_TIMEOUT_MARGIN_MS, type PoolOptions } from './pool.js';
 export { queryRows } from './query.js';
 export { DatabaseTimeoutConfig, poolTimeouts } from './timeout-settings.js';
 export { openServiceDatabase } from './service-database.js';

@@ -1,6 +1,6 @@
 // @backend-rebase/logger: one winston logger per process, JSON lines on stdout, optional Logz.io shipping.
 export { createLogger, loggerSettingsProblems } from './create-logger.js';
-export type { LogFields, Logger, LogLevel } from './logger.js';
+export type { Logger } from './logger.js';
 export { closeLogger } from './close-logger.js';
 export { toPinoLogger } from './pino-adapter.js';
 export { maskEmail, maskEmails, mayHoldEmail } from './mask-email.js';
