@@ -2,7 +2,7 @@
 // PURGE, /internal/cache and the cache metrics. It does not listen; server.ts does. Closing the app closes the
 // upstream connection pool. /ready passes when upstream's /ready does, so start-up order does not matter.
 import type { Logger } from '@backend-rebase/logger';
-import { createService, type Service, type SlowClientBounds } from '@backend-rebase/service-kit';
+import { createService, type Clock, type Service, type SlowClientBounds } from '@backend-rebase/service-kit';
 import { ResponseCache } from './cache/response-cache.js';
 import type { Config } from './config.js';
 import { addCacheMetrics } from './metrics.js';
@@ -13,8 +13,8 @@ import { internalCacheRoutes } from './routes/internal-cache.js';
 
 export interface AppDeps {
   logger: Logger;
-  /** milliseconds since the epoch; tests move time forward */
-  now?: () => number;
+  /** tests move time forward */
+  now?: Clock;
   /** the kit's slow-client bounds (HTTP_IDLE_TIMEOUT, …), over the environment's; tests shorten them */
   slowClients?: Partial<SlowClientBounds>;
 }
