@@ -80,10 +80,12 @@ export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (a
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     const reason = invalidIdReason(id);
     if (reason) throw new HttpProblem(400, reason);
+    // No node can answer: the balancer's own answer in the nodes' place, with every proxied answer's headers.
     const waiting = options.notServingYet();
-    if (waiting) throw new HttpProblem(503, waiting);
+    if (waiting) proxyProblem(reply, 503, waiting);
     if (registry.healthyCount === 0) {
-      throw new HttpProblem(
+      proxyProblem(
+        reply,
         503,
         registry.size === 0
           ? 'no blob server has registered yet'
