@@ -65,13 +65,18 @@ function isError(value: unknown): value is Error {
 }
 
 // Only the string-keyed fields are touched: winston keeps its own bookkeeping under symbol keys. `err` is the key
-// errors are logged under, so whatever it holds is written as an error, even a thrown string.
+// errors are logged under, so a thrown string or number there is written as an error too; an object there is
+// written as it is (a thrown plain object, or an error Fastify's serializer has already made into one).
 const errorsAsObjects = winston.format((info) => {
   for (const [key, value] of Object.entries(info)) {
-    if (isError(value) || (key === 'err' && value !== undefined)) info[key] = serializeError(value);
+    if (isError(value) || (key === 'err' && isThrownPrimitive(value))) info[key] = serializeError(value);
   }
   return info;
 });
+
+function isThrownPrimitive(value: unknown): boolean {
+  return value !== undefined && (typeof value !== 'object' || value === null);
+}
 
 const emailsMasked = winston.format((info) => {
   for (const [key, value] of Object.entries(info)) {

@@ -76,7 +76,7 @@ describe('errors under err', () => {
     });
   });
 
-  it('are written when what was thrown is not an Error', async () => {
+  it('are written when what was thrown is not an Error (an object as it is)', async () => {
     const { stream, records } = captureLines();
     const logger = createLogger({ service: 's', env: {}, stream });
 
@@ -87,7 +87,7 @@ describe('errors under err', () => {
 
     expect(records().map((line) => line.err)).toMatchObject([
       { type: 'string', message: 'socket hang up' },
-      { type: 'object', message: '{ status: 503 }' },
+      { status: 503 },
       { message: 'outer', cause: { type: 'number', message: '42' } },
     ]);
   });
