@@ -143,14 +143,14 @@ export async function buildApp(config: Config, { logger, now = Date.now }: AppDe
     name: 'health-check',
     intervalMs: config.HEALTH_INTERVAL_MS,
     spacing: 'start-to-start',
+    // Restored nodes (MEMBERSHIP_FILE) serve once a check has passed; that need not wait for the first interval.
+    runAtStart: true,
     // Not awaited: each node's check runs on its own (see health-checker.ts), and close() waits for them.
     run: () => {
       checker.checkAll();
       return Promise.resolve();
     },
   });
-  // Restored nodes serve once a check has passed; that need not wait for the first interval.
-  checker.checkAll();
   rebalancer.start();
   addAntiEntropyPasses(app, rebalancer, config.REBALANCE_INTERVAL_MS);
   app.addHook('onClose', async () => {
