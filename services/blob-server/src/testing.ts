@@ -1,12 +1,10 @@
-// For the tests of other packages (the cache proxy's, the benchmarks'): a real blob server in their process, on a
-// free loopback port, built as server.ts builds it. This is the one module of the blob server another package
-// may import ("blob-server/testing"); everything else stays behind HTTP.
+// For the tests of other packages (the cache proxy's): a real blob server in their process, on a free loopback
+// port, built as server.ts builds it. This is the one module of the blob server another package may import
+// ("blob-server/testing"); everything else stays behind HTTP.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Logger } from '@backend-rebase/logger';
 import { captureLogger } from '@backend-rebase/logger/testing';
-import type { Clock } from '@backend-rebase/service-kit';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 
@@ -20,28 +18,22 @@ export function testConfig(dataDir: string, settings: Partial<Config> = {}): Con
 }
 
 export interface TestBlobServerOptions {
-  /** where the records go; default a new temporary folder, removed by close() */
-  dataDir?: string;
-  /** settings over the defaults (FSYNC, MAX_LENGTH, …) */
+  /** settings over the defaults (FSYNC, MAX_LENGTH, …); DATA_DIR is a new temporary folder */
   settings?: Partial<Config>;
-  /** default: a logger that keeps its lines in memory */
-  logger?: Logger;
-  now?: Clock;
 }
 
 export interface TestBlobServer {
   /** http://127.0.0.1:<port> */
   url: string;
   port: number;
-  /** stops the server (and removes the data folder when it made one) */
+  /** stops the server and removes its data folder */
   close(): Promise<void>;
 }
 
 export async function startBlobServer(options: TestBlobServerOptions = {}): Promise<TestBlobServer> {
-  const ownDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'blob-server-')));
-  const logger = options.logger ?? captureLogger('blob-server', 'warn').logger;
-  const app = await buildApp(testConfig(dataDir, options.settings), { logger, now: options.now });
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'blob-server-'));
+  const { logger } = captureLogger('blob-server', 'warn');
+  const app = await buildApp(testConfig(dataDir, options.settings), { logger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -50,7 +42,7 @@ export async function startBlobServer(options: TestBlobServerOptions = {}): Prom
     port,
     close: async () => {
       await app.close();
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
