@@ -1,7 +1,7 @@
 // The endpoints of docs/user-service.md. The handlers translate between HTTP and the store: validation is in
 // the schemas (plus the full-name rule, which needs trimming first), SQL is in users/user-store.ts. Each outcome
-// is one log event (user.created, user.reactivated, user.updated, user.soft_deleted, user.delete_noop) on the
-// request's logger, so it carries the request id; emails in events are masked on purpose.
+// is one log event (user.created, user.reactivated, user.updated, user.soft_deleted, user.delete_noop) carrying
+// the request id; emails in events are masked on purpose.
 import { maskEmail } from '@backend-rebase/logger';
 import { describeUnavailable, isDatabaseUnavailable } from '@backend-rebase/db';
 import {
@@ -11,7 +11,7 @@ import {
   Type,
   type FastifyPluginAsyncTypebox,
 } from '@backend-rebase/service-kit';
-import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserMetrics } from '../metrics.js';
 import { decodeCursor, encodeCursor } from '../users/cursor.js';
 import { checkFullName } from '../users/full-name.js';
@@ -38,10 +38,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
 
   answerUnavailableWhen(app, isDatabaseUnavailable, unavailable);
 
-  async function upsert(log: FastifyBaseLogger, reply: FastifyReply, email: string, rawFullName: string) {
+  async function upsert(request: FastifyRequest, reply: FastifyReply, email: string, rawFullName: string) {
     const { user, outcome } = await store.upsert(email, fullNameOrProblem(rawFullName));
     metrics.countUpsert(outcome);
-    logEvent(log, `user.${outcome}`, user.id, user.email);
+    logEvent(request, `user.${outcome}`, user.id, user.email);
     if (outcome === 'created') reply.code(201).header('location', locationOf(user.email));
     return toBody(user);
   }
@@ -56,7 +56,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
         response: { 200: UserBody, 201: UserBody, ...bodyProblems },
       },
     },
-    (request, reply) => upsert(request.log, reply, request.body.email, request.body.full_name),
+    (request, reply) => upsert(request, reply, request.body.email, request.body.full_name),
   );
 
   app.put(
@@ -79,7 +79,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
           `body/email (${bodyEmail}) differs from the email in the path (${email}); leave it out or make them equal`,
         );
       }
-      return upsert(request.log, reply, email, fullName);
+      return upsert(request, reply, email, fullName);
     },
   );
 
@@ -142,7 +142,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
       const email = request.params.email;
       const { outcome, id } = await store.softDelete(email);
       metrics.countDelete(outcome);
-      logEvent(request.log, outcome === 'soft_deleted' ? 'user.soft_deleted' : 'user.delete_noop', id, email);
+      logEvent(request, outcome === 'soft_deleted' ? 'user.soft_deleted' : 'user.delete_noop', id, email);
       return reply.code(204).send(null);
     },
   );
@@ -156,8 +156,8 @@ function fullNameOrProblem(raw: string): string {
   });
 }
 
-function logEvent(log: FastifyBaseLogger, event: string, userId: string | null, email: string): void {
-  log.info({ event, userId, email: maskEmail(email) }, event);
+function logEvent(request: FastifyRequest, event: string, userId: string | null, email: string): void {
+  request.server.logger.info(event, { requestId: request.id, event, userId, email: maskEmail(email) });
 }
 
 function locationOf(email: string): string {
