@@ -6,17 +6,12 @@ import { captureLogger } from '@backend-rebase/logger/testing';
 import { findFreePort } from '@backend-rebase/net';
 import type { Service } from '@backend-rebase/service-kit';
 import pg from 'pg';
+import { eventually } from '@backend-rebase/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { PASS_LOCK_KEY } from '../src/retention/pass-lock.js';
-import {
-  bucketsAround,
-  createBucketDatabase,
-  sorted,
-  waitFor,
-  type BucketDatabase,
-} from './support/buckets.js';
+import { bucketsAround, createBucketDatabase, sorted, type BucketDatabase } from './support/buckets.js';
 
 const NOW = Date.parse('2025-03-10T12:34:56.789Z');
 const CUTOFF = '2025-03-10T07:00:00.000Z'; // RETENTION_HOURS 5
@@ -155,7 +150,7 @@ describe('closing the app', () => {
     const pending = closing.inject({ method: 'POST', url: '/internal/passes' });
     const remaining = async () =>
       (await db.sql<{ n: number }>('SELECT count(*)::int AS n FROM page_views_hourly'))[0]?.n ?? 0;
-    await waitFor(async () => (await remaining()) < many.length + KEPT.length);
+    await eventually('a batch has committed', remaining, (rows) => rows < many.length + KEPT.length);
 
     await closing.close();
     const response = await pending;
@@ -180,7 +175,9 @@ describe('with an interval', () => {
     );
     try {
       await scheduled.listen({ port: 0, host: '127.0.0.1' });
-      await waitFor(() => lines().some((line) => line.message === 'retention pass finished'));
+      await eventually('a pass has finished', lines, (all) =>
+        all.some((line) => line.message === 'retention pass finished'),
+      );
       expect(await db.buckets()).toEqual(sorted(KEPT));
       expect(await metric(scheduled, 'wolf_rows_deleted_total')).toBe(18);
     } finally {

@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from '@backend-rebase/db';
 import { captureLogger } from '@backend-rebase/logger/testing';
 import { findFreePort } from '@backend-rebase/net';
 import pg from 'pg';
+import { eventually } from '@backend-rebase/service-kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PASS_LOCK_KEY } from '../src/retention/pass-lock.js';
 import { Wolf, type PassObserver, type WolfOptions } from '../src/retention/wolf.js';
@@ -14,7 +15,6 @@ import {
   hoursAfter,
   sorted,
   type BucketDatabase,
-  waitFor,
 } from './support/buckets.js';
 
 // Mid-hour, so the cutoff is the start of the hour minus the retention: 2025-03-10T07:00:00.000Z.
@@ -235,7 +235,7 @@ describe('a pass that cannot run to its end', () => {
       expect.objectContaining({ level: 'error', deleted: 7, batches: 1, cutoff: CUTOFF }),
     ]);
     // The failed pass's connection was discarded, and its session's lock with it (once the server has noticed).
-    await waitFor(async () => !(await lockHeld()));
+    await eventually('the pass lock is free', lockHeld, (held) => !held);
 
     await db.sql('DROP TRIGGER refuse_poison ON page_views_hourly');
     expect(await w.pass()).toMatchObject({ status: 'finished', deleted: 24 });

@@ -3,14 +3,13 @@
 // its metrics, and exits 0 on SIGTERM leaving no connection behind.
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '@backend-rebase/net';
-import { startServiceProcess } from '@backend-rebase/service-kit/testing';
+import { eventually, startServiceProcess } from '@backend-rebase/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { retentionCutoff } from '../src/retention/cutoff.js';
 import {
   bucketsAround,
   createBucketDatabase,
   sorted,
-  waitFor,
   type Bucket,
   type BucketDatabase,
 } from './support/buckets.js';
@@ -111,7 +110,14 @@ describe.concurrent('src/server.ts', () => {
               (response) => response.text(),
               () => '',
             );
-          await waitFor(async () => (await metrics()).includes('\nwolf_rows_deleted_total 30\n'), 20_000);
+          await eventually(
+            '30 rows deleted',
+            metrics,
+            (text) => text.includes('\nwolf_rows_deleted_total 30\n'),
+            {
+              timeoutMs: 20_000,
+            },
+          );
           expect(await metrics()).toMatch(/\nwolf_last_pass_timestamp_seconds \d{10}/);
           expect((await fetch(`${base}/ready`)).status).toBe(200);
           expect(await db.buckets()).toEqual(sorted(kept));

@@ -67,12 +67,3 @@ export function bucketsAround(base: Date | string, pages: string[], offsets: num
 export function sorted(buckets: Bucket[]): Bucket[] {
   return [...buckets].sort((a, b) => a.page.localeCompare(b.page) || a.hour.localeCompare(b.hour));
 }
-
-/** Polls `check` until it returns true (no fixed sleep); fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
