@@ -147,7 +147,14 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
       }
       const { node, outcome } = registration;
       if (outcome === 'heartbeat') return reply.code(200).send(viewOf(node));
-      request.log.info({ node: name, host: node.host, port: node.port, bootId, outcome }, 'node registered');
+      app.logger.info('node registered', {
+        requestId: request.id,
+        node: name,
+        host: node.host,
+        port: node.port,
+        bootId,
+        outcome,
+      });
       // One check before answering, so the answer (and the next request) sees the node's real status.
       await checker.probe(node);
       return reply.code(outcome === 'joined' ? 201 : 200).send(viewOf(registry.get(name) ?? node));
