@@ -33,7 +33,7 @@ export function parseBytes(text: string): number {
 }
 
 /** `500ms` → 500, `30s` → 30000, `5m` → 300000. Only called on text that matched DURATION. */
-export function parseDuration(text: string): number {
+function parseDuration(text: string): number {
   const [, amount = '', unit = ''] = DURATION.exec(text) ?? [];
   return Number(amount) * (DURATION_UNITS[unit] ?? NaN);
 }

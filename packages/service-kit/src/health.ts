@@ -1,7 +1,8 @@
 // The probes. GET /health is liveness: 200 `{status:'pass'}` as long as the process answers at all.
 // GET /ready is readiness: every check runs in parallel, each bounded by a timeout; 200 when all pass, else 503
 // naming each failure and its reason. Once shutdown has begun it is 503 without running the checks.
-// Services add checks once they are warmed up: `app.addReadinessCheck('database', () => pool.query('select 1'))`.
+// createService adds the `database` check when it is given the service's pool (database.ts); a check known at
+// creation goes in its `readiness` option.
 import { Type } from 'typebox';
 import type { Service } from './service.js';
 

@@ -6,7 +6,7 @@ export {
   type SlowClientBounds,
 } from './slow-clients.js';
 export type { Service } from './service.js';
-export { runService, startupStep, type RunOptions, type ShutdownHook } from './run-service.js';
+export { runService, startupStep } from './run-service.js';
 export { answerUnavailableWhen } from './unavailable.js';
 export { addPoolMetrics } from './pool-metrics.js'; // until the database services pass `database` (issue 16)
 export type { DatabasePool } from './database.js';
@@ -20,21 +20,12 @@ export {
   ConfigError,
   type LoadConfigOptions,
 } from './config.js';
-export { Env, parseBytes, parseDuration } from './env-fields.js';
-export {
-  HttpProblem,
-  ProblemSchema,
-  problem,
-  sendProblem,
-  PROBLEM_CONTENT_TYPE,
-  type Problem,
-  type ProblemExtensions,
-} from './problem.js';
-export { forwardHeaders, REQUEST_ID_HEADER } from './request-id.js';
+export { Env, parseBytes } from './env-fields.js';
+export { HttpProblem, ProblemSchema } from './problem.js';
+export { REQUEST_ID_HEADER } from './request-id.js';
 export { acceptRawBodies } from './raw-bodies.js';
 export { sendContinue } from './expect-continue.js';
 export { lingerOnEarlyAnswers, type LingerBounds, type LingerEnd } from './lingering-close.js';
 export { isLoopback } from './internal-guard.js';
-export type { ReadinessCheck } from './health.js';
-export type { FastifyPluginAsyncTypebox, FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+export type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 export { Type, type Static, type StaticDecode } from 'typebox';

@@ -14,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 
 export function addMetrics(app: Service): void {
   const registry = new Registry();

@@ -14,6 +14,10 @@
 // probe (a 503 from /ready) is logged like any other request. A route that takes high-volume traffic whose
 // successes say nothing one by one (page-view beacons, thousands a second) declares `config: { quietSuccess:
 // true }` for the same treatment: a line each would become the service's main work, and the metrics count them.
+//
+// Routes log through `request.logger`: the service's logger (winston's call shape, `request.logger.info('message',
+// { fields })`) with the request id on every line. Fastify's own `request.log` is its pino-shaped view of the same
+// logger, for Fastify's lines only; the lint keeps project code off it, so one call shape is all a reader meets.
 import { maskQuery, maskUrl, maskUrlComponent, mayHoldEmail } from '@backend-rebase/logger';
 import type { FastifyRequest } from 'fastify';
 import type { Service } from './service.js';
@@ -28,15 +32,24 @@ declare module 'fastify' {
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
 export function logEachRequest(app: Service): void {
+  // A getter, so a request that logs nothing costs nothing: each use makes a small child logger.
+  app.decorateRequest('logger', {
+    getter(this: FastifyRequest) {
+      return app.logger.child({ requestId: this.id });
+    },
+  });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
     const quiet =
       reply.statusCode < 400 &&
       (request.routeOptions.config.quietSuccess === true || PROBES.has(route ?? ''));
-    const line = whereItWent(request, route);
-    line.statusCode = reply.statusCode;
-    line.responseTimeMs = Math.round(reply.elapsedTime * 100) / 100;
-    (quiet ? request.log.debug : request.log.info).call(request.log, line, 'request completed');
+    if (app.logger.isLevelEnabled(quiet ? 'debug' : 'info')) {
+      const line = whereItWent(request, route);
+      line.statusCode = reply.statusCode;
+      line.responseTimeMs = Math.round(reply.elapsedTime * 100) / 100;
+      if (quiet) request.logger.debug('request completed', line);
+      else request.logger.info('request completed', line);
+    }
     done();
   });
 }

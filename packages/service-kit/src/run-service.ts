@@ -6,7 +6,7 @@
 import { closeLogger, type Logger } from '@backend-rebase/logger';
 import type { FastifyInstance } from 'fastify';
 
-export type ShutdownHook = () => Promise<unknown> | void;
+type ShutdownHook = () => Promise<unknown> | void;
 
 export interface RunOptions {
   app: FastifyInstance;

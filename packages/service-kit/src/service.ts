@@ -23,4 +23,8 @@ declare module 'fastify' {
     /** the logger the service was created with (winston's call shape), for work outside a request */
     logger: Logger;
   }
+  interface FastifyRequest {
+    /** `app.logger` with the request's `requestId` on every line: what a route logs with (request-log.ts) */
+    logger: Logger;
+  }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeLogger } from '@backend-rebase/logger';
-import { forwardHeaders, type Service } from '../src/index.js';
+import type { Service } from '../src/index.js';
 import { buildApp } from './fixtures/app.js';
 import { captureLogger, type CapturedLogger } from '@backend-rebase/logger/testing';
 
@@ -12,7 +12,10 @@ let log: CapturedLogger;
 beforeAll(async () => {
   log = captureLogger();
   app = await buildApp({ logger: log.logger });
-  app.get('/echo-forward', (request) => forwardHeaders(request));
+  app.get('/logs', (request) => {
+    request.logger.warn('route line', { extra: 1 });
+    return {};
+  });
   app.get('/beacon/:outcome', { config: { quietSuccess: true } }, async (request, reply) => {
     const { outcome } = request.params as { outcome: string };
     return reply.code(outcome === 'ok' ? 200 : 400).send({ outcome });
@@ -74,10 +77,14 @@ describe('request ids', () => {
     ]);
   });
 
-  it('is forwarded by forwardHeaders()', async () => {
-    const response = await app.inject({ url: '/echo-forward', headers: { 'x-request-id': 'fwd-1' } });
+  it('is on the lines a route writes with request.logger', async () => {
+    await app.inject({ url: '/logs', headers: { 'x-request-id': 'route-9' } });
+    await closeLogger(log.logger);
 
-    expect(response.json()).toEqual({ 'x-request-id': 'fwd-1' });
+    expect(log.lines().filter((line) => line.requestId === 'route-9')).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'route line', extra: 1 }),
+      expect.objectContaining({ level: 'info', message: 'request completed', route: '/logs' }),
+    ]);
   });
 });
 

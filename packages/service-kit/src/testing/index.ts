@@ -1,15 +1,7 @@
 // Test helpers: '@backend-rebase/service-kit/testing'.
-export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
+export { startServiceProcess, type ServiceProcess } from './service-process.js';
 export { configProblems } from './config-problems.js';
-export {
-  expectRefusal,
-  openConnections,
-  upload,
-  UPLOAD_CLIENTS,
-  type Upload,
-  type UploadClient,
-  type UploadResult,
-} from './upload-clients.js';
+export { expectRefusal, openConnections, upload, UPLOAD_CLIENTS } from './upload-clients.js';
 export {
   eventually,
   manyHeaders,
@@ -26,5 +18,4 @@ export {
   statusLines,
   stopsHalfway,
   trickleHeaders,
-  type RawConnection,
 } from './hostile-clients.js';
