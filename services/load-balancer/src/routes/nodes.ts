@@ -147,8 +147,7 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
       }
       const { node, outcome } = registration;
       if (outcome === 'heartbeat') return reply.code(200).send(viewOf(node));
-      app.logger.info('node registered', {
-        requestId: request.id,
+      request.logger.info('node registered', {
         node: name,
         host: node.host,
         port: node.port,
