@@ -66,21 +66,3 @@ export function createPool(options: PoolOptions): pg.Pool {
   });
   return pool;
 }
-
-// A readiness check: resolves when the database runs a query within `timeoutMs`, rejects otherwise. The
-// timer also covers waiting for a free connection, so a saturated pool reports "not ready" instead of
-// hanging.
-export async function pingDatabase(pool: pg.Pool, timeoutMs = 2_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    // query_timeout (honoured by pg, missing from its types) discards the connection of a query that never
-    // answers, so pings against a hung server do not pile up holding connections.
-    const ping: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: timeoutMs };
-    await Promise.race([pool.query(ping), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../src/client.js';
-import { createPool, pingDatabase } from '../src/pool.js';
+import { createPool } from '../src/pool.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 import { rows } from './helpers/sql.js';
@@ -15,7 +15,7 @@ describe('createPool', () => {
   it('answers a ping', async () => {
     const pool = createPool({ connectionString: database.url, applicationName: 'pool-test' });
     try {
-      await pingDatabase(pool);
+      await pool.query('SELECT 1');
       const [row] = await rows<{ name: string }>(
         database.url,
         "SELECT application_name AS name FROM pg_stat_activity WHERE application_name = 'pool-test'",
@@ -30,7 +30,7 @@ describe('createPool', () => {
     const logger = recordingLogger();
     const pool = createPool({ connectionString: database.url, applicationName: 'pool-victim', logger });
     try {
-      await pingDatabase(pool);
+      await pool.query('SELECT 1');
       await rows(
         database.url,
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pool-victim'",
@@ -40,7 +40,7 @@ describe('createPool', () => {
         .toContainEqual({ level: 'error', msg: 'idle database connection failed' });
 
       // The broken connection was discarded: the next ping gets a fresh one.
-      await pingDatabase(pool);
+      await pool.query('SELECT 1');
     } finally {
       await pool.end();
     }
