@@ -2,11 +2,15 @@
 // docs/blob-service.md on the service kit. It does not listen; server.ts does. A standalone node (no
 // LOAD_BALANCER_URL) drops tombstones past TOMBSTONE_TTL, at warm-up and in a periodic sweep; a node in a
 // cluster keeps every tombstone until the load balancer purges it, because only the balancer knows when every
-// replica holds the delete (a replica that missed it would otherwise bring the blob back).
+// replica holds the delete (a replica that missed it would otherwise bring the blob back). A node in a cluster
+// announces itself to the balancer once it listens (a heartbeat every HEARTBEAT_INTERVAL_MS), until it closes.
+import { randomUUID } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@backend-rebase/logger';
 import { addPeriodicJob, createService, type Clock, type Service } from '@backend-rebase/service-kit';
+import { announceToLoadBalancer } from './cluster/registration.js';
 import type { Config } from './config.js';
 import { addBlobMetrics } from './metrics.js';
 import { blobRoutes } from './routes/blobs.js';
@@ -94,5 +98,34 @@ export async function buildApp(
       },
     });
   }
+  if (config.LOAD_BALANCER_URL !== undefined) announceOnListen(app, config, config.LOAD_BALANCER_URL, logger);
   return app;
+}
+
+/**
+ * Announces the node to the load balancer once the app listens, with the port it listens on, and stops when it
+ * closes. The announcements retry with their own backoff and end for good on a 410 or another 4xx
+ * (registration.ts), so they are not a fixed-interval periodic job.
+ */
+function announceOnListen(app: Service, config: Config, loadBalancerUrl: string, logger: Logger): void {
+  const stop = new AbortController();
+  let announcing: Promise<unknown> | undefined;
+  app.addHook('onListen', () => {
+    const address = app.server.address();
+    announcing ??= announceToLoadBalancer({
+      loadBalancerUrl,
+      name: config.NODE_NAME,
+      host: config.ADVERTISED_HOST ?? hostname(),
+      port: typeof address === 'object' && address ? address.port : config.PORT,
+      bootId: randomUUID(),
+      intervalMs: config.HEARTBEAT_INTERVAL_MS,
+      internalToken: config.INTERNAL_TOKEN,
+      logger,
+      signal: stop.signal,
+    });
+  });
+  app.addHook('preClose', async () => {
+    stop.abort();
+    await announcing;
+  });
 }

@@ -282,7 +282,7 @@ describe('tombstones', () => {
   });
   it('in a cluster, tombstones outlive TOMBSTONE_TTL: neither a restart nor the sweep drops them', async () => {
     const dataDir = await scratchDir('cluster-ttl');
-    // Only the setting matters: buildApp does not register (server.ts does), so nothing listens there.
+    // Only the setting matters: nothing listens there, so the node's announcements fail (and retry) until it closes.
     const cluster = { TOMBSTONE_TTL: 100, LOAD_BALANCER_URL: 'http://127.0.0.1:1' };
     let offset = 0;
     const first = await startBlobServer(dataDir, cluster, () => Date.now() + offset);
