@@ -129,7 +129,7 @@ export default tseslint.config(
           // Fastify's request.log / app.log / reply.log is its pino view of the logger: pino's call shape
           // (fields first) would come back. The kit gives request.logger and app.logger, winston's shape.
           selector:
-            "MemberExpression[property.name='log'][object.name=/^(request|req|reply|app|fastify|server|instance)$/]",
+            "MemberExpression[property.name='log']:matches([object.name=/^(request|req|reply|app|fastify|server|instance)$/], [object.property.name='server'])",
           message:
             "log with request.logger / app.logger (`logger.info(message, { fields })`), not Fastify's pino-shaped .log.",
         },
