@@ -157,7 +157,7 @@ function fullNameOrProblem(raw: string): string {
 }
 
 function logEvent(request: FastifyRequest, event: string, userId: string | null, email: string): void {
-  request.server.logger.info(event, { requestId: request.id, event, userId, email: maskEmail(email) });
+  request.logger.info(event, { event, userId, email: maskEmail(email) });
 }
 
 function locationOf(email: string): string {
