@@ -15,7 +15,7 @@ import type { StaticDecode, TObject } from 'typebox';
 import { ConfigError, readSettings, type EnvVars } from './settings.js';
 import { slowClientSettingsProblems } from './slow-clients.js';
 
-export { ConfigError, type EnvVars };
+export { ConfigError };
 
 export interface LoadConfigOptions {
   /** where variables are read (and .env values added); default process.env */

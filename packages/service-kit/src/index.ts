@@ -8,10 +8,8 @@ export {
 export type { Service } from './service.js';
 export { runService, startupStep } from './run-service.js';
 export { answerUnavailableWhen } from './unavailable.js';
-export { addPoolMetrics } from './pool-metrics.js'; // until the database services pass `database` (issue 16)
-export type { DatabasePool } from './database.js';
 export { addPeriodicJob, type PeriodicJob } from './periodic-job.js';
-export { DEFAULT_PORTS, type ServiceName } from './ports.js';
+export { DEFAULT_PORTS } from './ports.js';
 export type { Clock } from './clock.js';
 export {
   loadConfig,

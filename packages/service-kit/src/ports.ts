@@ -10,5 +10,3 @@ export const DEFAULT_PORTS = {
   'increments-service': 3201,
   'the-wolf': 3202,
 } as const;
-
-export type ServiceName = keyof typeof DEFAULT_PORTS;
