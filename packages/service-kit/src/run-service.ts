@@ -2,35 +2,42 @@
 // Shutdown: /ready turns 503 and the listener closes (no new connections), in-flight requests finish, the
 // onShutdown hooks run in order (flush buffers, then close pools), the logger is flushed, exit 0.
 // It is bounded: past `shutdownTimeoutMs`, or on a second signal, the process exits 1 with a log line saying why.
-// A port that cannot be listened on is a clear message and exit 1, not a stack trace.
+// A port that cannot be listened on is a clear message and exit 1, not a stack trace. Once listening, the
+// service logs the whole configuration it runs with in one line, secrets redacted, so an operator reads what a
+// process was started with instead of guessing from its environment.
 import { closeLogger, type Logger } from '@backend-rebase/logger';
 import type { FastifyInstance } from 'fastify';
 
 type ShutdownHook = () => Promise<unknown> | void;
 
+/** A service's loaded configuration: it listens on PORT at HOST; every other setting is logged. */
+export interface RunConfig {
+  PORT: number;
+  HOST: string;
+}
+
 export interface RunOptions {
   app: FastifyInstance;
-  port: number;
-  host: string;
+  config: RunConfig;
   logger: Logger;
   /** run in order, each awaited, after the last request has been answered */
   onShutdown?: ShutdownHook[];
   /** default 10 s */
   shutdownTimeoutMs?: number;
-  /** What the service runs with (database, pool size, intervals), logged once with the address it listens on. */
+  /** What the service found out at start-up (the database it opened …), logged with the configuration. */
   settings?: Record<string, unknown>;
 }
 
 /** Resolves with the address once listening; from then on the process ends only through a signal. */
 export async function runService({
   app,
-  port,
-  host,
+  config,
   logger,
   onShutdown = [],
   shutdownTimeoutMs = 10_000,
   settings,
 }: RunOptions): Promise<string> {
+  const { PORT: port, HOST: host } = config;
   let address: string;
   try {
     address = await app.listen({ port, host });
@@ -38,7 +45,7 @@ export async function runService({
     logger.error(listenFailure(error, host, port), { err: error });
     return exit(logger, 1);
   }
-  if (settings) logger.info(`listening on ${address}`, settings);
+  logger.info(`listening on ${address}`, { config: loggable(config), ...settings });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -99,6 +106,31 @@ export async function startupStep<T>(logger: Logger, what: string, step: Promise
 async function exit(logger: Logger, code: number): Promise<never> {
   await closeLogger(logger, 2_000);
   process.exit(code);
+}
+
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD/;
+
+/** The configuration as it may be logged: secrets replaced, passwords in URLs masked. */
+function loggable(config: RunConfig): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if (SECRET_NAME.test(name)) shown[name] = '[redacted]';
+    else if (typeof value === 'string' && name.endsWith('_URL')) shown[name] = withoutPassword(value);
+    else shown[name] = value;
+  }
+  return shown;
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '[not a URL]';
+  }
 }
 
 function listenFailure(error: unknown, host: string, port: number): string {

@@ -133,6 +133,22 @@ describe.concurrent('runService', () => {
     );
   }, 20_000);
 
+  it('logs the configuration it listens with once, secrets redacted', async ({ onTestFinished }) => {
+    const running = startServer(onTestFinished, {
+      INTERNAL_TOKEN: 'hunter2',
+      UPSTREAM_URL: 'http://admin:s3cret@127.0.0.1:3000/',
+    });
+
+    const line = await running.waitForLine((l) => /^listening on /.test(String(l.message)));
+    expect(line.config).toEqual({
+      PORT: 0,
+      HOST: '127.0.0.1',
+      INTERNAL_TOKEN: '[redacted]',
+      UPSTREAM_URL: 'http://admin:***@127.0.0.1:3000/',
+    });
+    expect(JSON.stringify(running.lines)).not.toMatch(/hunter2|s3cret/);
+  }, 20_000);
+
   it('exits 1 naming the variable when the config is invalid', async ({ onTestFinished }) => {
     const running = startServer(onTestFinished, { PORT: 'eighty' });
 

@@ -16,4 +16,4 @@ const app = await buildApp(config, {
     void closeLogger(logger, 2_000).finally(() => process.exit(1));
   },
 });
-await runService({ app, port: config.PORT, host: config.HOST, logger });
+await runService({ app, config, logger });

@@ -8,4 +8,4 @@ import { loadConfig } from './config.js';
 const config = exitOnConfigError(loadConfig);
 const logger = createLogger({ service: 'cache-proxy' });
 const app = await buildApp(config, { logger });
-await runService({ app, port: config.PORT, host: config.HOST, logger });
+await runService({ app, config, logger });

@@ -22,19 +22,9 @@ const { url, pool } = await startupStep(
 const app = await buildApp(config, { logger, pool });
 await runService({
   app,
-  port: config.PORT,
-  host: config.HOST,
+  config,
   logger,
   onShutdown: [() => pool.end()],
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  settings: {
-    database: redactPassword(url),
-    flushMaxKeys: config.FLUSH_MAX_KEYS,
-    flushIntervalMs: config.FLUSH_INTERVAL_MS,
-    flushWhenIdle: config.FLUSH_WHEN_IDLE,
-    flushTimeoutMs: config.FLUSH_TIMEOUT_MS,
-    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
-    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  },
+  settings: { database: redactPassword(url) },
 });

@@ -36,15 +36,8 @@ if (once) {
 const app = await buildApp(config, { logger, pool });
 await runService({
   app,
-  port: config.PORT,
-  host: config.HOST,
+  config,
   logger,
   onShutdown: [() => pool.end()],
-  settings: {
-    database: redactPassword(url),
-    retentionHours: config.RETENTION_HOURS,
-    batchSize: config.WOLF_BATCH_SIZE,
-    intervalSeconds: config.WOLF_INTERVAL_SECONDS,
-    ...poolTimeouts(config),
-  },
+  settings: { database: redactPassword(url) },
 });

@@ -26,9 +26,8 @@ const { url, pool } = await startupStep(
 const app = await buildApp(config, { logger, pool });
 await runService({
   app,
-  port: config.PORT,
-  host: config.HOST,
+  config,
   logger,
   onShutdown: [() => pool.end()],
-  settings: { database: redactPassword(url), poolSize: config.DB_POOL_SIZE, ...poolTimeouts(config) },
+  settings: { database: redactPassword(url) },
 });
