@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 type ShutdownHook = () => Promise<unknown> | void;
 
 /** A service's loaded configuration: it listens on PORT at HOST; every other setting is logged. */
-export interface RunConfig {
+interface RunConfig {
   PORT: number;
   HOST: string;
 }
