@@ -9,7 +9,7 @@ import {
 } from '../src/database.js';
 import { prepareServiceDatabase } from '../src/service-database.js';
 import { testDatabaseName } from '../src/testing/index.js';
-import { rows } from './helpers/sql.js';
+import { rows } from './support/sql.js';
 
 const serverUrl = inject('testDatabaseServerUrl');
 const created: string[] = [];

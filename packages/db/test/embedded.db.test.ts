@@ -12,10 +12,10 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { startEmbeddedPostgres } from '../src/embedded.js';
 import { isRunning } from '../src/leftover-server.js';
 import { findFreePort, isPortFree } from '@backend-rebase/net';
-import { rows } from './helpers/sql.js';
+import { rows } from './support/sql.js';
 
 const TSX = import.meta.resolve('tsx');
-const EMBEDDED_PROCESS = fileURLToPath(new URL('./helpers/embedded-process.ts', import.meta.url));
+const EMBEDDED_PROCESS = fileURLToPath(new URL('./support/embedded-process.ts', import.meta.url));
 const isRoot = process.getuid?.() === 0;
 
 async function postmasterPid(dataDir: string): Promise<number> {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { flywayChecksum } from '../src/checksum.js';
 import { readMigrationFiles } from '../src/migration-files.js';
-import { recordingLogger } from './helpers/recording-logger.js';
+import { recordingLogger } from './support/recording-logger.js';
 
 const ordering = fileURLToPath(new URL('fixtures/migrations/ordering', import.meta.url));
 

@@ -9,8 +9,8 @@ import { flywayChecksum } from '../src/checksum.js';
 import { migrate, type MigrateResult } from '../src/migrator.js';
 import { createPool } from '../src/pool.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
-import { recordingLogger } from './helpers/recording-logger.js';
-import { rows } from './helpers/sql.js';
+import { recordingLogger } from './support/recording-logger.js';
+import { rows } from './support/sql.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/migrations/${name}`, import.meta.url));
@@ -227,7 +227,7 @@ describe.concurrent('migrate', () => {
     onTestFinished,
   }) => {
     const database = await freshDatabase('migrator processes', onTestFinished);
-    const script = fileURLToPath(new URL('helpers/migrate-process.ts', import.meta.url));
+    const script = fileURLToPath(new URL('support/migrate-process.ts', import.meta.url));
     const run = async () => {
       const args = ['--import', 'tsx', script, database.url, fixture('concurrent')];
       const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot });

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../src/client.js';
 import { createPool } from '../src/pool.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
-import { recordingLogger } from './helpers/recording-logger.js';
-import { rows } from './helpers/sql.js';
+import { recordingLogger } from './support/recording-logger.js';
+import { rows } from './support/sql.js';
 
 let database: TestDatabase;
 beforeAll(async () => {
