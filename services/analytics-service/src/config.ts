@@ -7,7 +7,7 @@ import {
   loadConfig as loadSettings,
   Type,
   type LoadConfigOptions,
-  type Static,
+  type StaticDecode,
 } from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
@@ -23,7 +23,7 @@ export const Config = Type.Object({
   INTERNAL_TOKEN: Env.optionalString(),
 });
 
-export type Config = Static<typeof Config>;
+export type Config = StaticDecode<typeof Config>;
 
 /** Reads the settings: throws a ConfigError naming each invalid variable. */
 export function loadConfig(options?: LoadConfigOptions): Config {

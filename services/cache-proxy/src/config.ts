@@ -13,7 +13,7 @@ export const Config = Type.Object({
   PORT: Env.port(DEFAULT_PORTS['cache-proxy']),
   HOST: Env.host('0.0.0.0'),
   /** the load balancer (or any server of the /blobs contract) */
-  UPSTREAM_URL: Env.url('http://127.0.0.1:3000'),
+  UPSTREAM_URL: Env.url(`http://127.0.0.1:${DEFAULT_PORTS['load-balancer']}`),
   MAX_ITEMS_IN_CACHE: Env.integer(1000, { minimum: 1, maximum: 10_000_000 }),
   CACHE_MAX_BYTES: Env.bytes('64MiB'),
   CACHE_MAX_ENTRY_BYTES: Env.bytes('1MiB'),

@@ -9,7 +9,7 @@ import {
   loadConfig as loadSettings,
   Type,
   type LoadConfigOptions,
-  type Static,
+  type StaticDecode,
 } from '@backend-rebase/service-kit';
 
 export const Config = Type.Object({
@@ -39,7 +39,7 @@ export const Config = Type.Object({
   INTERNAL_TOKEN: Env.optionalString(),
 });
 
-export type Config = Static<typeof Config> & { SHUTDOWN_TIMEOUT_MS: number };
+export type Config = StaticDecode<typeof Config> & { SHUTDOWN_TIMEOUT_MS: number };
 
 /** Time for what a shutdown does besides flushing: closing the listener, the pool, the log. */
 const SHUTDOWN_OVERHEAD_MS = 1_000;
