@@ -37,7 +37,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 export function answerErrorsWithProblems(app: Service): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, detail, extensions } = answerTo(error, request);
-    if (status >= 500) request.logger.error('request failed', { err: error });
+    if (status >= 500) request.logger.error('request failed', { status, err: error });
     else request.logger.info('request rejected', { status, detail });
     return sendProblem(reply, status, detail, extensions);
   });
