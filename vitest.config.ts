@@ -12,6 +12,7 @@ export default defineConfig({
       'services/*/vitest.config.ts',
       'lessons/*/vitest.config.ts',
       'docs/openapi/vitest.config.ts',
+      'bench/vitest.config.ts',
     ],
   },
 });

@@ -1,7 +1,9 @@
-// Formatting and writing results: the markdown table, bench/results/<scenario>.json and .md.
+// Formatting and writing results: the markdown table, bench/results/<scenario>.json, .md and .svg (the ratios as a
+// bar chart, ratio-chart.ts).
 import { cpus, totalmem, platform, arch, release } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ratioChartSvg } from './ratio-chart.js';
 import type { RatedRow, Scenario } from './scenario.js';
 
 export interface MachineInfo {
@@ -99,7 +101,7 @@ function markdownReport(result: ScenarioResult, scenario: Scenario): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes <scenario>.json and <scenario>.md, or only <scenario>.smoke.json in smoke mode. Returns the paths. */
+/** Writes <scenario>.json, .md and .svg, or only <scenario>.smoke.json in smoke mode. Returns the paths. */
 export async function writeResults(
   rootDir: string,
   result: ScenarioResult,
@@ -115,7 +117,9 @@ export async function writeResults(
   }
   const jsonPath = join(dir, `${result.scenario}.json`);
   const mdPath = join(dir, `${result.scenario}.md`);
+  const svgPath = join(dir, `${result.scenario}.svg`);
   await writeFile(jsonPath, json);
   await writeFile(mdPath, markdownReport(result, scenario));
-  return [jsonPath, mdPath];
+  await writeFile(svgPath, ratioChartSvg(result.scenario, result.rows));
+  return [jsonPath, mdPath, svgPath];
 }
