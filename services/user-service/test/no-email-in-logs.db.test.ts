@@ -76,6 +76,9 @@ let run = 0;
 async function exercise(email: string, encoding: Encoding): Promise<string[]> {
   const app = service.app;
   const inPath = ENCODINGS[encoding](email);
+  // In a query, `&` ends the parameter as `/` ends a path segment: a client that means it as part of the address
+  // escapes it (the logger masks each parameter on its own, as the service reads it).
+  const inQuery = inPath.replaceAll('&', '%26');
   const id = `run-${++run}`;
   const sent: string[] = [];
   const headers = (step: string) => {
@@ -116,9 +119,12 @@ async function exercise(email: string, encoding: Encoding): Promise<string[]> {
   const gone = await app.inject({ url: `/users/${inPath}`, headers: headers('get-gone') });
   expect(gone.statusCode).toBe(accepted ? 404 : 400); // its detail names the address
 
-  const asCursor = await app.inject({ url: `/users?limit=5&cursor=${inPath}`, headers: headers('list') });
+  const asCursor = await app.inject({ url: `/users?limit=5&cursor=${inQuery}`, headers: headers('list') });
   expect(asCursor.statusCode).toBe(400);
-  const unmatched = await app.inject({ url: `/user/${inPath}?email=${inPath}`, headers: headers('nowhere') });
+  const unmatched = await app.inject({
+    url: `/user/${inPath}?email=${inQuery}`,
+    headers: headers('nowhere'),
+  });
   expect(unmatched.statusCode).toBe(404);
   return sent;
 }
