@@ -6,8 +6,14 @@ import type { ResponseHeaders } from './upstream-request.js';
 
 /**
  * `upstream`: the answer's headers as upstream sent them (hop-by-hop ones stop here), or none for the proxy's own
- * answers; `added`: the proxy's policy headers (the balancer's x-served-by, the cache's x-cache …), which win.
+ * answers; `endToEnd`: they went through downstreamResponseHeaders already (a cached answer, filtered once when it
+ * was stored, not again on every hit); `added`: the proxy's policy headers (the balancer's x-served-by, the
+ * cache's x-cache …), which win.
  */
-export function proxiedAnswerHeaders(upstream: ResponseHeaders, added: HeaderMap): HeaderMap {
-  return { ...downstreamResponseHeaders(upstream), ...added };
+export function proxiedAnswerHeaders(
+  upstream: ResponseHeaders,
+  added: HeaderMap,
+  endToEnd = false,
+): HeaderMap {
+  return { ...(endToEnd ? (upstream as HeaderMap) : downstreamResponseHeaders(upstream)), ...added };
 }

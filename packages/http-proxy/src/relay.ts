@@ -15,6 +15,8 @@ export interface RelayedAnswer {
   status: number;
   /** as upstream sent them (or as a cache kept them) */
   headers: ResponseHeaders;
+  /** the headers are end-to-end already (a cache stored them filtered): not filtered again */
+  endToEnd?: boolean;
   body: Readable | Buffer;
   /** drains a body that is not relayed; by default a stream is resumed */
   discard?: () => void;
@@ -28,7 +30,7 @@ export async function relayAnswer(
   added: HeaderMap = {},
 ): Promise<void> {
   reply.code(answer.status);
-  reply.headers(proxiedAnswerHeaders(answer.headers, added));
+  reply.headers(proxiedAnswerHeaders(answer.headers, added, answer.endToEnd));
   if (request.method === 'HEAD' || answer.status === 204 || answer.status === 304) {
     if (answer.discard) answer.discard();
     else if (!Buffer.isBuffer(answer.body)) answer.body.resume();

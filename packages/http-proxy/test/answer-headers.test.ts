@@ -41,6 +41,13 @@ describe('proxiedAnswerHeaders', () => {
     expect(proxiedAnswerHeaders({}, {})).toEqual({ 'x-every-answer': 'yes' }); // the swapped one
   });
 
+  it('takes headers a cache filtered when it stored them as they are, with the added ones over them', async () => {
+    const { proxiedAnswerHeaders: real } =
+      await vi.importActual<typeof AnswerHeaders>('../src/answer-headers.js');
+    const stored = { etag: '"1"', 'content-type': 'application/octet-stream' };
+    expect(real(stored, { 'x-cache': 'HIT' }, true)).toEqual({ ...stored, 'x-cache': 'HIT' });
+  });
+
   it("is used for upstream's answers relayed", async () => {
     upstream = await startUpstream(answerText(200, 'ok'));
     proxy = await startProxy(upstream.origin);

@@ -191,13 +191,14 @@ async function relay(answer: Answer, request: FastifyRequest, reply: FastifyRepl
     };
     if (response.status === 200 && etagMatches(request.headers['if-none-match'], response.etag)) {
       const { 'content-length': _length, 'content-type': _type, ...headers } = response.headers;
-      await relayAnswer(request, reply, { status: 304, headers, body: response.body }, added);
+      const notModified = { status: 304, headers, body: response.body, endToEnd: true };
+      await relayAnswer(request, reply, notModified, added);
       return;
     }
     await relayAnswer(
       request,
       reply,
-      { status: response.status, headers: response.headers, body: response.body },
+      { status: response.status, headers: response.headers, body: response.body, endToEnd: true },
       added,
     );
     return;
