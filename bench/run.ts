@@ -1,14 +1,17 @@
-// The benchmark harness: `pnpm bench [scenario …] [--smoke] [--list] [--duration <seconds>]`.
+// The benchmark harness: `pnpm bench [scenario …] [--smoke] [--list] [--duration <seconds>] [--profile]`.
 //
 // Runs bench/scenarios/<name>.ts (all of them when none is named), prints each scenario's markdown table and
 // writes bench/results/<name>.json and .md (<name>.smoke.json in smoke mode, which is git-ignored, so a smoke run
-// never overwrites real results). Exit codes: 0 all ran or were skipped, 1 a scenario failed, 2 bad usage.
-import { readdir } from 'node:fs/promises';
+// never overwrites real results). With --profile, every process a scenario starts writes a CPU profile, drawn as
+// a flame graph under bench/results/profiles/<name>/; the profiler slows what it watches, so such a run's numbers
+// are printed but not written as results. Exit codes: 0 all ran or were skipped, 1 a scenario failed, 2 bad usage.
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createContext, type HarnessContext } from './lib/context.js';
 import { rootDir } from './lib/process.js';
+import { writeProfileReport } from './lib/profiles.js';
 import {
   machineInfo,
   markdownTable,
@@ -18,13 +21,16 @@ import {
 } from './lib/report.js';
 import { isScenario, rate, ScenarioSkipped, type Row, type Scenario } from './lib/scenario.js';
 
-const USAGE = `usage: pnpm bench [scenario …] [--smoke] [--list] [--duration <seconds>]
+const USAGE = `usage: pnpm bench [scenario …] [--smoke] [--list] [--duration <seconds>] [--profile]
 
   scenario          names from bench/scenarios/ (default: every scenario)
   --smoke           about 1 s per measurement, two scenarios at a time,
                     results to bench/results/<scenario>.smoke.json
   --list            print the scenarios and exit
   --duration <s>    seconds per measurement (default 10, or 1 with --smoke)
+  --profile         CPU-profile the processes the scenario starts: flame graphs and
+                    their biggest costs in bench/results/profiles/<scenario>/
+                    (the numbers are printed, not written as results)
   --help            this text`;
 
 const SMOKE_SECONDS = 1;
@@ -48,6 +54,7 @@ function parseCommandLine() {
         smoke: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         duration: { type: 'string' },
+        profile: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -64,7 +71,15 @@ function parseCommandLine() {
       );
     }
   }
-  return { names: positionals, smoke: values.smoke, list: values.list, help: values.help, durationSeconds };
+  if (values.profile && values.smoke) throw new UsageError('--profile and --smoke do not go together');
+  return {
+    names: positionals,
+    smoke: values.smoke,
+    list: values.list,
+    help: values.help,
+    profile: values.profile,
+    durationSeconds,
+  };
 }
 
 async function knownScenarios(): Promise<string[]> {
@@ -129,7 +144,12 @@ function onSignal(signal: NodeJS.Signals) {
   void Promise.all([...running].map((harness) => harness.cleanup())).finally(() => process.exit(130));
 }
 
-async function runScenario(name: string, smoke: boolean, durationSeconds: number): Promise<Outcome> {
+async function runScenario(
+  name: string,
+  smoke: boolean,
+  durationSeconds: number,
+  profile: boolean,
+): Promise<Outcome> {
   const started = process.hrtime.bigint();
   let scenario: Scenario;
   try {
@@ -142,7 +162,12 @@ async function runScenario(name: string, smoke: boolean, durationSeconds: number
     };
   }
   process.stderr.write(`\n▶ ${name}: ${scenario.description}${smoke ? ' (smoke)' : ''}\n`);
-  const harness = createContext({ scenario: name, smoke, durationSeconds });
+  const profileDir = profile ? join(rootDir, 'bench', 'results', 'profiles', name) : undefined;
+  if (profileDir) {
+    await rm(profileDir, { recursive: true, force: true });
+    await mkdir(profileDir, { recursive: true });
+  }
+  const harness = createContext({ scenario: name, smoke, durationSeconds, profileDir });
   running.add(harness);
   let outcome: Outcome;
   let rows: Row[] | undefined;
@@ -187,7 +212,10 @@ async function runScenario(name: string, smoke: boolean, durationSeconds: number
     `baseline: ${scenario.baseline}\nratio > 1 means the project is better than its baseline.\n`,
   );
   for (const warning of harness.warnings) process.stdout.write(`warning: ${warning}\n`);
-  const written = await writeResults(rootDir, result, scenario);
+  // The processes have exited (clean-up stopped them), so their profiles are complete.
+  const written = profileDir
+    ? await writeProfileReport(profileDir, name, rootDir)
+    : await writeResults(rootDir, result, scenario);
   process.stdout.write(`written: ${written.map((path) => relative(rootDir, path)).join(', ')}\n`);
   return outcome;
 }
@@ -231,7 +259,7 @@ async function main(): Promise<number> {
   const lane = async () => {
     for (let index = next++; index < names.length; index = next++) {
       const name = names[index] as string;
-      const outcome = await runScenario(name, args.smoke, args.durationSeconds);
+      const outcome = await runScenario(name, args.smoke, args.durationSeconds, args.profile);
       if (outcome.status === 'skipped') process.stdout.write(`\n### ${name}\n\nskipped: ${outcome.detail}\n`);
       if (outcome.status === 'failed') process.stderr.write(`\n✗ ${name} failed:\n${outcome.detail}\n`);
       outcomes[index] = outcome;

@@ -1,6 +1,6 @@
 // The `ctx` a scenario receives. Everything it starts is registered for clean-up, which the harness runs
 // (in reverse order) however the scenario ends.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareLoad, loadTest } from './load-test.js';
@@ -16,6 +16,8 @@ export interface ContextOptions {
   scenario: string;
   smoke: boolean;
   durationSeconds: number;
+  /** When set, every process the scenario starts writes its CPU profile into this folder as it exits. */
+  profileDir?: string;
 }
 
 export interface HarnessContext {
@@ -29,6 +31,7 @@ export function createContext(options: ContextOptions): HarnessContext {
   const cleanups: (() => unknown)[] = [];
   let done = false;
   const warnings: string[] = [];
+  let profiled = 0;
   const log = (message: string) => process.stderr.write(`  [${options.scenario}] ${message}\n`);
   const warnIfNoisy = (what: string, side: Side, rates: number[], unit: string) => {
     // Smoke runs are short and cold (no warm-up): their spread says nothing about the machine.
@@ -41,6 +44,7 @@ export function createContext(options: ContextOptions): HarnessContext {
     smoke: options.smoke,
     durationSeconds: options.durationSeconds,
     rootDir,
+    profileDir: options.profileDir,
     log,
     warn(message) {
       warnings.push(message);
@@ -67,7 +71,10 @@ export function createContext(options: ContextOptions): HarnessContext {
     freePort,
     async startProcess(processOptions) {
       const { waitFor, waitTimeoutMs, ...spawnOptions } = processOptions;
-      const handle = await startProcess(spawnOptions);
+      const cpuProfileDir =
+        options.profileDir && join(options.profileDir, `${spawnOptions.name}.${++profiled}`);
+      if (cpuProfileDir) await mkdir(cpuProfileDir, { recursive: true }); // node does not make it
+      const handle = await startProcess(cpuProfileDir ? { ...spawnOptions, cpuProfileDir } : spawnOptions);
       ctx.onCleanup(() => handle.stop());
       if (waitFor !== undefined) {
         await waitForHttp(waitFor, {

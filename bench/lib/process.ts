@@ -21,6 +21,8 @@ export interface SpawnOptions {
   env?: Record<string, string | undefined>;
   /** Working directory (default: the repository root). */
   cwd?: string;
+  /** Write V8 CPU profiles into this folder when the process exits (`node --cpu-prof`), one per thread. */
+  cpuProfileDir?: string;
 }
 
 export interface StartProcessOptions extends SpawnOptions {
@@ -76,9 +78,11 @@ export async function startProcess(options: SpawnOptions): Promise<ProcessHandle
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  // No --cpu-prof-name: every thread (tsx's module loader runs in one of its own) would write to that one name.
+  const profiling = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', tsxLoader, '--import', childGuard, script, ...(options.args ?? [])],
+    [...profiling, '--import', tsxLoader, '--import', childGuard, script, ...(options.args ?? [])],
     { cwd: options.cwd ?? rootDir, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
   );
 

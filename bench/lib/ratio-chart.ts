@@ -3,6 +3,7 @@
 // line is worse than its baseline, to the right better, and 0.5× and 2× lie equally far from it. A ratio outside
 // the axis is drawn to its end and its label says the real value. Rows without a ratio (no baseline) are left out.
 import type { RatedRow } from './scenario.js';
+import { escapeXml } from './svg.js';
 
 const MIN_RATIO = 0.1;
 const MAX_RATIO = 10;
@@ -21,14 +22,6 @@ function xOf(ratio: number): number {
   const clamped = Math.min(MAX_RATIO, Math.max(MIN_RATIO, ratio));
   const span = Math.log10(MAX_RATIO) - Math.log10(MIN_RATIO);
   return LABEL_WIDTH + ((Math.log10(clamped) - Math.log10(MIN_RATIO)) / span) * PLOT_WIDTH;
-}
-
-function escapeXml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
 }
 
 export function ratioChartSvg(scenario: string, rows: RatedRow[]): string {

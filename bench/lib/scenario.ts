@@ -39,6 +39,11 @@ export interface ScenarioContext {
   readonly durationSeconds: number;
   /** Absolute path of the repository root. */
   readonly rootDir: string;
+  /**
+   * `--profile`: the folder the processes the scenario starts write their CPU profiles to (startProcess and the
+   * lesson programs do this themselves); undefined otherwise.
+   */
+  readonly profileDir: string | undefined;
   /** Progress message on stderr (never part of the results). */
   log(message: string): void;
   /** A caveat that belongs with the results (printed under the table and saved in the JSON). */
