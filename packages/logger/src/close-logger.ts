@@ -29,7 +29,7 @@ async function flush(logger: winston.Logger): Promise<void> {
   const output = outputs.get(logger);
   if (!output) throw new Error('closeLogger: this logger was not made by createLogger');
   if (output.logzio) await shipAndDetach(logger, output.logzio);
-  await drained(isBatchedStdout(output.stream) ? output.stream.flush() : output.stream);
+  await (isBatchedStdout(output.stream) ? output.stream.written() : drained(output.stream));
 }
 
 // Removing the transport makes winston-logzio send what it buffered (its sendAndClose) and emit 'close' once the

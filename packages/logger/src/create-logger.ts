@@ -3,9 +3,10 @@
 import type { Writable } from 'node:stream';
 import winston from 'winston';
 import type LogzioWinstonTransport from 'winston-logzio';
-import { batchedStdout } from './batched-stdout.js';
+import { batchedStdout, isBatchedStdout } from './batched-stdout.js';
 import { jsonLine } from './json-line.js';
-import { WinstonLogger, type LogFields, type Logger } from './logger.js';
+import { serviceJson } from './json-line-text.js';
+import { WinstonLogger, WRITTEN, type LineOutput, type LogFields, type Logger } from './logger.js';
 import { createLogzioTransport, logzioSettingsProblems, type Env } from './logzio.js';
 
 export interface LoggerOptions {
@@ -38,6 +39,8 @@ export function loggerSettingsProblems(env: Env): string[] {
   ];
 }
 
+const notYetWritten = winston.format((info) => (WRITTEN in info ? false : info));
+
 /** What closeLogger has to flush for each logger, so it never digs into winston's internals. */
 export const outputs = new WeakMap<
   winston.Logger,
@@ -46,7 +49,7 @@ export const outputs = new WeakMap<
 
 export function createLogger({
   service,
-  fields = {},
+  fields,
   level,
   env = process.env,
   stream = batchedStdout(),
@@ -59,8 +62,19 @@ export function createLogger({
     level: threshold,
     defaultMeta: { service },
     format: jsonLine,
-    transports: [new winston.transports.Stream({ stream }), ...(logzio ? [logzio] : [])],
+    transports: [
+      // Lines the logger has written itself (nearly all) reach winston only for Logz.io.
+      new winston.transports.Stream({ stream, format: notYetWritten() }),
+      ...(logzio ? [logzio] : []),
+    ],
   });
   outputs.set(logger, { stream, logzio });
-  return new WinstonLogger(logger, fields);
+  const output: LineOutput = {
+    service: serviceJson(service),
+    writeLine: isBatchedStdout(stream) ? (text) => stream.writeLine(text) : (text) => void stream.write(text),
+    shipping: logzio !== undefined,
+  };
+  // No fields (the usual case) lets each line go out without a merged copy of its fields.
+  const hasFields = fields !== undefined && Object.keys(fields).length > 0;
+  return new WinstonLogger(logger, output, hasFields ? fields : undefined);
 }

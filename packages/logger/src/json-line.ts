@@ -60,7 +60,7 @@ function serializeCause(cause: unknown, seen: unknown[]): SerializedError {
 }
 
 // instanceof misses errors made in another realm (a vm context, a worker's structured clone keeps them Errors).
-function isError(value: unknown): value is Error {
+export function isError(value: unknown): value is Error {
   return value instanceof Error || types.isNativeError(value);
 }
 
@@ -74,7 +74,7 @@ const errorsAsObjects = winston.format((info) => {
   return info;
 });
 
-function isThrownPrimitive(value: unknown): boolean {
+export function isThrownPrimitive(value: unknown): boolean {
   return value !== undefined && (typeof value !== 'object' || value === null);
 }
 
@@ -111,7 +111,7 @@ export const jsonLine = winston.format.combine(
  * a URL) by what toJSON returns, any other object by its own enumerable properties. A value is copied only when
  * something inside it changes, so the usual entry, with no address in it, allocates nothing.
  */
-function maskStrings(value: unknown, ancestors: object[]): unknown {
+export function maskStrings(value: unknown, ancestors: object[]): unknown {
   if (typeof value === 'string') return maskEmails(value);
   if (typeof value !== 'object' || value === null) return value;
   if (ancestors.includes(value)) return '[Circular]';

@@ -3,7 +3,8 @@
 // (`logger.info({ blobId }, 'blob stored')`), a bare error (`logger.error('failed', error)`) or a string as the
 // fields do not compile. An error goes under `err` — `logger.error('write failed', { err })` — and is written with
 // its type, message, stack and causes (json-line.ts).
-import type winston from 'winston';
+import winston from 'winston';
+import { isoTimestamp, jsonLineText } from './json-line-text.js';
 
 /** The fields of one line; an Error among them (by convention under `err`) is written with its stack. */
 export type LogFields = Record<string, unknown>;
@@ -24,12 +25,38 @@ export interface Logger {
   readonly level: LogLevel;
 }
 
-/** createLogger's Logger: a winston logger underneath, and the fields every line of this logger carries. */
+/** Where the lines of a logger and its children go (create-logger.ts makes one per createLogger). */
+export interface LineOutput {
+  /** the logger's `service`, masked and as JSON: the same on every line */
+  readonly service: string;
+  /** writes the text of one line, newline included */
+  readonly writeLine: (text: string) => void;
+  /** whether winston sees each entry too: Logz.io ships what winston formats */
+  readonly shipping: boolean;
+}
+
+/** Marks an entry whose stdout line is already written, so winston's stdout transport skips it. */
+export const WRITTEN = Symbol('written to stdout');
+
+const NO_FIELDS: LogFields = Object.freeze({});
+
+// winston's npm levels by severity (error 0 … silly 6); a name that is not a level is never enabled.
+const SEVERITY: Record<string, number> = Object.assign(
+  Object.create(null) as object,
+  winston.config.npm.levels,
+);
+
+/**
+ * createLogger's Logger: winston underneath, and the fields every line of this logger carries. A line is written
+ * straight to its output (json-line-text.ts); winston formats an entry only for Logz.io, or when the line has
+ * something only its format chain writes right.
+ */
 export class WinstonLogger implements Logger {
   constructor(
     /** The winston logger createLogger made; children share it, and closeLogger flushes it. */
     readonly winston: winston.Logger,
-    private readonly fields: LogFields = {},
+    private readonly output: LineOutput,
+    private readonly fields: LogFields = NO_FIELDS,
   ) {}
 
   get level(): LogLevel {
@@ -53,18 +80,27 @@ export class WinstonLogger implements Logger {
   }
 
   child(fields: LogFields): Logger {
-    return new WinstonLogger(this.winston, { ...this.fields, ...fields });
+    return new WinstonLogger(this.winston, this.output, { ...this.fields, ...fields });
   }
 
+  // winston's own answer, given that its stdout transport has no level of its own and Logz.io's is the logger's.
   isLevelEnabled(level: LogLevel): boolean {
-    return this.winston.isLevelEnabled(level);
+    return SEVERITY[level]! <= SEVERITY[this.winston.level]!;
   }
 
   /** One line at any of winston's levels (the pino adapter's way in; project code uses the named methods). */
   write(level: LogLevel, message: string, fields?: LogFields): void {
     // Before any work: winston would build, format and only then drop a line below its level.
-    if (!this.winston.isLevelEnabled(level)) return;
+    if (!this.isLevelEnabled(level)) return;
     // The line's own fields win over the logger's; level and message are the call's.
-    this.winston.log({ ...this.fields, ...fields, level, message });
+    const entry = this.fields === NO_FIELDS ? (fields ?? NO_FIELDS) : { ...this.fields, ...fields };
+    const text =
+      typeof message === 'string'
+        ? jsonLineText(isoTimestamp(), level, this.output.service, message, entry)
+        : undefined;
+    if (text !== undefined) this.output.writeLine(`${text}\n`);
+    if (text === undefined || this.output.shipping) {
+      this.winston.log({ ...entry, level, message, ...(text === undefined ? {} : { [WRITTEN]: true }) });
+    }
   }
 }

@@ -6,7 +6,6 @@ import { format } from 'node:util';
 import { WinstonLogger, type LogFields, type Logger, type LogLevel } from './logger.js';
 
 export type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-export type LogFn = (objOrMessage?: unknown, message?: unknown, ...args: unknown[]) => void;
 export type Serializer = (value: unknown) => unknown;
 
 export interface ChildOptions {
@@ -44,26 +43,48 @@ const pinoLevel: Record<string, PinoLevel> = {
   silly: 'trace',
 };
 
-export class PinoAdapter {
-  readonly fatal: LogFn = (...args) => this.write('fatal', args);
-  readonly error: LogFn = (...args) => this.write('error', args);
-  readonly warn: LogFn = (...args) => this.write('warn', args);
-  readonly info: LogFn = (...args) => this.write('info', args);
-  readonly debug: LogFn = (...args) => this.write('debug', args);
-  readonly trace: LogFn = (...args) => this.write('trace', args);
-  readonly silent: LogFn = () => {};
+const NO_BINDINGS: LogFields = Object.freeze({});
 
+// Fastify makes a child for every request (its bindings are the request id): the log methods live on the
+// prototype and a child with no options shares its parent's serializers, so a child is one small object.
+export class PinoAdapter {
   // Unset means "whatever the winston logger lets through"; Fastify sets it on children for a route's logLevel.
   private ownLevel: PinoLevel | 'silent' | undefined;
 
   constructor(
     private readonly logger: WinstonLogger,
-    private readonly bindings: LogFields = {},
+    private readonly bindings: LogFields = NO_BINDINGS,
     private readonly serializers: Record<string, Serializer> = {},
     level?: string,
   ) {
     if (level !== undefined) this.level = level;
   }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+
+  silent(): void {}
 
   get level(): string {
     return this.ownLevel ?? pinoLevel[this.logger.level] ?? 'info';
@@ -77,8 +98,8 @@ export class PinoAdapter {
   child(bindings: Record<string, unknown>, options: ChildOptions = {}): PinoAdapter {
     return new PinoAdapter(
       this.logger,
-      { ...this.bindings, ...bindings },
-      { ...this.serializers, ...options.serializers },
+      this.bindings === NO_BINDINGS ? { ...bindings } : { ...this.bindings, ...bindings },
+      options.serializers ? { ...this.serializers, ...options.serializers } : this.serializers,
       options.level ?? this.ownLevel,
     );
   }
