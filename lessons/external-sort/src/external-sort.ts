@@ -1,14 +1,16 @@
 // External merge sort of a file of lines, bytewise (the order of `LC_ALL=C sort`), in bounded memory.
 //
 // Phase 1 reads the input run by run into one arena of about `memoryBytes`, sorts each run in memory and writes
-// it to a temp folder (runs.ts). Phase 2 merges the runs 16 at a time (merge.ts), pass after pass, until one
-// merge can write the output; an input that fits in one run is written straight to the output.
+// it to a temp folder (runs.ts), on two threads: a worker sorts runs while this thread reads the next
+// (run-sorter.ts). Phase 2 merges the runs up to 128 at a time (merge.ts), pass after pass, until one merge can
+// write the output; an input that fits in one run is written straight to the output.
 //
 // What this module guarantees:
-//   - memory: one ArrayBuffer, the arena, allocated once: the budget less a reserve (a quarter, at most 24 MiB)
-//     for the JavaScript heap. Its front holds a run (phase 1) or the merge's read buffers (phase 2), its back
-//     the write buffer. Besides it there are a few objects per run and per buffer of I/O, never one per line,
-//     so the heap stays small whatever the input.
+//   - memory: one SharedArrayBuffer, the arena, allocated once: the budget less a reserve (a quarter, at most
+//     24 MiB) for the JavaScript heap. Its front holds the runs being read and sorted (phase 1: three slots,
+//     and room left untouched for the worker thread's own isolate) or the merge's read buffers (phase 2), its
+//     back the write buffer. Besides it there are a few objects per run and per buffer of I/O, never one per
+//     line, so the heap stays small whatever the input.
 //   - the output appears complete or not at all (written to a temporary name, then renamed), and the temp
 //     folder is removed on success, on error, and when `signal` aborts (the CLI aborts it on Ctrl-C).
 //   - with `unique`, each distinct line is written once (`sort -u`); a last line without a newline gets one.
@@ -16,9 +18,10 @@ import { open, rename, rm, stat, access, constants, type FileHandle } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './args.js';
 import { BufferedWriter } from './buffered-writer.js';
-import { mergeRuns, MAX_FAN_IN } from './merge.js';
+import { fanIn, mergeRuns } from './merge.js';
 import type { Progress } from './progress.js';
-import { readSortedRun, writeRun } from './runs.js';
+import { RunSorter } from './run-sorter.js';
+import { LineTooLongError, readRun, sortAndWriteRun, type ReadRun, type Slot } from './runs.js';
 import { createTempDir, partialOutputPath, removeTempDir } from './temp-files.js';
 
 export interface SortOptions {
@@ -34,6 +37,12 @@ export interface SortOptions {
   tmp?: string;
   signal?: AbortSignal;
   progress?: Progress;
+  /**
+   * What a worker thread is taken to cost, out of the budget (default WORKER_RESERVE_BYTES). A budget less
+   * than four times this sorts on one thread; tests make it small to form runs on two threads out of small
+   * budgets.
+   */
+  workerReserveBytes?: number;
   /** Called with the temp folder once it exists (tests check that it is gone afterwards). */
   onTempDir?: (dir: string) => void;
 }
@@ -44,6 +53,8 @@ export interface SortStats {
   linesWritten: number;
   /** Sorted runs written by phase 1 (0 when the input fit in one run and went straight to the output). */
   runs: number;
+  /** Of those, the runs the worker thread sorted and wrote while this one read (run-sorter.ts). */
+  workerRuns: number;
   mergePasses: number;
 }
 
@@ -69,7 +80,14 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
   const tempDir = await createTempDir(options.tmp);
   options.onTempDir?.(tempDir);
   const partial = partialOutputPath(output);
-  const stats: SortStats = { inputBytes, linesRead: 0, linesWritten: 0, runs: 0, mergePasses: 0 };
+  const stats: SortStats = {
+    inputBytes,
+    linesRead: 0,
+    linesWritten: 0,
+    runs: 0,
+    workerRuns: 0,
+    mergePasses: 0,
+  };
 
   /** Opens a new file, gives `write` a writer over it, flushes and closes it, whatever happens. */
   const writeFile = async (path: string, write: (writer: BufferedWriter) => Promise<number>) => {
@@ -89,31 +107,78 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
     // Phase 1: sorted runs.
     let runs: string[] = [];
     let wroteOutput = false;
+    const layout = runLayout(inputBytes, runBytes, writerBytes, options.workerReserveBytes);
+    // With slots, the worker sorts and writes runs while this thread reads the next ones, and sorts and writes
+    // a run itself when the worker has enough queued: both cores sort, and the slots are the budget.
+    const sorter = layout.slots.length > 1 ? RunSorter.start(arena) : undefined;
+    const free = layout.slots.map((_, index) => index);
+    const inWorker: { slot: number; job: Promise<number>; done: boolean }[] = [];
+    /** Frees the slots of the worker's jobs done so far; with `wait`, of its oldest job at least. */
+    const collect = async (wait: boolean) => {
+      for (let first = inWorker[0]; first !== undefined && (first.done || wait); first = inWorker[0]) {
+        await first.job;
+        inWorker.shift();
+        free.push(first.slot);
+        wait = false;
+      }
+    };
     const source = await open(input, 'r');
     try {
       progress?.start('sorting runs', inputBytes);
       for (let position = 0; ;) {
-        const run = await readSortedRun(source, position, arena, runBytes, signal);
+        await collect(free.length === 0);
+        let index = free.pop() as number;
+        let slot = layout.slots[index] as Slot;
+        let run: ReadRun | null;
+        try {
+          run = await readRun(source, position, arena, slot, signal);
+        } catch (error) {
+          if (!(error instanceof LineTooLongError) || layout.slots.length === 1) throw error;
+          // A line too long for a slot: read it into the whole run space, once the worker has let go of it.
+          free.push(index);
+          while (inWorker.length > 0) await collect(true);
+          index = -1;
+          slot = layout.whole;
+          run = await readRun(source, position, arena, slot, signal);
+        }
         if (run === null) break;
         stats.linesRead += run.lines;
         position += run.inputBytes;
-        if (runs.length === 0 && run.last) {
-          stats.linesWritten = await writeFile(partial, (writer) => writeRun(run, writer, unique));
-          wroteOutput = true;
-        } else {
-          const path = join(tempDir, `run-${runs.length}`);
-          await writeFile(path, (writer) => writeRun(run, writer, unique));
-          runs.push(path);
-        }
         progress?.update(position);
+        if (runs.length === 0 && run.last) {
+          stats.linesWritten = sortAndWriteRun(arena, slot, run, partial, layout.mainWriteBuffer, unique);
+          wroteOutput = true;
+          break;
+        }
+        const path = join(tempDir, `run-${runs.length}`);
+        runs.push(path);
+        await collect(false);
+        if (sorter !== undefined && index !== -1 && sorter.queued < WORKER_QUEUE) {
+          const job = sorter.sortAndWrite({ slot, run, path, writeBuffer: layout.workerWriteBuffer, unique });
+          const handed = { slot: index, job, done: false };
+          // Marked when settled, so that the loop takes its result without waiting; errors surface in collect.
+          job.then(
+            () => (handed.done = true),
+            () => (handed.done = true),
+          );
+          inWorker.push(handed);
+          stats.workerRuns++;
+        } else {
+          sortAndWriteRun(arena, slot, run, path, layout.mainWriteBuffer, unique);
+          if (index !== -1) free.push(index);
+        }
         if (run.last) break;
       }
+      while (inWorker.length > 0) await collect(true);
     } finally {
       await source.close();
+      await sorter?.close();
     }
     stats.runs = runs.length;
+    stats.runs = runs.length;
 
-    // Phase 2: merge passes, MAX_FAN_IN runs at a time, until one merge can write the output.
+    // Phase 2: merge passes, up to maxFanIn runs at a time, until one merge can write the output.
+    const maxFanIn = fanIn(runBytes);
     const merge = async (group: string[], to: string, label: string) => {
       const slice = Math.floor(runBytes / Math.max(1, group.length)); // no runs: an empty input
       const buffers = group.map((_, i) => Buffer.from(arena, i * slice, slice));
@@ -139,14 +204,14 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
         await Promise.all(files.map((file) => file.close()));
       }
     };
-    // ⌈log16(runs)⌉, counted the way the passes below go: each one leaves ⌈runs / 16⌉ runs.
+    // ⌈log_maxFanIn(runs)⌉, counted the way the passes below go: each one leaves ⌈runs / maxFanIn⌉ runs.
     let passes = 0;
-    for (let left = runs.length; left > 1; left = Math.ceil(left / MAX_FAN_IN)) passes++;
-    while (runs.length > MAX_FAN_IN) {
+    for (let left = runs.length; left > 1; left = Math.ceil(left / maxFanIn)) passes++;
+    while (runs.length > maxFanIn) {
       stats.mergePasses++;
       const next: string[] = [];
-      for (let i = 0; i < runs.length; i += MAX_FAN_IN) {
-        const group = runs.slice(i, i + MAX_FAN_IN);
+      for (let i = 0; i < runs.length; i += maxFanIn) {
+        const group = runs.slice(i, i + maxFanIn);
         const label = `merge ${stats.mergePasses}/${passes}, runs ${i + 1}-${i + group.length}`;
         const merged = join(tempDir, `pass-${stats.mergePasses}-${next.length}`);
         if (group.length === 1) next.push(...group);
@@ -175,11 +240,46 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
   }
 }
 
+/**
+ * What a worker thread costs beside the arena: its own V8 isolate and Node environment, about 11 MiB on Node 20.
+ * It comes out of the arena, so that the budget still bounds everything the sort allocates.
+ */
+const WORKER_RESERVE_BYTES = 12 * 1024 * 1024;
+/** Runs queued for the worker: one to sort, one to start the moment it is done (see run-sorter.ts). */
+const WORKER_QUEUE = 2;
+/** One slot per run queued for the worker, one for this thread to read (and sort) the next. */
+const SLOTS = WORKER_QUEUE + 1;
+
+/**
+ * Where phase 1 keeps its runs in the arena. An input that may fit in one run gets the whole run space and no
+ * worker: it goes straight to the output. So does a budget too small to pay for a worker (less than 4 times the
+ * worker's reserve). Otherwise the worker's reserve is taken off the run space, the rest is cut into SLOTS
+ * slots, and each thread gets half of the write buffer. `whole` is the run space for a line too long for a slot.
+ */
+export function runLayout(
+  inputBytes: number,
+  runBytes: number,
+  writerBytes: number,
+  workerReserve = WORKER_RESERVE_BYTES,
+) {
+  const half = 8 * Math.floor(writerBytes / 16);
+  const mainWriteBuffer = { offset: runBytes, size: half };
+  const workerWriteBuffer = { offset: runBytes + half, size: half };
+  const whole = { offset: 0, size: runBytes };
+  if (inputBytes <= runBytes || runBytes < 4 * workerReserve) {
+    return { slots: [whole], whole, mainWriteBuffer, workerWriteBuffer };
+  }
+  const slotBytes = 8 * Math.floor((runBytes - workerReserve) / SLOTS / 8);
+  const slots = Array.from({ length: SLOTS }, (_, i) => ({ offset: i * slotBytes, size: slotBytes }));
+  return { slots, whole: { offset: 0, size: SLOTS * slotBytes }, mainWriteBuffer, workerWriteBuffer };
+}
+
 /** The arena, or a UsageError when the budget is more than this process can allocate (a typo in --memory). */
-function allocateArena(memoryBytes: number): ArrayBuffer {
+function allocateArena(memoryBytes: number): SharedArrayBuffer {
   const bytes = 8 * Math.floor(arenaBytes(memoryBytes) / 8);
   try {
-    return new ArrayBuffer(bytes);
+    // Shared, so that the worker of run-sorter.ts sorts runs in place.
+    return new SharedArrayBuffer(bytes);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new UsageError(`--memory is more than this process can allocate (${error.message})`);

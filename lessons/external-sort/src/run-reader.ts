@@ -6,10 +6,17 @@
 import type { FileHandle } from 'node:fs/promises';
 
 const NEWLINE = 0x0a;
+/** 6 bytes: the widest whole number of bytes that a double holds exactly. */
+const KEY_BYTES = 6;
 
 export class RunReader {
   start = 0;
   end = -1;
+  /**
+   * The current line's first 6 bytes as a big-endian number, zeros past its end: two lines whose keys differ
+   * are in the keys' order, and only lines with equal keys need comparing byte by byte.
+   */
+  key = 0;
   /** buffer[0, filled): a view, so that searching for a newline stops where the read bytes end. */
   private filled: Buffer;
   private position = 0;
@@ -33,6 +40,10 @@ export class RunReader {
     if (newline === -1) return false;
     this.start = next;
     this.end = newline;
+    const { buffer } = this;
+    let key = 0;
+    for (let i = next; i < next + KEY_BYTES; i++) key = key * 256 + (i < newline ? (buffer[i] as number) : 0);
+    this.key = key;
     return true;
   }
 

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/args.js';
-import { externalSort, type SortOptions } from '../src/external-sort.js';
+import { externalSort, runLayout, type SortOptions } from '../src/external-sort.js';
 import { generateLines } from '../src/generate.js';
 import { gnuSort, scratchDir } from './helpers.js';
 
@@ -122,6 +123,29 @@ describe('externalSort matches LC_ALL=C sort byte for byte', () => {
   });
 });
 
+describe('runs formed in parallel', () => {
+  it('gives the same output when the worker thread sorts and writes part of the runs', async () => {
+    for (const unique of [false, true]) {
+      const stats = await compareWithGnuSort('parallel runs', inputs['multi-pass (3 MB)'] as Buffer, {
+        memoryBytes: 256 << 10,
+        unique,
+        workerReserveBytes: 16 << 10,
+      });
+      expect(stats.runs).toBeGreaterThan(2);
+      expect(stats.workerRuns).toBeGreaterThan(0);
+      expect(stats.workerRuns).toBeLessThanOrEqual(stats.runs);
+    }
+  });
+
+  it('uses no worker for an input that fits in one run', async () => {
+    const stats = await compareWithGnuSort('one run', inputs['many duplicates'] as Buffer, {
+      memoryBytes: 4 << 20,
+      workerReserveBytes: 16 << 10,
+    });
+    expect(stats).toMatchObject({ runs: 0, workerRuns: 0, mergePasses: 0 });
+  });
+});
+
 describe('failures leave nothing behind', () => {
   const input = () => join(dir, 'failing-input');
   beforeAll(async () => writeFile(input(), inputs['multi-pass (3 MB)'] as Buffer));
@@ -173,5 +197,51 @@ describe('failures leave nothing behind', () => {
     await expect(externalSort({ input: input(), output: input(), memoryBytes: 1 << 20 })).rejects.toThrow(
       /must not be the input/,
     );
+  });
+});
+
+describe('the memory budget in phase 1', () => {
+  it('counts every run in flight and the worker: slots, write buffers and reserve fit in the arena, disjoint', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 24 }),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.integer({ min: 0, max: 2 ** 24 }),
+        (runWords, inputBytes, reserve) => {
+          const runBytes = 8 * runWords;
+          const writerBytes = 8 * Math.floor(Math.min(4 * 2 ** 20, runBytes / 15) / 8);
+          const layout = runLayout(inputBytes, runBytes, writerBytes, reserve);
+          const { slots, whole, mainWriteBuffer, workerWriteBuffer } = layout;
+          const regions = [...slots, mainWriteBuffer, workerWriteBuffer].sort((a, b) => a.offset - b.offset);
+          let end = 0;
+          for (const { offset, size } of regions) {
+            expect(offset % 8).toBe(0);
+            expect(size % 8).toBe(0);
+            expect(offset).toBeGreaterThanOrEqual(end);
+            end = offset + size;
+          }
+          expect(end).toBeLessThanOrEqual(runBytes + writerBytes);
+          // The whole run space (for a line too long for a slot) is the slots together, the worker's reserve aside.
+          expect(whole).toEqual({ offset: 0, size: slots.reduce((sum, slot) => sum + slot.size, 0) });
+          const parallel = inputBytes > runBytes && runBytes >= 4 * reserve;
+          expect(slots.length).toBe(parallel ? 3 : 1);
+          if (parallel) expect(runBytes - whole.size).toBeGreaterThanOrEqual(reserve);
+        },
+      ),
+    );
+  });
+});
+
+describe('runs formed in parallel, long lines', () => {
+  it('reads a line too long for a slot into the whole run space', async () => {
+    // Slots of about 54 KiB: the first run fits in one and goes to the worker, the 60 KB lines do not.
+    const content = lines(
+      ...Array.from({ length: 60 }, (_, i) => `${i % 7}`.repeat(i % 20 === 10 ? 60_000 : 2_000)),
+    );
+    const stats = await compareWithGnuSort('line longer than a slot', content, {
+      memoryBytes: 256 << 10,
+      workerReserveBytes: 16 << 10,
+    });
+    expect(stats.workerRuns).toBeGreaterThan(0);
   });
 });
