@@ -15,11 +15,12 @@ import { addDocs } from './docs.js';
 import { drainOnClose } from './draining.js';
 import { answerErrorsWithProblems, clientErrors, frameworkErrors } from './errors.js';
 import { handleExpectContinue } from './expect-continue.js';
-import { lingerOnEarlyAnswers } from './lingering-close.js';
+import { lingerOnEarlyAnswersWith } from './lingering-close.js';
 import { addHealthRoutes, type ReadinessCheck } from './health.js';
 import { guardInternalRoutes } from './internal-guard.js';
 import { addMetrics } from './metrics.js';
 import { echoRequestId, requestIdOf } from './request-id.js';
+import { RequestHooks } from './request-hooks.js';
 import { logEachRequest } from './request-log.js';
 import type { Service } from './service.js';
 import {
@@ -79,16 +80,19 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   app.decorate('logger', options.logger);
   validateRequests(app);
-  echoRequestId(app);
-  logEachRequest(app);
+  // The parts below run in this order within one hook per phase (request-hooks.ts).
+  const hooks = new RequestHooks(app);
+  echoRequestId(hooks);
+  logEachRequest(app, hooks);
   // Before the guard and `Expect: 100-continue`: a request with too many fields gets no 100.
-  refuseTooManyHeaders(app, bounds.maxHeaderCount);
-  survivesAbortedBodies(app);
-  const isDraining = drainOnClose(app);
-  guardInternalRoutes(app, options.internalToken);
+  refuseTooManyHeaders(app, hooks, bounds.maxHeaderCount);
+  survivesAbortedBodies(hooks);
+  const isDraining = drainOnClose(app, hooks);
+  guardInternalRoutes(hooks, options.internalToken);
   // After the guard and the shutdown check: a request they refuse gets no 100, so its body is never sent.
-  handleExpectContinue(app);
-  lingerOnEarlyAnswers(app, bounds.linger); // an answer given before the body was read closes with a lingering close
+  handleExpectContinue(app, hooks);
+  // An answer given before the body was read closes with a lingering close.
+  lingerOnEarlyAnswersWith(app, hooks, bounds.linger);
   answerErrorsWithProblems(app);
   // The docs plugin only sees routes added after it, so it comes before any route, the kit's own included.
   await addDocs(app, { title: options.name, version: options.version ?? '0.0.0' });

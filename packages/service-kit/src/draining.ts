@@ -3,12 +3,13 @@
 // can say why it fails), and every response sent while draining carries `Connection: close`, so no client holds
 // a socket open that would keep the close waiting.
 import { HttpProblem } from './problem.js';
+import { routeFactsOf, type RequestHooks } from './request-hooks.js';
 import type { Service } from './service.js';
 
 const PROBES = new Set(['/health', '/ready']);
 
 /** Installs the hooks; returns whether shutdown has begun. */
-export function drainOnClose(app: Service): () => boolean {
+export function drainOnClose(app: Service, hooks: RequestHooks): () => boolean {
   let draining = false;
 
   app.addHook('preClose', (done) => {
@@ -16,18 +17,14 @@ export function drainOnClose(app: Service): () => boolean {
     done();
   });
 
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (draining && !PROBES.has(request.routeOptions.url ?? '')) {
-      return done(
-        new HttpProblem(503, 'The service is shutting down; retry the request on another instance.'),
-      );
-    }
-    done();
-  });
+  hooks.onRequest((request) =>
+    draining && !PROBES.has(routeFactsOf(request).url ?? '')
+      ? new HttpProblem(503, 'The service is shutting down; retry the request on another instance.')
+      : undefined,
+  );
 
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  hooks.onSend((_request, reply) => {
     if (draining) reply.header('connection', 'close');
-    done(null, payload);
   });
 
   return () => draining;

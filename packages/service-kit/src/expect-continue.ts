@@ -14,6 +14,7 @@
 // such a refusal during 2 and 10 MiB uploads (test/lingering-close.test.ts); undici never sends Expect.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
+import { routeFactsOf, type RequestHooks } from './request-hooks.js';
 import type { Service } from './service.js';
 
 declare module 'fastify' {
@@ -26,16 +27,19 @@ declare module 'fastify' {
 /** Requests whose client waits for a 100 that has not been sent yet, with their responses. */
 const awaitingContinue = new WeakMap<IncomingMessage, ServerResponse>();
 
-export function handleExpectContinue(app: Service): void {
+export function handleExpectContinue(app: Service, hooks: RequestHooks): void {
   app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     awaitingContinue.set(request, response);
     // Merged into whatever the route answers; taken back when the 100 is sent.
     response.setHeader('connection', 'close');
     app.server.emit('request', request, response);
   });
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.routeOptions.config.deferContinue !== true) sendContinue(request);
-    done();
+  hooks.onRequest((request) => {
+    // Nearly no request waits for a 100: the route's config is read only for one that does.
+    if (awaitingContinue.has(request.raw) && routeFactsOf(request).config.deferContinue !== true) {
+      sendContinue(request);
+    }
+    return undefined;
   });
 }
 

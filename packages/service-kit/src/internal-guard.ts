@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv6 } from 'node:net';
 import { HttpProblem } from './problem.js';
-import type { Service } from './service.js';
+import { perRoute, routeFactsOf, type RequestHooks, type RouteFacts } from './request-hooks.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,31 +29,33 @@ export function isInternalRoute(template: string, declaredInternal: boolean): bo
   return template === '/internal' || template.startsWith('/internal/') || declaredInternal;
 }
 
-export function guardInternalRoutes(app: Service, token: string | undefined): void {
+const GUARDED = Symbol('guarded by the internal guard');
+
+const isGuarded = (facts: RouteFacts): boolean =>
+  isInternalRoute(facts.url ?? '', facts.config.internal === true);
+
+export function guardInternalRoutes(hooks: RequestHooks, token: string | undefined): void {
   const expected = token ? sha256(token) : undefined;
 
-  app.addHook('onRequest', (request, reply, done) => {
-    if (!isInternalRoute(request.routeOptions.url ?? '', request.routeOptions.config.internal === true)) {
-      return done();
-    }
+  hooks.onRequest((request, reply) => {
+    if (!perRoute(GUARDED, routeFactsOf(request), isGuarded)) return undefined;
 
     if (expected) {
       const presented = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
-      if (presented !== undefined && timingSafeEqual(sha256(presented), expected)) return done();
+      if (presented !== undefined && timingSafeEqual(sha256(presented), expected)) return undefined;
       reply.header('www-authenticate', 'Bearer');
-      return done(
-        new HttpProblem(401, 'Internal endpoints need the header Authorization: Bearer <INTERNAL_TOKEN>.'),
+      return new HttpProblem(
+        401,
+        'Internal endpoints need the header Authorization: Bearer <INTERNAL_TOKEN>.',
       );
     }
     if (!isLoopback(request.ip)) {
-      return done(
-        new HttpProblem(
-          403,
-          'Internal endpoints only serve loopback clients while INTERNAL_TOKEN is not set.',
-        ),
+      return new HttpProblem(
+        403,
+        'Internal endpoints only serve loopback clients while INTERNAL_TOKEN is not set.',
       );
     }
-    done();
+    return undefined;
   });
 }
 

@@ -15,7 +15,8 @@
 // too large is written straight to the socket (errors.ts): endWithLingeringClose does the same for it.
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
+import type { RequestHooks } from './request-hooks.js';
 import { DEFAULT_SLOW_CLIENT_BOUNDS } from './slow-clients.js';
 
 export interface LingerBounds {
@@ -52,19 +53,45 @@ export function lingerOnEarlyAnswers(
   bounds: Partial<LingerBounds> = {},
   onEnd?: OnLingerEnd,
 ): void {
-  const resolved: LingerBounds = { ...LINGER_DEFAULTS, ...bounds };
-  const lingering = new Set<() => void>();
+  const linger = earlyAnswerLinger(bounds, onEnd);
   scope.addHook('onSend', (request, reply, payload, next) => {
-    if (hasUnreadBody(request.raw)) {
-      reply.header('connection', 'close');
-      armLinger(request.raw, resolved, onEnd, lingering);
-    }
+    linger.onSend(request, reply);
     next(null, payload);
   });
   scope.addHook('preClose', (done) => {
-    for (const stop of [...lingering]) stop();
+    linger.stopAll();
     done();
   });
+}
+
+/** The same for the kit's own use, its onSend part run with the kit's other request hooks (request-hooks.ts). */
+export function lingerOnEarlyAnswersWith(
+  scope: Pick<FastifyInstance, 'addHook'>,
+  hooks: RequestHooks,
+  bounds: Partial<LingerBounds> = {},
+): void {
+  const linger = earlyAnswerLinger(bounds);
+  hooks.onSend(linger.onSend);
+  scope.addHook('preClose', (done) => {
+    linger.stopAll();
+    done();
+  });
+}
+
+function earlyAnswerLinger(bounds: Partial<LingerBounds>, onEnd?: OnLingerEnd) {
+  const resolved: LingerBounds = { ...LINGER_DEFAULTS, ...bounds };
+  const lingering = new Set<() => void>();
+  return {
+    onSend: (request: FastifyRequest, reply: FastifyReply): void => {
+      if (hasUnreadBody(request.raw)) {
+        reply.header('connection', 'close');
+        armLinger(request.raw, resolved, onEnd, lingering);
+      }
+    },
+    stopAll: (): void => {
+      for (const stop of [...lingering]) stop();
+    },
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
 // (request.logger); the proxies send it upstream (@backend-rebase/http-proxy).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Service } from './service.js';
+import type { RequestHooks } from './request-hooks.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -16,9 +16,9 @@ export function requestIdOf(request: IncomingMessage): string {
   return typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : randomUUID();
 }
 
-export function echoRequestId(app: Service): void {
-  app.addHook('onRequest', (request, reply, done) => {
+export function echoRequestId(hooks: RequestHooks): void {
+  hooks.onRequest((request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    done();
+    return undefined;
   });
 }

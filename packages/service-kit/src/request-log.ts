@@ -20,6 +20,7 @@
 // logger, for Fastify's lines only; the lint keeps project code off it, so one call shape is all a reader meets.
 import { maskQuery, maskUrl, maskUrlComponent, mayHoldEmail } from '@backend-rebase/logger';
 import type { FastifyRequest } from 'fastify';
+import { perRoute, routeFactsOf, type RequestHooks, type RouteFacts } from './request-hooks.js';
 import type { Service } from './service.js';
 
 declare module 'fastify' {
@@ -31,18 +32,22 @@ declare module 'fastify' {
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
-export function logEachRequest(app: Service): void {
+const QUIET = Symbol('successes logged at debug');
+
+const isQuietRoute = (facts: RouteFacts): boolean =>
+  facts.config.quietSuccess === true || PROBES.has(facts.url ?? '');
+
+export function logEachRequest(app: Service, hooks: RequestHooks): void {
   // A getter, so a request that logs nothing costs nothing: each use makes a small child logger.
   app.decorateRequest('logger', {
     getter(this: FastifyRequest) {
       return app.logger.child({ requestId: this.id });
     },
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url;
-    const quiet =
-      reply.statusCode < 400 &&
-      (request.routeOptions.config.quietSuccess === true || PROBES.has(route ?? ''));
+  hooks.onResponse((request, reply) => {
+    const facts = routeFactsOf(request);
+    const route = facts.url;
+    const quiet = reply.statusCode < 400 && perRoute(QUIET, facts, isQuietRoute);
     if (app.logger.isLevelEnabled(quiet ? 'debug' : 'info')) {
       // Straight to the service's logger with the id as a field: one line per request need not make a child.
       const line = whereItWent(request, route);
@@ -52,7 +57,6 @@ export function logEachRequest(app: Service): void {
       if (quiet) app.logger.debug('request completed', line);
       else app.logger.info('request completed', line);
     }
-    done();
   });
 }
 

@@ -25,6 +25,7 @@ import { Env } from './env-fields.js';
 import type { LingerBounds } from './lingering-close.js';
 import { HttpProblem } from './problem.js';
 import { ConfigError, readSettings, type EnvVars } from './settings.js';
+import type { RequestHooks } from './request-hooks.js';
 import type { Service } from './service.js';
 
 export interface SlowClientBounds {
@@ -107,26 +108,23 @@ export function serverOptionsFor(bounds: SlowClientBounds): FastifyHttpOptions<S
  * error with nobody to hear it, and an unheard 'error' ends the process. Every request stream keeps one listener
  * of its own, so an aborted body is always an event, never a crash; whoever reads the body still sees the error.
  */
-export function survivesAbortedBodies(app: Service): void {
-  app.addHook('onRequest', (request, _reply, done) => {
+export function survivesAbortedBodies(hooks: RequestHooks): void {
+  hooks.onRequest((request) => {
     request.raw.on('error', ignore);
-    done();
+    return undefined;
   });
 }
 
 function ignore(): void {}
 
 /** The header-count bound: Node keeps one field past it, so a request over it can be told from one at it. */
-export function refuseTooManyHeaders(app: Service, maxHeaderCount: number): void {
+export function refuseTooManyHeaders(app: Service, hooks: RequestHooks, maxHeaderCount: number): void {
   app.server.maxHeadersCount = maxHeaderCount + 1;
-  app.addHook('onRequest', (request, _reply, done) => {
-    const count = request.raw.rawHeaders.length / 2;
-    done(
-      count > maxHeaderCount
-        ? new HttpProblem(431, `the request has more than ${maxHeaderCount} header fields (the limit)`)
-        : undefined,
-    );
-  });
+  hooks.onRequest((request) =>
+    request.raw.rawHeaders.length / 2 > maxHeaderCount
+      ? new HttpProblem(431, `the request has more than ${maxHeaderCount} header fields (the limit)`)
+      : undefined,
+  );
 }
 
 function boundsOf(settings: Settings): SlowClientBounds {

@@ -40,6 +40,27 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('/items/abc');
   });
 
+  it('keeps each method and status code of a route apart, durations included', async () => {
+    const app = await start();
+    await app.inject({ url: '/items/abc' });
+    await app.inject({ method: 'HEAD', url: '/items/abc' });
+    await app.inject({ url: '/items/missing' });
+    await app.inject({ url: '/items/def' });
+
+    const text = await scrape(app);
+
+    expect(text).toContain('http_requests_total{method="HEAD",route="/items/:id",status_code="200"} 1');
+    for (const [status, count] of [
+      ['200', 2],
+      ['404', 1],
+    ] as const) {
+      const series = `method="GET",route="/items/:id",status_code="${status}"`;
+      expect(text).toContain(`http_requests_total{${series}} ${count}`);
+      expect(text).toContain(`http_request_duration_seconds_count{${series}} ${count}`);
+      expect(text).toContain(`http_request_duration_seconds_bucket{le="+Inf",${series}} ${count}`);
+    }
+  });
+
   it('puts every unmatched request under one label', async () => {
     const app = await start();
     for (const path of ['/a', '/b', '/c/d']) await app.inject({ url: path });
