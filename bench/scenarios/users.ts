@@ -8,6 +8,9 @@
 // a temporary folder, removed afterwards; with DATABASE_URL set, the database `users_bench` on that server
 // instead (created when missing, and kept).
 //
+// GET is measured for one user, as a client polling it would ask, and for users chosen at random, so requests
+// that arrive together ask for different rows (the service batches concurrent lookups; see users/user-store.ts).
+//
 // autocannon sends one fixed request per case, so its upsert updates the same row every time: each request
 // waits for the previous one's row lock and commit, the hot-key worst case. Upserts of different users are
 // measured as well, as batches of 64 concurrent fetch() calls each naming another user, against batches of 64
@@ -15,6 +18,8 @@
 import { benchDatabase, defineScenario, loadRows, startDatabaseService, type Row } from '../lib/index.js';
 
 const CONNECTIONS = 64;
+/** Stands for the user's number in a URL; each request names another user (loadTest's randomKey). */
+const USER_TOKEN = 'USER_NUMBER';
 
 export default defineScenario({
   name: 'users',
@@ -34,6 +39,13 @@ export default defineScenario({
     const json = { 'content-type': 'application/json' };
     const cases = [
       { name: 'GET /users/:email', target: { url: `${base}/users/${encodeURIComponent(email)}` } },
+      {
+        name: `GET /users/:email, ${users.toLocaleString('en-US')} different users`,
+        target: {
+          url: `${base}/users/${encodeURIComponent(userEmail(USER_TOKEN))}`,
+          randomKey: { token: USER_TOKEN, below: users },
+        },
+      },
       {
         name: 'POST /users, one user (hot row)',
         target: {
@@ -82,7 +94,7 @@ export default defineScenario({
   },
 });
 
-function userEmail(index: number): string {
+function userEmail(index: number | string): string {
   return `bench-user-${index}@example.com`;
 }
 

@@ -1,4 +1,5 @@
 // @backend-rebase/db: what a service needs to reach PostgreSQL. Test helpers: '@backend-rebase/db/testing'.
+export { BatchedLookups } from './batched-lookups.js';
 export { databaseUrl, ensureDatabase, migrationsDir, prepareDatabase, redactPassword } from './database.js';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 export type { Logger } from './logger.js';

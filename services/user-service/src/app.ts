@@ -11,6 +11,11 @@ import { UserStore } from './users/user-store.js';
 
 const MAX_PATH_PARAMETER_LENGTH = 1024;
 
+// A lookup costs the database a few microseconds; the round trip around it costs more, on both sides. With two
+// lookup statements out, one is on the wire while the service handles the other's answer; more would only
+// split the requests waiting meanwhile into smaller batches, and take connections the writes need.
+const LOOKUPS_IN_FLIGHT = 2;
+
 export interface AppDeps {
   logger: Logger;
   /** a pool on the migrated users database */
@@ -29,6 +34,9 @@ export async function buildApp(config: Config, { logger, pool }: AppDeps): Promi
     database: pool,
   });
   const metrics = addUserMetrics(app.metrics.registry);
-  await app.register(userRoutes, { store: new UserStore(pool), metrics });
+  await app.register(userRoutes, {
+    store: new UserStore(pool, { lookupsInFlight: Math.min(LOOKUPS_IN_FLIGHT, config.DB_POOL_SIZE) }),
+    metrics,
+  });
   return app;
 }

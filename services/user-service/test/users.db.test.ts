@@ -254,3 +254,39 @@ describe('50 concurrent identical POSTs for a new email', () => {
     );
   });
 });
+
+describe('many GETs at once', () => {
+  // Lookups made while others are out share statements (users/user-store.ts): each must still get its own user.
+  it('each get the user of their own email, in any case; a missing or deleted one is a 404', async () => {
+    const emails = ['Many0@Example.com', "o'brien{1}@example.com", 'many+2@example.com', 'gone@example.com'];
+    for (const [index, email] of emails.entries()) {
+      expect((await post({ email, full_name: `Many ${index}` })).statusCode).toBe(201);
+    }
+    expect((await del('gone@example.com')).statusCode).toBe(204);
+
+    const asked = Array.from({ length: 120 }, (_, index) => {
+      const email = [...emails, 'nobody@example.com'][index % 5]!;
+      return index % 2 === 0 ? email : email.toUpperCase();
+    });
+    const answers = await Promise.all(asked.map((email) => get(email)));
+    for (const [index, answer] of answers.entries()) {
+      const which = index % 5;
+      if (which >= 3) {
+        expect(answer.statusCode).toBe(404);
+        expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+        continue;
+      }
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json()).toMatchObject({ email: emails[which], full_name: `Many ${which}` });
+    }
+  });
+
+  it('see a write that finished before they were asked, while earlier lookups are still out', async () => {
+    await post({ email: 'fresh@example.com', full_name: 'Old Name' });
+    const earlier = Array.from({ length: 40 }, () => get('fresh@example.com'));
+    expect((await put('fresh@example.com', { full_name: 'New Name' })).statusCode).toBe(200);
+    const later = await Promise.all(Array.from({ length: 40 }, () => get('Fresh@example.com')));
+    for (const answer of later) expect(answer.json()).toMatchObject({ full_name: 'New Name' });
+    for (const answer of await Promise.all(earlier)) expect(answer.statusCode).toBe(200);
+  });
+});

@@ -4,7 +4,7 @@
 //
 // Emails are matched with lower(email) = lower($1), the expression of the unique index, so lookups use it and
 // A@x.io and a@x.io are the same user. The stored spelling is the one the user was created with.
-import { queryRows } from '@backend-rebase/db';
+import { BatchedLookups, queryRows } from '@backend-rebase/db';
 import type pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import type { PageKey } from './cursor.js';
@@ -52,10 +52,13 @@ const UPSERT = `
     u.id = $1 AS created,
     (SELECT before.deleted_since IS NOT NULL FROM users before WHERE before.id = u.id) AS was_deleted`;
 
+// Lookups come in batches (see findActive): one statement answers a list of emails, one index scan each, and
+// says which email each row answers. The unique index allows one user per lower(email), so one row per email.
 const FIND_ACTIVE = `
-  SELECT id, email, full_name, joined_at
-  FROM users
-  WHERE lower(email) = lower($1) AND deleted_since IS NULL`;
+  SELECT k.email AS key, u.id, u.email, u.full_name, u.joined_at
+  FROM unnest($1::text[]) AS k(email)
+  JOIN users u ON lower(u.email) = lower(k.email)
+  WHERE u.deleted_since IS NULL`;
 
 // Soft delete in one statement that also says whom it concerned: the UPDATE marks an active user; when it
 // marked nobody, the second SELECT still finds the id of an already deleted user (for the log), or no row at all.
@@ -87,8 +90,26 @@ const NEXT_PAGE = `
   ORDER BY joined_at, id
   LIMIT $1`;
 
+export interface UserStoreOptions {
+  /** Lookup statements out at once; lookups made meanwhile wait and go together in the next (BatchedLookups). */
+  lookupsInFlight: number;
+}
+
+/** Distinct emails in one lookup statement. */
+const LOOKUP_BATCH = 100;
+
 export class UserStore {
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly lookups: BatchedLookups<string, User>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    { lookupsInFlight }: UserStoreOptions,
+  ) {
+    this.lookups = new BatchedLookups((emails) => this.findActiveMany(emails), {
+      maxInFlight: lookupsInFlight,
+      maxBatch: LOOKUP_BATCH,
+    });
+  }
 
   async upsert(email: string, fullName: string): Promise<{ user: User; outcome: UpsertOutcome }> {
     const [row] = await this.query<UserRow & { created: boolean; was_deleted: boolean | null }>(
@@ -103,8 +124,10 @@ export class UserStore {
 
   /** The user with this email, unless there is none or it is soft-deleted. */
   async findActive(email: string): Promise<User | null> {
-    const [row] = await this.query<UserRow>('users_find_active', FIND_ACTIVE, [email]);
-    return row ? toUser(row) : null;
+    // Under load, many requests ask at once: they share statements instead of queueing for connections one
+    // statement each. Each is still answered by a statement sent after it asked, so it sees every write
+    // committed before.
+    return (await this.lookups.load(email)) ?? null;
   }
 
   /** Marks the user deleted when it is active; the id is null when no user ever had this email. */
@@ -130,6 +153,11 @@ export class UserStore {
       users: page.map(toUser),
       nextKey: rows.length > limit && last ? { joinedAt: last.joined_at_key, id: last.id } : null,
     };
+  }
+
+  private async findActiveMany(emails: string[]): Promise<Map<string, User>> {
+    const rows = await this.query<UserRow & { key: string }>('users_find_active', FIND_ACTIVE, [emails]);
+    return new Map(rows.map((row) => [row.key, toUser(row)]));
   }
 
   private query<Row extends pg.QueryResultRow>(
