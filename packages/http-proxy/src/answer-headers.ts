@@ -15,5 +15,8 @@ export function proxiedAnswerHeaders(
   added: HeaderMap,
   endToEnd = false,
 ): HeaderMap {
-  return { ...(endToEnd ? (upstream as HeaderMap) : downstreamResponseHeaders(upstream)), ...added };
+  // One new map per answer: the filtered copy (or a copy of the stored one), with the added headers written in.
+  const headers = endToEnd ? { ...(upstream as HeaderMap) } : downstreamResponseHeaders(upstream);
+  for (const name in added) headers[name] = added[name] as string | string[];
+  return headers;
 }

@@ -12,6 +12,7 @@
 //   just as it was reused: worth one more try on a new one), `answer-unreadable`, `no-answer` or `error`.
 import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
+import type { ClientGoneSignal } from './client-gone.js';
 import { MAX_EARLY_ANSWER_BYTES, readEarlyAnswer } from './early-answer.js';
 import type { HeaderMap } from './headers.js';
 import type { UpstreamResponse } from './upstream-request.js';
@@ -25,7 +26,7 @@ export interface ContinueUploadOptions {
   headers: HeaderMap;
   agent: Agent;
   /** aborted when the client goes away */
-  signal: AbortSignal;
+  signal: ClientGoneSignal;
   /** UPSTREAM_TIMEOUT_MS: the longest silence on the connection */
   timeoutMs: number;
   /** the longest wait for a new connection; without it only timeoutMs bounds it */
@@ -72,7 +73,8 @@ export class ContinueUpload {
       headers: { ...options.headers, expect: '100-continue' },
       agent: options.agent,
       timeout: options.timeoutMs,
-      signal: options.signal,
+      // node:http reads `aborted` and add/removeEventListener of it, all a ClientGoneSignal has.
+      signal: options.signal as AbortSignal,
     });
     this.request = sent;
 

@@ -20,47 +20,80 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/** A `Connection` value that names only a header HOP_BY_HOP drops anyway. */
+const ONLY_KEEP_ALIVE = /^\s*keep-alive\s*$/i;
+
 export type HeaderMap = Record<string, string | string[]>;
 
-/** The headers named by `Connection`, lower-cased. */
-function connectionTokens(value: string | string[] | undefined): Set<string> {
-  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(
-    text
-      .split(',')
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
+/**
+ * The headers named by `Connection`, lower-cased; undefined when it names none beyond the fixed list (no header,
+ * or the `keep-alive` nearly every message carries, recognised without splitting).
+ */
+function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined || (typeof value === 'string' && ONLY_KEEP_ALIVE.test(value))) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  const tokens = new Set<string>();
+  for (const token of text.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name !== '') tokens.add(name);
+  }
+  return tokens;
 }
 
+// Runs once or twice per proxied request, so it copies each kept header once into `into` and allocates nothing
+// else: no entry arrays, and no token set unless there is a `Connection` header to read.
 function endToEnd(
   headers: Record<string, string | string[] | undefined>,
   alsoDrop: ReadonlySet<string>,
+  into: HeaderMap,
 ): HeaderMap {
   const named = connectionTokens(headers.connection);
-  const out: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named.has(lower) || alsoDrop.has(lower)) {
+    if (
+      HOP_BY_HOP.has(lower) ||
+      lower.startsWith('proxy-') ||
+      alsoDrop.has(lower) ||
+      (named !== undefined && named.has(lower))
+    ) {
       continue;
     }
-    out[lower] = value;
+    into[lower] = value;
   }
-  return out;
+  return into;
 }
 
 const NOT_UPSTREAM = new Set(['host', 'expect']);
 const NOT_UPSTREAM_WITHOUT_BODY = new Set(['host', 'expect', 'content-length']);
 
-/** The client's headers as they go to a node. */
-export function upstreamRequestHeaders(headers: IncomingHttpHeaders, hasBody: boolean): HeaderMap {
-  return endToEnd(headers, hasBody ? NOT_UPSTREAM : NOT_UPSTREAM_WITHOUT_BODY);
+/** The client's headers as they go to a node; written into `into` when given. */
+export function upstreamRequestHeaders(
+  headers: IncomingHttpHeaders,
+  hasBody: boolean,
+  into: HeaderMap = {},
+): HeaderMap {
+  return endToEnd(headers, hasBody ? NOT_UPSTREAM : NOT_UPSTREAM_WITHOUT_BODY, into);
+}
+
+/**
+ * One of the client's headers (`name` lower-case; not host, expect or content-length) as upstreamRequestHeaders
+ * would pass it on: undefined when it is hop-by-hop or named by `Connection`. For a proxy that decides from one
+ * or two headers (a cache hit) without building the whole map.
+ */
+export function endToEndRequestHeader(
+  headers: IncomingHttpHeaders,
+  name: string,
+): string | string[] | undefined {
+  const value = headers[name];
+  if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('proxy-')) return undefined;
+  return connectionTokens(headers.connection)?.has(name) === true ? undefined : value;
 }
 
 const NONE = new Set<string>();
 
 /** A node's response headers as they go to the client. */
 export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>): HeaderMap {
-  return endToEnd(headers, NONE);
+  return endToEnd(headers, NONE, {});
 }

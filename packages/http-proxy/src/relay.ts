@@ -1,6 +1,8 @@
 // The answer to a proxied request, written to the client: upstream's answer relayed, or the proxy's own
 // problem+json when upstream gave none. Guarantees:
-// - Both take their headers from proxiedAnswerHeaders (answer-headers.ts), and nothing else sets one.
+// - All take their headers from proxiedAnswerHeaders (answer-headers.ts), and nothing else sets one. An answer
+//   replayed many times as stored (a cache entry) has them prepared once (replayHeaders), so a replay writes the
+//   prepared map and the few headers that change per replay, with no filtering or copy of the map per request.
 // - HEAD, 204 and 304 answers go out without a body (RFC 9110 §9.3.2, §15.3.5, §15.4.5); upstream's body is
 //   drained instead, so its connection can be reused.
 // - A client that went away is not answered: its socket is destroyed, and Fastify does not write to it.
@@ -34,6 +36,46 @@ export async function relayAnswer(
   if (request.method === 'HEAD' || answer.status === 204 || answer.status === 304) {
     if (answer.discard) answer.discard();
     else if (!Buffer.isBuffer(answer.body)) answer.body.resume();
+    await reply.send();
+    return;
+  }
+  await reply.send(answer.body);
+}
+
+declare const prepared: unique symbol;
+
+/** Headers prepared once by replayHeaders; frozen, shared by every replay of one stored answer. */
+export type ReplayHeaders = Readonly<HeaderMap> & { readonly [prepared]: true };
+
+/**
+ * The headers of a stored answer (end-to-end already: filtered once when it was stored) with the proxy's policy
+ * headers that are the same on every replay (`fixed`), decided by proxiedAnswerHeaders as every answer's are.
+ */
+export function replayHeaders(stored: HeaderMap, fixed: HeaderMap): ReplayHeaders {
+  return Object.freeze(proxiedAnswerHeaders(stored, fixed, true)) as ReplayHeaders;
+}
+
+export interface ReplayedAnswer {
+  status: number;
+  headers: ReplayHeaders;
+  body: Buffer;
+}
+
+/**
+ * Replays a stored answer with its prepared headers and the ones that change per replay (`added`, which win),
+ * the body as one Buffer (Fastify writes head and body with one `end`). Same rules as relayAnswer: HEAD, 204
+ * and 304 without a body.
+ */
+export async function replayAnswer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  answer: ReplayedAnswer,
+  added: HeaderMap,
+): Promise<void> {
+  reply.code(answer.status);
+  reply.headers(answer.headers);
+  reply.headers(added);
+  if (request.method === 'HEAD' || answer.status === 204 || answer.status === 304) {
     await reply.send();
     return;
   }

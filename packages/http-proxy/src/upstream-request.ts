@@ -3,12 +3,14 @@
 //   query byte for byte, so a decoded `%2F` or `..` can never become another path upstream.
 // - The headers are the client's end-to-end ones (headers.ts) plus the request id, so upstream's log lines carry
 //   the id of the client's request.
+// - Connections are reused: HEADs too (sendThrough), which undici would otherwise close after each one.
 // - Through undici, one UPSTREAM_TIMEOUT_MS bounds the wait for the answer's headers and every silence while its
 //   body streams; a failure rejects with undici's error codes, which upstream-errors.ts classifies.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { REQUEST_ID_HEADER } from '@backend-rebase/service-kit';
 import type { Dispatcher } from 'undici';
+import type { ClientGoneSignal } from './client-gone.js';
 import { upstreamRequestHeaders, type HeaderMap } from './headers.js';
 
 type UpstreamMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
@@ -19,7 +21,7 @@ export interface UpstreamRequest {
   path: string;
   headers: HeaderMap;
   /** aborted when the client goes away (client-gone.ts) */
-  signal: AbortSignal;
+  signal: ClientGoneSignal;
 }
 
 /** Response headers as Node and undici give them. */
@@ -57,17 +59,19 @@ export function withQueryOf(path: string, url: string): string {
 export function upstreamRequestFor(
   client: ClientRequest,
   path: string,
-  signal: AbortSignal,
+  signal: ClientGoneSignal,
 ): UpstreamRequest {
   return {
     method: client.method as UpstreamMethod,
     path: withQueryOf(path, client.url),
-    headers: {
-      ...upstreamRequestHeaders(client.headers, hasBody(client.method)),
-      [REQUEST_ID_HEADER]: client.id,
-    },
+    headers: withRequestId(upstreamRequestHeaders(client.headers, hasBody(client.method)), client.id),
     signal,
   };
+}
+
+function withRequestId(headers: HeaderMap, id: string): HeaderMap {
+  headers[REQUEST_ID_HEADER] = id;
+  return headers;
 }
 
 /** Sends `request` through an undici dispatcher (a Pool); rejects with undici's error codes. */
@@ -81,8 +85,13 @@ export function sendThrough(
     path: request.path,
     headers: request.headers,
     body: request.body ?? null,
+    // undici reads `aborted`, `reason` and add/removeEventListener of it, all a ClientGoneSignal has.
     signal: request.signal,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
+    // undici closes a connection after every HEAD, in case a server sends a body it should not; the upstreams
+    // are the project's own Node servers, which never do, so a HEAD (the balancer's version probes, a client's
+    // HEAD) reuses its connection like any other request instead of costing a new one.
+    ...(request.method === 'HEAD' ? { reset: false } : {}),
   });
 }

@@ -3,7 +3,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientGoneSignal } from '../src/index.js';
+import { clientGoneSignal, type ClientGoneSignal } from '../src/index.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -15,10 +15,10 @@ afterEach(async () => {
 /** A server that hands each request's signal to the test and answers only when `answer` is called. */
 async function serve(): Promise<{
   port: number;
-  next: Promise<{ signal: AbortSignal; answer: () => void }>;
+  next: Promise<{ signal: ClientGoneSignal; answer: () => void }>;
 }> {
-  let hand!: (value: { signal: AbortSignal; answer: () => void }) => void;
-  const next = new Promise<{ signal: AbortSignal; answer: () => void }>((resolve) => (hand = resolve));
+  let hand!: (value: { signal: ClientGoneSignal; answer: () => void }) => void;
+  const next = new Promise<{ signal: ClientGoneSignal; answer: () => void }>((resolve) => (hand = resolve));
   server = createServer((_request, response) => {
     hand({ signal: clientGoneSignal(response), answer: () => response.end('done') });
   });
@@ -56,5 +56,59 @@ describe('clientGoneSignal', () => {
     server?.closeAllConnections();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(signal.aborted).toBe(false);
+  });
+});
+
+describe('the signal as undici and node:http use it', () => {
+  it('calls each listener once, in order, with an AbortError as its reason; removed ones not at all', async () => {
+    const { port, next } = await serve();
+    const sent = httpRequest({ port, host: '127.0.0.1', path: '/' });
+    sent.on('error', () => undefined);
+    sent.end();
+    const { signal } = await next;
+    const calls: string[] = [];
+    const removed = () => calls.push('removed');
+    signal.addEventListener('abort', () => calls.push('first'));
+    signal.addEventListener('abort', removed);
+    signal.addEventListener('abort', () => calls.push('second'), { once: true });
+    signal.removeEventListener('abort', removed);
+    expect(signal.reason).toBeUndefined();
+    const gone = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+    sent.destroy();
+    await gone;
+    expect(calls).toEqual(['first', 'second']);
+    expect(signal.reason).toBeInstanceOf(DOMException);
+    expect((signal.reason as DOMException).name).toBe('AbortError');
+    signal.addEventListener('abort', () => calls.push('too late'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toEqual(['first', 'second']);
+  });
+
+  it('stops a node:http request in flight when the client leaves', async () => {
+    const { port, next } = await serve();
+    const sent = httpRequest({ port, host: '127.0.0.1', path: '/' });
+    sent.on('error', () => undefined);
+    sent.end();
+    const { signal } = await next;
+    // A second request (as ContinueUpload sends one upstream) that never gets its answer, tied to the signal.
+    const upstreamServer = createServer(() => undefined);
+    await new Promise<void>((resolve) => upstreamServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const failed = new Promise<Error>((resolve) => {
+        const upstreamRequest = httpRequest({
+          port: (upstreamServer.address() as AddressInfo).port,
+          host: '127.0.0.1',
+          path: '/',
+          signal: signal as AbortSignal,
+        });
+        upstreamRequest.on('error', resolve);
+        upstreamRequest.end();
+      });
+      sent.destroy();
+      expect((await failed).name).toBe('AbortError');
+    } finally {
+      upstreamServer.closeAllConnections();
+      await new Promise<void>((resolve) => upstreamServer.close(() => resolve()));
+    }
   });
 });

@@ -23,6 +23,8 @@ export interface TestUpstream {
   port: number;
   origin: string;
   seen: Seen[];
+  /** connections it has accepted so far */
+  connections: number;
   handle: Handler;
   /** a request with `Expect: 100-continue`; by default it is sent `100 Continue` and handled */
   onContinue: Handler;
@@ -47,6 +49,7 @@ export async function startUpstream(handle: Handler = answerText(200, 'ok')): Pr
   );
   server.on('checkContinue', (request, response) => upstream.onContinue(request, response, record(request)));
   server.on('connection', (socket) => {
+    upstream.connections++;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
@@ -56,6 +59,7 @@ export async function startUpstream(handle: Handler = answerText(200, 'ok')): Pr
     port,
     origin: `http://127.0.0.1:${port}`,
     seen: [],
+    connections: 0,
     handle,
     onContinue: (request, response, seen) => {
       response.writeContinue();

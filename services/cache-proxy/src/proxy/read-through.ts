@@ -19,9 +19,16 @@
 //
 // Writes stream the body upstream untouched and invalidate the id as soon as upstream's answer arrives, before
 // the client sees it: a GET sent after the acknowledgement can only miss and start a new fill.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Clock } from '@backend-rebase/service-kit';
-import { downstreamResponseHeaders, type HeaderMap, type ResponseHeaders } from '@backend-rebase/http-proxy';
+import {
+  downstreamResponseHeaders,
+  endToEndRequestHeader,
+  type ClientGoneSignal,
+  type HeaderMap,
+  type ResponseHeaders,
+} from '@backend-rebase/http-proxy';
 import {
   entryBytes,
   sizeOfResponse,
@@ -35,8 +42,15 @@ import type { Upstream, UpstreamRequest, UpstreamResponse } from './upstream.js'
 
 export type XCache = 'HIT' | 'MISS' | 'BYPASS';
 
+export interface MemoryAnswer {
+  kind: 'memory';
+  response: CachedResponse;
+  xCache: XCache;
+  cacheStatus: string;
+}
+
 export type Answer =
-  | { kind: 'memory'; response: CachedResponse; xCache: XCache; cacheStatus: string }
+  | MemoryAnswer
   | {
       kind: 'stream';
       status: number;
@@ -64,6 +78,7 @@ const NOT_STORED = new Set(['date', 'x-request-id', 'age', 'x-cache', 'cache-sta
 const NOT_FOR_FILLS = new Set(['if-none-match', 'if-modified-since', 'if-match', 'range', 'cache-control']);
 
 const STATUS_PREFIX = 'rebase-cache';
+const HIT_STATUS = `${STATUS_PREFIX}; hit`;
 
 export interface ReadThroughOptions {
   cache: ResponseCache;
@@ -76,6 +91,25 @@ export class ReadThrough {
   private readonly fills = new Singleflight<string, FillOutcome>();
 
   constructor(private readonly options: ReadThroughOptions) {}
+
+  /**
+   * GET or HEAD, answered from memory: a fresh entry, counted as a hit. Undefined when read() must decide (no
+   * fresh entry, or the client asked for a range, no-store or no-cache), which it then does as it would have:
+   * this reads only the headers that decide, so a hit builds no upstream request at all.
+   */
+  hit(id: string, clientHeaders: IncomingHttpHeaders): MemoryAnswer | undefined {
+    if (endToEndRequestHeader(clientHeaders, 'range') !== undefined) return undefined;
+    const cacheControl = endToEndRequestHeader(clientHeaders, 'cache-control');
+    if (cacheControl !== undefined) {
+      const directives = cacheDirectives(cacheControl);
+      if (directives.has('no-store') || directives.has('no-cache')) return undefined;
+    }
+    const { cache } = this.options;
+    const entry = cache.lookup(id);
+    if (!entry || this.expired(entry)) return undefined;
+    cache.count('hits');
+    return { kind: 'memory', response: entry, xCache: 'HIT', cacheStatus: HIT_STATUS };
+  }
 
   /** GET or HEAD. `request.headers` are the client's end-to-end headers. */
   async read(id: string, request: UpstreamRequest): Promise<Answer> {
@@ -91,7 +125,7 @@ export class ReadThrough {
       const hit = cache.lookup(id);
       if (hit && !this.expired(hit)) {
         cache.count('hits');
-        return { kind: 'memory', response: hit, xCache: 'HIT', cacheStatus: `${STATUS_PREFIX}; hit` };
+        return { kind: 'memory', response: hit, xCache: 'HIT', cacheStatus: HIT_STATUS };
       }
       stale = hit !== undefined;
     }
@@ -202,7 +236,7 @@ export class ReadThrough {
     fwd: string,
     arrivedAt: number,
     settle: (outcome: FillOutcome) => void,
-    leaderGone: AbortSignal,
+    leaderGone: ClientGoneSignal,
   ): Promise<Answer> {
     const { cache, upstream } = this.options;
     const status = response.statusCode;

@@ -34,11 +34,15 @@ import {
   proxyProblem,
   readEarlyAnswer,
   relayAnswer,
+  replayAnswer,
+  replayHeaders,
   upstreamRequestFor,
   type HeaderMap,
+  type ReplayHeaders,
 } from '@backend-rebase/http-proxy';
+import type { CachedResponse } from '../cache/response-cache.js';
 import { etagMatches } from '../proxy/cache-control.js';
-import type { Answer, ReadThrough } from '../proxy/read-through.js';
+import type { Answer, MemoryAnswer, ReadThrough } from '../proxy/read-through.js';
 import { Upload } from '../proxy/upload.js';
 import type { UpstreamRequest } from '../proxy/upstream.js';
 
@@ -100,6 +104,14 @@ export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (a
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     checkedId(id);
     const method = request.method as BlobMethod;
+    if (method === 'GET' || method === 'HEAD') {
+      // A hit first: it needs no upstream request, no client-gone signal and no change to the idle bound.
+      const hit = readThrough.hit(id, request.headers);
+      if (hit) {
+        await relayMemory(hit, request, reply, now);
+        return;
+      }
+    }
     const hasBody = carriesBody(method);
     if (hasBody) requireContentLength(request);
     // A read waits for upstream (its headers within UPSTREAM_TIMEOUT_MS, or a fill it joined), with nothing moving
@@ -183,24 +195,7 @@ async function relay(answer: Answer, request: FastifyRequest, reply: FastifyRepl
   }
   if (answer.kind === 'failed') proxyProblem(reply, answer.status, answer.detail);
   if (answer.kind === 'memory') {
-    const { response } = answer;
-    const added = {
-      'x-cache': answer.xCache,
-      'cache-status': answer.cacheStatus,
-      age: String(Math.max(0, Math.floor((now() - response.storedAt) / 1000))),
-    };
-    if (response.status === 200 && etagMatches(request.headers['if-none-match'], response.etag)) {
-      const { 'content-length': _length, 'content-type': _type, ...headers } = response.headers;
-      const notModified = { status: 304, headers, body: response.body, endToEnd: true };
-      await relayAnswer(request, reply, notModified, added);
-      return;
-    }
-    await relayAnswer(
-      request,
-      reply,
-      { status: response.status, headers: response.headers, body: response.body, endToEnd: true },
-      added,
-    );
+    await relayMemory(answer, request, reply, now);
     return;
   }
   const added: HeaderMap = {};
@@ -209,4 +204,41 @@ async function relay(answer: Answer, request: FastifyRequest, reply: FastifyRepl
   if (answer.xCache) added['x-cache'] = answer.xCache;
   if (answer.cacheStatus) added['cache-status'] = answer.cacheStatus;
   await relayAnswer(request, reply, answer, added);
+}
+
+/**
+ * A hit's headers: the entry's stored ones with X-Cache and Cache-Status, prepared on the entry's first hit and
+ * kept as long as the entry is, so every later hit writes them without filtering or copying a map.
+ */
+const hitHeaders = new WeakMap<CachedResponse, ReplayHeaders>();
+
+/** An answer from memory (a hit, or a fill shared with this request), with the cache's headers. */
+async function relayMemory(answer: MemoryAnswer, request: FastifyRequest, reply: FastifyReply, now: Clock) {
+  const { response } = answer;
+  const age = String(Math.max(0, Math.floor((now() - response.storedAt) / 1000)));
+  if (response.status === 200 && etagMatches(request.headers['if-none-match'], response.etag)) {
+    const { 'content-length': _length, 'content-type': _type, ...headers } = response.headers;
+    const notModified = { status: 304, headers, body: response.body, endToEnd: true };
+    await relayAnswer(request, reply, notModified, cacheHeaders(answer, age));
+    return;
+  }
+  if (answer.xCache === 'HIT') {
+    let headers = hitHeaders.get(response);
+    if (headers === undefined) {
+      headers = replayHeaders(response.headers, { 'x-cache': 'HIT', 'cache-status': answer.cacheStatus });
+      hitHeaders.set(response, headers);
+    }
+    await replayAnswer(request, reply, { status: response.status, headers, body: response.body }, { age });
+    return;
+  }
+  await relayAnswer(
+    request,
+    reply,
+    { status: response.status, headers: response.headers, body: response.body, endToEnd: true },
+    cacheHeaders(answer, age),
+  );
+}
+
+function cacheHeaders(answer: MemoryAnswer, age: string): HeaderMap {
+  return { 'x-cache': answer.xCache, 'cache-status': answer.cacheStatus, age };
 }

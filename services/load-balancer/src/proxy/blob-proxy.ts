@@ -29,7 +29,7 @@ export type { Outcome } from './outcome.js';
 
 export interface UpstreamRequest extends NodeRequest {
   /** the client's upload, unread, for PUT and POST */
-  body: Readable | undefined;
+  body?: Readable | undefined;
   /** called once, just before the upload is read (the route sends the client its `100 Continue` there) */
   beforeBody?: () => void;
 }

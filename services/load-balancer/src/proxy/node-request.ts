@@ -25,10 +25,9 @@ export async function sendToNode(context: NodeContext, name: string, request: No
   const node = registry.get(name);
   if (!node) return { kind: 'failed', node: name, failure: 'unreachable', reason: 'no longer registered' };
   const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
   try {
     const response = await sendThrough(upstreams.poolFor(node), request, timeoutMs);
-    metrics.upstream(name, response.statusCode, seconds());
+    metrics.upstream(name, response.statusCode, (performance.now() - started) / 1000);
     // The answer's body may still break off while it streams to the client: that is a failure too.
     response.body.once('error', (error) => {
       if (!request.signal.aborted) registry.recordCheck(name, node.generation, describeFailure(error));
@@ -46,7 +45,7 @@ export async function sendToNode(context: NodeContext, name: string, request: No
     };
   } catch (error) {
     if (request.signal.aborted) return { kind: 'client-gone' };
-    metrics.upstream(name, 'error', seconds());
+    metrics.upstream(name, 'error', (performance.now() - started) / 1000);
     const reason = describeFailure(error);
     registry.recordCheck(name, node.generation, reason);
     return { kind: 'failed', node: name, failure: failureKind(error), reason };

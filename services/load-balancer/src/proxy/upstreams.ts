@@ -16,7 +16,7 @@ export interface UpstreamOptions {
 }
 
 export class Upstreams {
-  private readonly pools = new Map<string, { origin: string; pool: Pool }>();
+  private readonly pools = new Map<string, { host: string; port: number; pool: Pool }>();
   private readonly agents: HttpAgents;
 
   constructor(
@@ -34,12 +34,12 @@ export class Upstreams {
   }
 
   poolFor(node: ClusterNode): Pool {
-    const origin = `http://${hostForUrl(node.host)}:${node.port}`;
+    // Every proxied request asks: the address is compared as it is, and the origin built only for a new pool.
     const existing = this.pools.get(node.name);
-    if (existing?.origin === origin) return existing.pool;
+    if (existing?.host === node.host && existing.port === node.port) return existing.pool;
     if (existing) this.dropPool(node.name);
-    const pool = upstreamPool(origin, this.options);
-    this.pools.set(node.name, { origin, pool });
+    const pool = upstreamPool(`http://${hostForUrl(node.host)}:${node.port}`, this.options);
+    this.pools.set(node.name, { host: node.host, port: node.port, pool });
     return pool;
   }
 

@@ -76,6 +76,7 @@ export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (a
   const { registry, proxy } = options;
 
   acceptRawBodies(app);
+  const isHealthy = (name: string) => registry.isHealthy(name);
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, id: string): Promise<void> => {
     const reason = invalidIdReason(id);
@@ -96,17 +97,14 @@ export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (a
     const method = request.method as BlobMethod;
     const hasBody = carriesBody(method);
     if (hasBody) requireContentLength(request);
-    const upstream: UpstreamRequest = {
-      ...upstreamRequestFor(request, `/blobs/${id}`, clientGoneSignal(reply.raw)),
-      body: hasBody ? ((request.body as Readable | undefined) ?? request.raw) : undefined,
-      beforeBody: () => sendContinue(request),
-    };
-    const placement = placementOf(
-      registry.ring,
-      (name) => registry.isHealthy(name),
-      id,
-      options.replicationFactor,
+    const upstream: UpstreamRequest = upstreamRequestFor(
+      request,
+      `/blobs/${id}`,
+      clientGoneSignal(reply.raw),
     );
+    upstream.body = hasBody ? ((request.body as Readable | undefined) ?? request.raw) : undefined;
+    if (hasBody) upstream.beforeBody = () => sendContinue(request);
+    const placement = placementOf(registry.ring, isHealthy, id, options.replicationFactor);
     const outcome =
       method === 'GET' || method === 'HEAD'
         ? await proxy.read(id, placement, upstream)
