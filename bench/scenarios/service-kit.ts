@@ -1,5 +1,5 @@
 // What the service kit costs every service: the same two routes on an app built with createService (request
-// ids, two JSON log lines per request through winston, metrics, the internal guard, problem+json errors)
+// ids, one JSON log line per request, metrics, the internal guard, problem+json errors)
 // against plain Fastify with its logger off. http-baseline puts plain Fastify itself against bare `http`.
 import { defineScenario } from '../lib/index.js';
 import { measureHelloRoutes, startServer } from '../lib/hello-routes.js';
