@@ -1,7 +1,9 @@
 // Spawning the processes a scenario measures: services under test, fixture servers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -40,7 +42,7 @@ export interface ExitInfo {
 export interface ProcessHandle {
   readonly name: string;
   readonly pid: number;
-  /** The last ~16 KiB of the child's stdout and stderr, interleaved. */
+  /** The last 16 KiB of the child's stdout and stderr, interleaved (kept until the process is stopped). */
   output(): string;
   /** Resolves when the child has exited (whoever stopped it). */
   readonly exited: Promise<ExitInfo>;
@@ -80,19 +82,21 @@ export async function startProcess(options: SpawnOptions): Promise<ProcessHandle
   }
   // No --cpu-prof-name: every thread (tsx's module loader runs in one of its own) would write to that one name.
   const profiling = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...profiling, '--import', tsxLoader, '--import', childGuard, script, ...(options.args ?? [])],
-    { cwd: options.cwd ?? rootDir, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
-  );
-
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    if (output.length > OUTPUT_LIMIT * 2) output = output.slice(-OUTPUT_LIMIT);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  // The child writes its output to a file, not to a pipe the harness reads: the harness is also the load
+  // generator, and reading a service's log line per request would take its CPU from the load, not the service's.
+  const outputDir = await mkdtemp(join(tmpdir(), 'bench-output-'));
+  const outputFile = join(outputDir, `${options.name}.log`);
+  const outputFd = openSync(outputFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      process.execPath,
+      [...profiling, '--import', tsxLoader, '--import', childGuard, script, ...(options.args ?? [])],
+      { cwd: options.cwd ?? rootDir, env, stdio: ['ignore', outputFd, outputFd, 'ipc'] },
+    );
+  } finally {
+    closeSync(outputFd); // the child holds its own copy
+  }
 
   let hasExited = false;
   const exited = new Promise<ExitInfo>((resolveExit, rejectExit) => {
@@ -108,7 +112,9 @@ export async function startProcess(options: SpawnOptions): Promise<ProcessHandle
   // Nobody may be awaiting `exited` when it rejects; the rejection is surfaced by stop()/waitForHttp instead.
   exited.catch(() => undefined);
 
+  const removeOutput = () => rm(outputDir, { recursive: true, force: true });
   if (child.pid === undefined) {
+    await removeOutput();
     await exited; // rejects with the spawn error
     throw new Error(`${options.name}: could not start ${script}`);
   }
@@ -118,29 +124,50 @@ export async function startProcess(options: SpawnOptions): Promise<ProcessHandle
   const handle: ProcessHandle = {
     name: options.name,
     pid,
-    output: () => output.slice(-OUTPUT_LIMIT),
+    output: () => tail(outputFile, OUTPUT_LIMIT),
     exited,
     get hasExited() {
       return hasExited;
     },
     stop(graceMs = 5000) {
       stopping ??= (async () => {
-        if (hasExited) return;
-        child.kill('SIGTERM');
-        const outcome = await Promise.race([
-          exited.then(() => 'exited' as const),
-          sleep(graceMs, 'timeout' as const),
-        ]);
-        if (outcome === 'timeout' && !hasExited) {
-          child.kill('SIGKILL');
-          await exited.catch(() => undefined);
+        if (!hasExited) {
+          child.kill('SIGTERM');
+          const outcome = await Promise.race([
+            exited.then(() => 'exited' as const),
+            sleep(graceMs, 'timeout' as const),
+          ]);
+          if (outcome === 'timeout' && !hasExited) {
+            child.kill('SIGKILL');
+            await exited.catch(() => undefined);
+          }
         }
+        await removeOutput();
       })();
       return stopping;
     },
   };
 
   return handle;
+}
+
+/** The last `limit` bytes of a file, as text ('' when it is gone). */
+function tail(file: string, limit: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const { size } = fstatSync(fd);
+    const length = Math.min(size, limit);
+    const bytes = Buffer.alloc(length);
+    readSync(fd, bytes, 0, length, size - length);
+    return bytes.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function waitForHttp(url: string, options: WaitForHttpOptions = {}): Promise<void> {
