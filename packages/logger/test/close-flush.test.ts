@@ -36,14 +36,19 @@ describe('closeLogger before process.exit', () => {
     [2_000, 100],
     [200, 4_000],
     [3_000, 1_000],
-  ])('keeps all %i lines of %i bytes when stdout is a slow pipe', async (lines, bytes) => {
-    expect(await run(lines, bytes)).toEqual(Array.from({ length: lines }, (_, i) => i));
-  });
+  ])(
+    'keeps all %i lines of %i bytes when stdout is a slow pipe',
+    async (lines, bytes) => {
+      expect(await run(lines, bytes)).toEqual(Array.from({ length: lines }, (_, i) => i));
+    },
+    30_000, // a child process that starts tsx, on a machine that may be busy
+  );
 
   it.each([1, 10])(
     'keeps %i lines logged behind a full pipe and a small queue in the process',
     async (lines) => {
       expect(await run(lines, 100, true)).toEqual(Array.from({ length: lines }, (_, i) => i));
     },
+    30_000,
   );
 });
