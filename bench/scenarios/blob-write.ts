@@ -6,8 +6,17 @@
 //
 // The load comes from wrk when it is installed: autocannon cannot take in more than about 40 MB/s here, which
 // would cap both sides' 64 KiB and 1 MiB rows at the client's speed.
+//
+// What fsync costs is bounded by the disk, not by either server: the last rows read the FSYNC-on PUT of 4 KiB
+// against the disk's own rate of synchronous 4 KiB writes, measured in the same run in the same temporary
+// folder, once with one writer (`dd oflag=dsync`, each write waits for the one before) and, when fio is
+// installed, with as many writers as the load has connections, each write followed by fdatasync, as a PUT's
+// is. A PUT waits for two syncs (the record's data, then its folder's entry), so with one writer it could reach
+// only half the dd figure; concurrent PUTs share journal commits and can pass it.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import {
   defineScenario,
   loadRows,
@@ -18,6 +27,8 @@ import {
 } from '../lib/index.js';
 
 const NGINX = '/usr/sbin/nginx';
+const FIO = '/usr/bin/fio';
+const run = promisify(execFile);
 const CONNECTIONS = 32;
 const SIZES = [
   { label: '4 KiB', bytes: 4 * 1024 },
@@ -35,6 +46,35 @@ async function startNginx(ctx: ScenarioContext): Promise<string> {
     waitFor: `${url}/ready`,
   });
   return url;
+}
+
+/** Synchronous 4 KiB writes per second, one after another, each extending a new file (dd oflag=dsync). */
+async function ddSyncWritesPerSecond(dir: string, count: number): Promise<number> {
+  const started = performance.now();
+  await run('dd', ['if=/dev/zero', `of=${dir}/dd-floor`, 'bs=4k', `count=${count}`, 'oflag=dsync']);
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** 4 KiB appends per second by `jobs` writers at once, each write followed by fdatasync (fio). */
+async function fioSyncWritesPerSecond(dir: string, jobs: number, seconds: number): Promise<number> {
+  const { stdout } = await run(FIO, [
+    '--name=floor',
+    `--directory=${dir}`,
+    '--rw=write',
+    '--bs=4k',
+    '--size=64m',
+    '--fallocate=none',
+    `--numjobs=${jobs}`,
+    '--fdatasync=1',
+    '--group_reporting',
+    '--time_based',
+    `--runtime=${Math.max(1, Math.round(seconds))}`,
+    '--output-format=json',
+  ]);
+  const report = JSON.parse(stdout) as { jobs: Array<{ write: { iops: number } }> };
+  const iops = report.jobs[0]?.write.iops;
+  if (iops === undefined) throw new Error(`fio reported no write rate:\n${stdout}`);
+  return iops;
 }
 
 /** Both servers must store and return the same bytes before their speed is compared. */
@@ -101,6 +141,34 @@ export default defineScenario({
     for (const { label, bytes } of sizes) {
       const body = randomBytes(bytes);
       await compare(`PUT ${label} (FSYNC=false)`, { path: `/blobs/put-${bytes}`, method: 'PUT', body });
+    }
+
+    // The disk's floor for the FSYNC-on PUT of 4 KiB, measured now on the file system the servers use.
+    const putWithFsync = measured.find((row) => row.case === 'PUT 4 KiB' && row.metric === 'req/s');
+    if (putWithFsync !== undefined) {
+      const floorDir = await ctx.tempDir('sync-floor-');
+      const dd = await ddSyncWritesPerSecond(floorDir, ctx.smoke ? 50 : 1000);
+      ctx.log(`dd oflag=dsync: ${Math.round(dd)} synchronous 4 KiB writes/s, one writer`);
+      measured.push({
+        case: 'PUT 4 KiB (FSYNC on) vs 4 KiB dsync writes, 1 writer (dd)',
+        metric: 'req/s',
+        project: putWithFsync.project,
+        baseline: dd,
+        higherIsBetter: true,
+      });
+      if (existsSync(FIO)) {
+        const fio = await fioSyncWritesPerSecond(floorDir, CONNECTIONS, ctx.durationSeconds);
+        ctx.log(`fio: ${Math.round(fio)} 4 KiB writes + fdatasync/s, ${CONNECTIONS} writers`);
+        measured.push({
+          case: `PUT 4 KiB (FSYNC on) vs 4 KiB write + fdatasync, ${CONNECTIONS} writers (fio)`,
+          metric: 'req/s',
+          project: putWithFsync.project,
+          baseline: fio,
+          higherIsBetter: true,
+        });
+      } else {
+        ctx.warn(`${FIO} is not installed (apt-get install fio): no concurrent sync-write floor`);
+      }
     }
     return measured;
   },

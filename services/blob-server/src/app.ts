@@ -77,6 +77,10 @@ export async function buildApp(
       },
     },
   });
+  // After the server has stopped: the record files kept open for reads are closed with it.
+  app.addHook('onClose', async () => {
+    await store.close();
+  });
   const metrics = addBlobMetrics(app.metrics.registry, store);
   await app.register(blobRoutes, {
     store,

@@ -6,7 +6,6 @@ import { captureLogger } from '@backend-rebase/logger/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobStore, type WriteRequest } from '../src/storage/blob-store.js';
 import { VersionConflictError, VersionTooFarAheadError } from '../src/storage/errors.js';
-import { closeFile } from '../src/storage/file-io.js';
 import {
   checkVersionLead,
   judgeVersion,
@@ -72,6 +71,7 @@ describe('BlobStore versions at commit', () => {
   });
 
   afterEach(async () => {
+    await store.close();
     await removeDir(dataDir);
   });
 
@@ -101,8 +101,11 @@ describe('BlobStore versions at commit', () => {
   async function text(id: string): Promise<string | undefined> {
     const found = await store.read(id);
     if (found.status !== 'blob') return found.status;
-    await closeFile(found.blob.fd);
-    return found.blob.bodyStart.toString();
+    try {
+      return (await found.blob.readBody(0, found.blob.metadata.size - 1)).toString();
+    } finally {
+      found.blob.release();
+    }
   }
 
   it('refuses at commit a write that a newer one overtook while its body arrived', async () => {

@@ -6,7 +6,6 @@
 // whole in memory. Reads stream the record from one open file, so a concurrent
 // replacement never mixes two versions. A deleted blob's 404 carries the delete's version, so a caller
 // comparing replicas can tell a newer delete from a copy that is missing.
-import { createReadStream } from 'node:fs';
 import {
   BLOB_VERSION_HEADER as VERSION_HEADER,
   blobAnswers,
@@ -30,7 +29,8 @@ import { storedHeadersOf, type StoredHeaderLimits } from '../http/stored-headers
 import { contentLengthOf, expectedMd5Of, versionOf } from '../http/write-headers.js';
 import type { BlobMetrics } from '../metrics.js';
 import { storedHeaderBytes, type BlobStore } from '../storage/blob-store.js';
-import { closeFile } from '../storage/file-io.js';
+import { READ_CHUNK_BYTES } from '../storage/open-records.js';
+import type { BlobMetadata } from '../storage/record.js';
 import { refusalsAsProblems } from '../http/store-refusals.js';
 
 export interface BlobRoutesOptions extends StoredHeaderLimits {
@@ -55,6 +55,22 @@ const NOT_FOUND = {
   },
   content: { 'application/problem+json': { schema: ProblemSchema } },
 };
+
+/** A version's answer headers, formatted once per record rather than once per read. */
+const answerHeaders = new WeakMap<BlobMetadata, { etag: string; lastModified: string; version: string }>();
+
+function answerHeadersOf(metadata: BlobMetadata): { etag: string; lastModified: string; version: string } {
+  let headers = answerHeaders.get(metadata);
+  if (headers === undefined) {
+    headers = {
+      etag: etagOf(metadata.md5),
+      lastModified: new Date(metadata.modified).toUTCString(),
+      version: String(metadata.version),
+    };
+    answerHeaders.set(metadata, headers);
+  }
+  return headers;
+}
 
 export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (app, options) => {
   const { store, metrics } = options;
@@ -140,14 +156,15 @@ export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (a
       if (found.status === 'absent') {
         throw new HttpProblem(404, `there is no blob with id ${JSON.stringify(id)}`);
       }
-      const { fd, metadata, bodyOffset, bodyStart } = found.blob;
+      const { blob } = found;
+      const { metadata } = blob;
       let handedOver = false;
       try {
-        const etag = etagOf(metadata.md5);
+        const { etag, lastModified, version } = answerHeadersOf(metadata);
         reply.headers({
           etag,
-          'last-modified': new Date(metadata.modified).toUTCString(),
-          [VERSION_HEADER]: String(metadata.version),
+          'last-modified': lastModified,
+          [VERSION_HEADER]: version,
           'accept-ranges': 'bytes',
         });
         if (isNotModified(request.headers, etag, metadata.modified)) {
@@ -176,14 +193,16 @@ export const blobRoutes: FastifyPluginAsyncTypebox<BlobRoutesOptions> = async (a
         }
 
         metrics.read(length);
-        if (end < bodyStart.length) {
-          await reply.send(bodyStart.subarray(start, end + 1));
+        // A small body is one read and goes out with the head in one write; a large one streams in
+        // READ_CHUNK_BYTES reads, never held whole.
+        if (length <= READ_CHUNK_BYTES) {
+          await reply.send(await blob.readBody(start, end));
           return;
         }
         handedOver = true;
-        await reply.send(createReadStream('', { fd, start: bodyOffset + start, end: bodyOffset + end }));
+        await reply.send(blob.streamBody(start, end));
       } finally {
-        if (!handedOver) await closeFile(fd);
+        if (!handedOver) blob.release();
       }
     };
 

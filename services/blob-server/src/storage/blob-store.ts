@@ -32,7 +32,7 @@ import type { Logger } from '@backend-rebase/logger';
 import type { Clock } from '@backend-rebase/service-kit';
 import { BlobIndex, type IndexEntry } from './blob-index.js';
 import { syncFile, syncFolder } from './durable-files.js';
-import { closeFile, defaultFileIo, openFile, type FileIo } from './file-io.js';
+import { defaultFileIo, type FileIo } from './file-io.js';
 import {
   ContentMismatchError,
   DiskFullError,
@@ -50,15 +50,15 @@ import { FolderCounts } from './folder-counts.js';
 import { invalidIdReason } from '@backend-rebase/blob-contract';
 import { fileNameOf, folderOf, HASHED, idOfFileName } from './ids.js';
 import { KeyedLock } from './keyed-lock.js';
+import { OpenRecords, type OpenBlob } from './open-records.js';
 import { Quota } from './quota.js';
 import {
   CorruptRecordError,
   encodeHeader,
+  encodeHeaderInto,
   headerSlotLength,
-  readHeader,
   readMetadataSync,
   type BlobMetadata,
-  type OpenedRecord,
 } from './record.js';
 
 export interface BlobStoreOptions {
@@ -137,12 +137,8 @@ export type PurgeOutcome =
   | { status: 'other'; version: number };
 
 export type ReadOutcome =
+  /** whoever receives the blob releases it (or hands it to the stream of its body, which does) */
   { status: 'blob'; blob: OpenBlob } | { status: 'tombstone'; version: number } | { status: 'absent' };
-
-interface OpenBlob extends OpenedRecord {
-  /** open on the record; whoever receives it closes it (or hands it to a stream that does) */
-  fd: number;
-}
 
 export class BlobStore {
   private readonly options: BlobStoreOptions;
@@ -150,6 +146,8 @@ export class BlobStore {
   private readonly roots: Record<Tree, string>;
   private readonly tmpDir: string;
   private readonly index = new BlobIndex();
+  /** records open for reading, each tied to the index entry it was opened for */
+  private readonly openRecords: OpenRecords;
   private readonly quota: Quota;
   private readonly folders: Record<Tree, FolderCounts>;
   /** The node's tombstones, under one key, against maxTombstones. */
@@ -182,6 +180,7 @@ export class BlobStore {
     };
     this.tombstones = new FolderCounts(options.maxTombstones);
     this.now = options.now ?? Date.now;
+    this.openRecords = new OpenRecords((id) => this.recordPath(id, 'blobs'));
   }
 
   /**
@@ -231,31 +230,25 @@ export class BlobStore {
   }
 
   /**
-   * Opens the live blob for reading, or says it is a tombstone (with its version) or absent. The record is read
-   * through one open file, so a concurrent replacement cannot mix two versions.
+   * Opens the live blob for reading, or says it is a tombstone (with its version) or absent. Its metadata and
+   * body come from one open file, so a concurrent replacement cannot mix two versions; a blob read often stays
+   * open between reads (open-records.ts), so its read is one positioned read and nothing else.
    */
   async read(id: string): Promise<ReadOutcome> {
     const entry = this.index.get(id);
     if (entry === undefined) return { status: 'absent' };
     if (entry.deleted) return { status: 'tombstone', version: entry.version };
-    let fd: number;
-    try {
-      fd = await openFile(this.recordPath(id, 'blobs'), 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      // Deleted, purged or expired since the index was read.
-      const now = this.index.get(id);
-      return now?.deleted ? { status: 'tombstone', version: now.version } : { status: 'absent' };
-    }
-    try {
-      const record = await readHeader(fd, id);
-      if (!record.metadata.deleted) return { status: 'blob', blob: { fd, ...record } };
-      await closeFile(fd);
-      return { status: 'tombstone', version: record.metadata.version };
-    } catch (error) {
-      await closeFile(fd);
-      throw error;
-    }
+    const opened = await this.openRecords.open(id, entry);
+    if (opened.kind === 'blob') return { status: 'blob', blob: opened.blob };
+    if (opened.kind === 'tombstone') return { status: 'tombstone', version: opened.version };
+    // Deleted, purged or expired since the index was read.
+    const now = this.index.get(id);
+    return now?.deleted ? { status: 'tombstone', version: now.version } : { status: 'absent' };
+  }
+
+  /** Closes the records held open for reading (reads still under way close theirs when they end). */
+  async close(): Promise<void> {
+    await this.openRecords.closeAll();
   }
 
   /**
@@ -357,10 +350,10 @@ export class BlobStore {
         deleted: false,
       });
       request.beforeBody?.();
-      const md5 = await receiveBody(this.io, fd, slot, request);
+      const body = await receiveBody(this.io, fd, slot, request);
       const opened = fd;
       return await this.locks.run(id, async () => {
-        const outcome = await this.commit(opened, temp, slot, request, md5, folder, folderSlot);
+        const outcome = await this.commit(opened, temp, slot, request, body, folder, folderSlot);
         committed = outcome.status !== 'unchanged';
         return outcome;
       });
@@ -445,6 +438,7 @@ export class BlobStore {
       modified: metadata.modified,
       deleted: true,
     });
+    this.openRecords.forget(id);
     if (live) {
       // The tombstone is durable; the blob it supersedes can go (a crash before this leaves both, and warm-up
       // keeps the tombstone, the higher version).
@@ -494,6 +488,7 @@ export class BlobStore {
   private async remove(id: string, entry: IndexEntry): Promise<void> {
     await this.removeFile(id, treeOf(entry), folderOf(id));
     this.index.delete(id);
+    this.openRecords.forget(id);
     this.quota.adjust(-entry.charged);
   }
 
@@ -525,7 +520,7 @@ export class BlobStore {
     temp: string,
     slot: number,
     request: WriteRequest,
-    md5: string,
+    { md5, record }: ReceivedBody,
     folder: string,
     folderSlot: { held: boolean },
   ): Promise<WriteOutcome> {
@@ -554,7 +549,12 @@ export class BlobStore {
       headers: request.headers,
       deleted: false,
     };
-    await this.io.writeAt(fd, encodeHeader(metadata, slot), 0);
+    if (record === undefined) {
+      await this.io.writeAt(fd, encodeHeader(metadata, slot), 0);
+    } else {
+      encodeHeaderInto(record, metadata, slot);
+      await this.io.writeWhole(fd, record, 0);
+    }
     await syncFile(this.io, fd, temp, this.options.fsync);
     await this.install(temp, 'blobs', folder, id);
 
@@ -572,6 +572,7 @@ export class BlobStore {
       folderSlot.held = false;
     }
     this.index.set(id, entry);
+    this.openRecords.forget(id);
     // The blob is durable; the tombstone it supersedes can go (a crash before this leaves both, and warm-up
     // keeps the blob, the higher version).
     if (current?.deleted) await this.removeFile(id, 'tombstones', folder);
@@ -793,13 +794,33 @@ export function storedHeaderBytes(headers: Record<string, string>): number {
   return bytes;
 }
 
+/** Bodies up to this long are gathered in memory and written with their header in one write at commit. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
+interface ReceivedBody {
+  md5: string;
+  /** a small body's whole record, its header slot still to fill; undefined when the body was streamed to disk */
+  record?: Buffer;
+}
+
 /**
- * Streams the body into `fd` from `offset` and returns its MD5. When the disk fills, the error is thrown at
- * once: the answer (507) goes out with the rest of the body unread, and the kit's lingering close reads and
- * drops that rest within its bounds, so the client reads the answer instead of a reset.
+ * Receives the body and returns its MD5. A small body (SMALL_BODY_BYTES at most: no more than the socket
+ * buffers hold anyway) is gathered behind the header slot of a buffer the size of its record, so commit writes
+ * header and body in one call; a larger one streams into `fd` from `offset`, never held whole. When the disk
+ * fills, the error is thrown at once: the answer (507) goes out with the rest of the body unread, and the kit's
+ * lingering close reads and drops that rest within its bounds, so the client reads the answer instead of a reset.
  */
-async function receiveBody(io: FileIo, fd: number, offset: number, request: WriteRequest): Promise<string> {
+async function receiveBody(
+  io: FileIo,
+  fd: number,
+  offset: number,
+  request: WriteRequest,
+): Promise<ReceivedBody> {
   const hash = createHash('md5');
+  const record =
+    request.contentLength <= SMALL_BODY_BYTES
+      ? Buffer.allocUnsafe(offset + request.contentLength)
+      : undefined;
   let received = 0;
   const chunks = request.body[Symbol.asyncIterator]();
   for (;;) {
@@ -816,7 +837,8 @@ async function receiveBody(io: FileIo, fd: number, offset: number, request: Writ
       throw new IncompleteBodyError(received + chunk.length, request.contentLength);
     }
     hash.update(chunk);
-    await io.writeAt(fd, chunk, offset + received);
+    if (record === undefined) await io.writeAt(fd, chunk, offset + received);
+    else chunk.copy(record, offset + received);
     received += chunk.length;
   }
   if (received !== request.contentLength) throw new IncompleteBodyError(received, request.contentLength);
@@ -824,7 +846,7 @@ async function receiveBody(io: FileIo, fd: number, offset: number, request: Writ
   if (request.expectedMd5 !== undefined && request.expectedMd5 !== md5) {
     throw new ContentMismatchError(request.expectedMd5, md5);
   }
-  return md5;
+  return { md5, record };
 }
 
 function hexFolders(parent: string, digits: number): string[] {
