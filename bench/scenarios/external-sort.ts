@@ -2,8 +2,9 @@
 // `--memory 100MB` by ours and with `sort -S 100M` by GNU sort, with and without unique, each a child process.
 // The outputs must be byte-identical (cmp), or the scenario fails.
 //
-// GNU sort sorts with 2 threads by default on a 2-core machine; ours uses one. So there are two baselines:
-// GNU sort as it comes, and GNU sort with --parallel=1. Both sides run once per case (a 1 GB sort takes tens of
+// GNU sort sorts with 2 threads by default on a 2-core machine; ours forms its runs on two threads too (a
+// worker sorts while the main thread reads) and merges on one. There are two baselines: GNU sort as it comes,
+// and GNU sort with --parallel=1. Both sides run once per case (a 1 GB sort takes tens of
 // seconds, and the machine is shared). Ours runs as `pnpm lesson:sort` runs it, compiled, with bare node, and
 // its peak RSS is the one it prints; GNU sort's comes from /usr/bin/time (GNU or BSD), or is left out when
 // there is none (see lib/measured-run.ts).

@@ -6,10 +6,10 @@
 // write the output; an input that fits in one run is written straight to the output.
 //
 // What this module guarantees:
-//   - memory: one SharedArrayBuffer, the arena, allocated once: the budget less a reserve (a quarter, at most
-//     24 MiB) for the JavaScript heap. Its front holds the runs being read and sorted (phase 1: three slots,
-//     and room left untouched for the worker thread's own isolate) or the merge's read buffers (phase 2), its
-//     back the write buffer. Besides it there are a few objects per run and per buffer of I/O, never one per
+//   - memory: one ArrayBuffer, the arena (shared with the worker thread when there is one), allocated once: the
+//     budget less a reserve (a quarter, at most 24 MiB) for the JavaScript heap. Its front holds the runs being
+//     read and sorted (phase 1: three slots, and room left untouched for the worker thread's own isolate) or
+//     the merge's read buffers (phase 2), its back the write buffer. Besides it there are a few objects per run and per buffer of I/O, never one per
 //     line, so the heap stays small whatever the input.
 //   - the output appears complete or not at all (written to a temporary name, then renamed), and the temp
 //     folder is removed on success, on error, and when `signal` aborts (the CLI aborts it on Ctrl-C).
@@ -73,9 +73,11 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
   const { input, output, memoryBytes, unique = false, signal, progress } = options;
   const inputBytes = await checkPaths(options);
   // Multiples of 8 throughout, so that typed arrays of float64 and uint32 can be laid over any part.
-  const arena = allocateArena(memoryBytes);
-  const writerBytes = writeBufferBytes(arena.byteLength);
-  const runBytes = arena.byteLength - writerBytes;
+  const totalBytes = 8 * Math.floor(arenaBytes(memoryBytes) / 8);
+  const writerBytes = writeBufferBytes(totalBytes);
+  const runBytes = totalBytes - writerBytes;
+  const layout = runLayout(inputBytes, runBytes, writerBytes, options.workerReserveBytes);
+  const arena = allocateArena(totalBytes, layout.slots.length > 1);
   const writeBuffer = Buffer.from(arena, runBytes, writerBytes);
   const tempDir = await createTempDir(options.tmp);
   options.onTempDir?.(tempDir);
@@ -107,10 +109,9 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
     // Phase 1: sorted runs.
     let runs: string[] = [];
     let wroteOutput = false;
-    const layout = runLayout(inputBytes, runBytes, writerBytes, options.workerReserveBytes);
     // With slots, the worker sorts and writes runs while this thread reads the next ones, and sorts and writes
     // a run itself when the worker has enough queued: both cores sort, and the slots are the budget.
-    const sorter = layout.slots.length > 1 ? RunSorter.start(arena) : undefined;
+    const sorter = arena instanceof SharedArrayBuffer ? RunSorter.start(arena) : undefined;
     const free = layout.slots.map((_, index) => index);
     const inWorker: { slot: number; job: Promise<number>; done: boolean }[] = [];
     /** Frees the slots of the worker's jobs done so far; with `wait`, of its oldest job at least. */
@@ -274,12 +275,14 @@ export function runLayout(
   return { slots, whole: { offset: 0, size: SLOTS * slotBytes }, mainWriteBuffer, workerWriteBuffer };
 }
 
-/** The arena, or a UsageError when the budget is more than this process can allocate (a typo in --memory). */
-function allocateArena(memoryBytes: number): SharedArrayBuffer {
-  const bytes = 8 * Math.floor(arenaBytes(memoryBytes) / 8);
+/**
+ * The arena, or a UsageError when the budget is more than this process can allocate (a typo in --memory).
+ * Shared only when a worker sorts runs in it: a SharedArrayBuffer of the same size made the peak RSS grow by
+ * several MiB on Node 20, which a sort on one thread would pay for nothing.
+ */
+function allocateArena(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
   try {
-    // Shared, so that the worker of run-sorter.ts sorts runs in place.
-    return new SharedArrayBuffer(bytes);
+    return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new UsageError(`--memory is more than this process can allocate (${error.message})`);

@@ -1,8 +1,8 @@
 // Phase 1: cut the input into runs that fit the memory budget, sort each in memory, write it out.
 //
-// A run lives in a slot of one SharedArrayBuffer, the arena, allocated once and reused for every run: the main
-// thread reads a run into a free slot (readRun), and the run is sorted and written (sortAndWriteRun) either by
-// the main thread or by the worker thread of run-sorter.ts, which sees the same memory. So the reading, sorting
+// A run lives in a slot of one ArrayBuffer, the arena, allocated once and reused for every run: the main thread
+// reads a run into a free slot (readRun), and the run is sorted and written (sortAndWriteRun) either by the main
+// thread or by the worker thread of run-sorter.ts, which sees the same memory (the arena is then shared). So the reading, sorting
 // and writing are plain functions of (arena, slot), and nothing but numbers crosses between the threads. The text is read to the front; the offsets of the lines (their "bounds") are
 // stored from the back, growing down, as the newlines are found — the layout GNU sort uses. The run is full when
 // the two would meet, leaving room for the 12 more bytes per line that sorting needs (a line number and a
