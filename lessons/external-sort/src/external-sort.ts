@@ -176,7 +176,6 @@ export async function externalSort(options: SortOptions): Promise<SortStats> {
       await sorter?.close();
     }
     stats.runs = runs.length;
-    stats.runs = runs.length;
 
     // Phase 2: merge passes, up to maxFanIn runs at a time, until one merge can write the output.
     const maxFanIn = fanIn(runBytes);
