@@ -52,13 +52,18 @@ const UPSERT = `
     u.id = $1 AS created,
     (SELECT before.deleted_since IS NOT NULL FROM users before WHERE before.id = u.id) AS was_deleted`;
 
-// Lookups come in batches (see findActive): one statement answers a list of emails, one index scan each, and
-// says which email each row answers. The unique index allows one user per lower(email), so one row per email.
+// Lookups come in batches (see findActive): one statement answers a list of emails and says which email each
+// row answers. Each email is its own index scan of the unique index (one user per lower(email)): the LIMIT keeps
+// the subquery from being flattened into a join, which on a table without statistics yet (just migrated and
+// filled) the planner would make a hash join over the whole table.
 const FIND_ACTIVE = `
   SELECT k.email AS key, u.id, u.email, u.full_name, u.joined_at
   FROM unnest($1::text[]) AS k(email)
-  JOIN users u ON lower(u.email) = lower(k.email)
-  WHERE u.deleted_since IS NULL`;
+  CROSS JOIN LATERAL (
+    SELECT id, email, full_name, joined_at FROM users
+    WHERE lower(email) = lower(k.email) AND deleted_since IS NULL
+    LIMIT 1
+  ) u`;
 
 // Soft delete in one statement that also says whom it concerned: the UPDATE marks an active user; when it
 // marked nobody, the second SELECT still finds the id of an already deleted user (for the log), or no row at all.
