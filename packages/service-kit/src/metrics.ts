@@ -25,16 +25,20 @@ export function addMetrics(app: Service): void {
   app.decorate('metrics', { registry });
 
   // The series of a route, by method and status code, made on the first request that needs each one and kept
-  // with the route: a request then finds its series by one small map lookup.
+  // with the route: a request then finds its series by two small map lookups, with no key to build.
   const seriesByRoute = Symbol('metric series');
-  const noSeries = (): Map<string, RequestSeries> => new Map();
+  const noSeries = (): Map<string, Map<number, RequestSeries>> => new Map();
   const seriesOf = (facts: RouteFacts, method: string, statusCode: number): RequestSeries => {
-    const byKey = perRoute(seriesByRoute, facts, noSeries);
-    const key = `${method} ${statusCode}`;
-    let series = byKey.get(key);
+    const byMethod = perRoute(seriesByRoute, facts, noSeries);
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let series = byStatus.get(statusCode);
     if (series === undefined) {
       series = requestMetrics.seriesOf(method, facts.url ?? UNMATCHED_ROUTE, statusCode);
-      byKey.set(key, series);
+      byStatus.set(statusCode, series);
     }
     return series;
   };
