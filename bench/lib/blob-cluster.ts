@@ -51,7 +51,13 @@ export async function startBlobNode(
   return { url, handle };
 }
 
-/** A load balancer with one blob server behind it; resolves once the node has registered and is healthy. */
+/**
+ * A load balancer with one blob server behind it; resolves once the node has registered, is healthy and is in
+ * sync. A balancer that has just started trusts no node to hold every acknowledged write until its first
+ * rebalancer pass has caught it up, and until then reads take the compare path (a HEAD to the node, then the
+ * GET). The scenarios measure the balancer as it runs, on the fast path: the first pass starts at once here
+ * (REBALANCE_START_DELAY_MS=0; 15 s by default) and the cluster is ready when it has brought the node in sync.
+ */
 export async function startBlobCluster(ctx: ScenarioContext): Promise<{ balancer: string; blobs: string }> {
   const port = await ctx.freePort();
   const balancer = `http://127.0.0.1:${port}`;
@@ -60,7 +66,13 @@ export async function startBlobCluster(ctx: ScenarioContext): Promise<{ balancer
     script: 'services/load-balancer/src/server.ts',
     // One node, so R is 1 whatever the setting; set anyway, since the scenarios on this cluster (lb-proxy,
     // cache-hit) measure the single-copy proxy hop, which a default of R = 2 must not change when they add nodes.
-    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', REPLICATION_FACTOR: '1' },
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      REPLICATION_FACTOR: '1',
+      REBALANCE_START_DELAY_MS: '0',
+    },
     waitFor: `${balancer}/health`,
   });
   const blobs = await startBlobServer(ctx, { name: 'bench-1', loadBalancerUrl: balancer });
@@ -71,5 +83,18 @@ export async function startBlobCluster(ctx: ScenarioContext): Promise<{ balancer
   // server exits at once; stop() is idempotent, so the balancer's own clean-up step then has nothing to do.
   ctx.onCleanup(() => loadBalancer.stop());
   await ctx.waitForHttp(`${balancer}/ready`, { status: 200 });
+  await nodesInSync(balancer);
   return { balancer, blobs };
+}
+
+async function nodesInSync(balancer: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const listing = (await (await fetch(`${balancer}/internal/nodes`)).json()) as {
+      data: { inSync: boolean }[];
+    };
+    if (listing.data.length > 0 && listing.data.every((node) => node.inSync)) return;
+    if (Date.now() > deadline) throw new Error('the balancer did not bring its node in sync within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -18,7 +18,6 @@ const BYTES = 4 * 1024;
 
 async function startStack(ctx: ScenarioContext): Promise<{ cache: string; balancer: string }> {
   const { balancer } = await startBlobCluster(ctx);
-  await nodesInSync(balancer);
   const cache = `http://127.0.0.1:${await ctx.freePort()}`;
   await ctx.startProcess({
     name: 'cache-proxy',
@@ -28,24 +27,6 @@ async function startStack(ctx: ScenarioContext): Promise<{ cache: string; balanc
   });
   await ctx.waitForHttp(`${cache}/ready`, { status: 200 });
   return { cache, balancer };
-}
-
-/**
- * Resolves once every node of the balancer is in sync. A balancer that has just started trusts no node to hold
- * every acknowledged write until its first rebalancer pass (REBALANCE_START_DELAY_MS after start) has caught it
- * up, and until then reads take the compare path (a HEAD to the node, then the GET); the rows measure the
- * balancer as it runs, on the fast path, so they wait for that pass.
- */
-async function nodesInSync(balancer: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const listing = (await (await fetch(`${balancer}/internal/nodes`)).json()) as {
-      data: { inSync: boolean }[];
-    };
-    if (listing.data.length > 0 && listing.data.every((node) => node.inSync)) return;
-    if (Date.now() > deadline) throw new Error('the balancer did not bring its node in sync within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 export default defineScenario({

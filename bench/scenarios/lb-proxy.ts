@@ -3,7 +3,7 @@
 // balancer has one node, so every request goes to the server the baseline talks to, and the difference is
 // the hop: parse, ring lookup, a pooled keep-alive connection, the body streamed through twice. The blob server
 // runs with FSYNC=false so the rows measure the proxy, not the disk. Measuring starts once the balancer's first
-// rebalancer pass has brought the node in sync (nodesInSync), so reads take the fast path they take in service.
+// rebalancer pass has brought the node in sync (startBlobCluster), so reads take the fast path they take in service.
 //
 // On a small machine the balancer, the blob server and the load generator share the same cores, so "through
 // the balancer" also means "with less CPU for the blob server": read the ratios with the core count in mind.
@@ -27,24 +27,6 @@ const SIZES = [
   { label: '4 KiB', bytes: 4 * 1024 },
   { label: '1 MiB', bytes: 1024 * 1024 },
 ];
-
-/**
- * Resolves once every node of the balancer is in sync. A balancer that has just started trusts no node to hold
- * every acknowledged write until its first rebalancer pass (REBALANCE_START_DELAY_MS after start) has caught it
- * up, and until then reads take the compare path (a HEAD to the node, then the GET); the rows measure the
- * balancer as it runs, on the fast path, so they wait for that pass.
- */
-async function nodesInSync(balancer: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const listing = (await (await fetch(`${balancer}/internal/nodes`)).json()) as {
-      data: { inSync: boolean }[];
-    };
-    if (listing.data.length > 0 && listing.data.every((node) => node.inSync)) return;
-    if (Date.now() > deadline) throw new Error('the balancer did not bring its node in sync within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** Stores `body` through the balancer and checks it reads back the same both ways. */
 async function seed(balancer: string, blobs: string, id: string, body: Buffer): Promise<void> {
@@ -103,8 +85,6 @@ export default defineScenario({
     'the same requests straight to the blob server behind it, in the same run; MD5 alone for lookups.',
   async run(ctx) {
     const { balancer, blobs } = await startBlobCluster(ctx);
-    ctx.log('waiting for the node to be in sync (the first rebalancer pass)');
-    await nodesInSync(balancer);
     const measured: Row[] = [];
     const compare = async (
       label: string,

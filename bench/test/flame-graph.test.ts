@@ -81,21 +81,25 @@ describe('flameGraphSvg', () => {
     ...svg.matchAll(/<title>([^<]*): [\d.]+ %<\/title><rect x="([\d.]+)" y="(\d+)" width="([\d.]+)"/g),
   ].map(([, name, x, y, width]) => ({ name, x: Number(x), y: Number(y), width: Number(width) }));
 
-  it('draws each frame as wide as its share of a 1200 px picture, callees above their caller', () => {
+  it('draws each busy frame as wide as its share of the busy samples, callees above their caller', () => {
     const byName = (prefix: string) => boxes.filter((box) => box.name?.startsWith(prefix));
-    const [idle] = byName('(idle)');
     const [outer, inner] = byName('handle');
     const [serialize] = byName('serialize');
     const [writev] = byName('writev');
-    expect(idle).toMatchObject({ x: 0, width: 588 });
-    expect(outer).toMatchObject({ x: 588, width: 600 });
-    expect(serialize).toMatchObject({ x: 588, width: 240 });
-    expect(inner).toMatchObject({ x: 828, width: 240 });
-    expect(writev).toMatchObject({ x: 828, width: 180 });
+    const [gc] = byName('(garbage collector)');
+    const px = (samples: number) => Number(((samples / 51) * 1200).toFixed(1)); // 51 busy samples, 1200 px
+    expect(byName('(idle)')).toEqual([]);
+    expect(svg).toContain('49 % idle (not drawn)');
+    expect(outer).toMatchObject({ x: 0, width: px(50), name: 'handle services/x/src/app.ts' });
+    expect(serialize).toMatchObject({ x: 0, width: px(20) });
+    expect(inner).toMatchObject({ x: px(20), width: px(20) });
+    expect(writev).toMatchObject({ x: px(20), width: px(15) });
+    expect(gc).toMatchObject({ x: px(50), width: px(1) });
     // Deeper frames are drawn higher (smaller y), 16 px a row.
     expect(outer!.y - serialize!.y).toBe(16);
     expect(inner!.y - writev!.y).toBe(16);
-    expect(idle!.y).toBe(outer!.y);
+    expect(gc!.y).toBe(outer!.y);
+    expect(svg).toContain('<title>handle services/x/src/app.ts: 98.0 %</title>');
   });
 
   it('escapes names and leaves out boxes too narrow to see', () => {
