@@ -34,6 +34,8 @@ export interface ProfileSummary {
   durationMs: number;
   bySelf: Cost[];
   byTotal: Cost[];
+  /** Self time summed per owner: a dependency's package, a project file, a Node module, a native call. */
+  byOwner: Cost[];
 }
 
 /** The parts of the .cpuprofile format read here. */
@@ -74,6 +76,7 @@ export function summarizeProfile(profile: CpuProfile, repositoryRoot: string, to
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfByName = new Map<string, Cost>();
   const totalByName = new Map<string, Cost>();
+  const selfByOwner = new Map<string, Cost>();
 
   const build = (id: number, onStack: ReadonlySet<string>): Frame => {
     const node = byId.get(id);
@@ -84,6 +87,7 @@ export function summarizeProfile(profile: CpuProfile, repositoryRoot: string, to
     const selfSamples = node.hitCount ?? 0;
     const totalSamples = selfSamples + children.reduce((sum, child) => sum + child.totalSamples, 0);
     add(selfByName, name, kind, selfSamples);
+    add(selfByOwner, ownerOf(name, kind), kind, selfSamples);
     // Only the outermost call of a recursive function counts its time.
     if (!onStack.has(name)) add(totalByName, name, kind, totalSamples);
     return { name, kind, selfSamples, totalSamples, children };
@@ -105,7 +109,23 @@ export function summarizeProfile(profile: CpuProfile, repositoryRoot: string, to
     durationMs: (profile.endTime - profile.startTime) / 1000,
     bySelf: ranked(selfByName),
     byTotal: ranked(totalByName),
+    byOwner: ranked(selfByOwner),
   };
+}
+
+/**
+ * Whose code a frame runs: `fastify`, `@fastify/x`, `services/x/src/app.ts`, `node:net`, or for a call into
+ * Node's C++ (a name without a file: `writev`, `read`), `native writev`.
+ */
+export function ownerOf(name: string, kind: FrameKind): string {
+  if (kind === 'engine') return name;
+  const space = name.lastIndexOf(' ');
+  if (space === -1) return `native ${name}`;
+  const where = name.slice(space + 1).replace(/:\d+$/, '');
+  if (kind === 'node') return where;
+  if (kind === 'project') return where;
+  const parts = where.split('/');
+  return where.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? where);
 }
 
 /** Adds samples to a name's cost (its share holds the sample count until ranked). */

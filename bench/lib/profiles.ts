@@ -1,5 +1,5 @@
 // `pnpm bench <scenario> --profile`: the CPU profiles a scenario's processes wrote, each drawn as a flame graph
-// and summed up in profiles.md (the ten biggest costs by self and by inclusive time), so the docs can name where
+// and summed up in profiles.md (the ten biggest costs by owner, by function and by inclusive time), so the docs can name where
 // each process spends its time.
 //
 // Node writes one profile per thread, named CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile. A process started
@@ -46,6 +46,8 @@ export async function writeProfileReport(dir: string, scenario: string, rootDir:
           `busy ${(busyShare(summary) * 100).toFixed(1)} % of them.`,
         '',
         `![flame graph of ${name}](./${relative(dir, svg)})`,
+        '',
+        costTable('self time by owner', summary.byOwner, busyShare(summary)),
         '',
         costTable('self time', summary.bySelf, busyShare(summary)),
         '',

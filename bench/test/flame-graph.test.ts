@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameName, summarizeProfile, type CpuProfile } from '../lib/cpu-profile.js';
+import { frameName, ownerOf, summarizeProfile, type CpuProfile } from '../lib/cpu-profile.js';
 import { flameGraphSvg } from '../lib/flame-graph.js';
 
 const ROOT = '/repo';
@@ -57,6 +57,8 @@ describe('summarizeProfile', () => {
     });
     expect(frameName(frame('writev', 'node:internal/stream_base_commons'), ROOT).kind).toBe('node');
     expect(frameName(frame('(idle)'), ROOT)).toEqual({ name: '(idle)', kind: 'engine' });
+    expect(ownerOf('send @fastify/x/lib/a.js:3', 'dependency')).toBe('@fastify/x');
+    expect(ownerOf('writev', 'node')).toBe('native writev');
   });
 
   it('shares time among all samples, idle included, counting a recursive function once per stack', () => {
@@ -67,6 +69,13 @@ describe('summarizeProfile', () => {
       ['serialize fast-json/index.js:1', 0.2],
       ['handle services/x/src/app.ts', 0.15],
       ['writev node:net', 0.15],
+      ['(garbage collector)', 0.01],
+    ]);
+    expect(summary.byOwner.map((cost) => [cost.name, cost.share])).toEqual([
+      ['(idle)', 0.49],
+      ['fast-json', 0.2],
+      ['node:net', 0.15],
+      ['services/x/src/app.ts', 0.15],
       ['(garbage collector)', 0.01],
     ]);
     const handle = summary.byTotal.find((cost) => cost.name.startsWith('handle'));
