@@ -63,14 +63,9 @@ function run(
 
 /** Runs a lesson's compiled program (`lessons/<lesson>/dist/<file>.js`) with bare node, as `pnpm lesson:*` does. */
 export function runLessonProgram(ctx: ScenarioContext, script: string, args: string[]): Promise<MeasuredRun> {
-  const env = ctx.profileDir
-    ? {
-        ...process.env,
-        // Each thread writes its own profile, named by node (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile).
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${ctx.profileDir}`.trim(),
-      }
-    : process.env;
-  return run(ctx, ...forkedNode([script, ...args]), env);
+  // Each thread writes its own profile, named by node (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile).
+  const profiling = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
+  return run(ctx, ...forkedNode([...profiling, script, ...args]), process.env);
 }
 
 /** The peak RSS a lesson program printed (`peak RSS: N MiB`). */
