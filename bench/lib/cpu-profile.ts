@@ -60,7 +60,8 @@ export function frameName(
   if (ENGINE_STATES.has(fn) && callFrame.url === '') return { name: fn, kind: 'engine' };
   let url = callFrame.url.replace(/^file:\/\//, '');
   if (url === '') return { name: fn, kind: 'node' }; // a builtin without a source file
-  if (url.startsWith('node:')) return { name: `${fn} ${url}`, kind: 'node' };
+  // node:…, and code Node itself compiled (wasm://… of its module lexer)
+  if (!url.startsWith('/')) return { name: `${fn} ${url}`, kind: 'node' };
   const line = callFrame.lineNumber + 1; // 0-based in the profile
   const modules = url.lastIndexOf('/node_modules/');
   if (modules !== -1) {

@@ -9,12 +9,15 @@
 // On Linux a child's mark starts at what its parent held when it forked it, and the harness is big: so a lesson
 // program is started by a small `sh` that forks it, and time(1), a small parent itself, reports its child's.
 import { execFile, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { forkedNode, reportedPeakMiB } from '../../lessons/testing/lesson-process.js';
 import { rootDir } from './process.js';
 import type { ScenarioContext } from './scenario.js';
 
 const TIME = '/usr/bin/time';
+let profiledLessons = 0;
 
 export interface MeasuredRun {
   seconds: number;
@@ -62,9 +65,18 @@ function run(
 }
 
 /** Runs a lesson's compiled program (`lessons/<lesson>/dist/<file>.js`) with bare node, as `pnpm lesson:*` does. */
-export function runLessonProgram(ctx: ScenarioContext, script: string, args: string[]): Promise<MeasuredRun> {
-  // Each thread writes its own profile, named by node (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile).
-  const profiling = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
+export async function runLessonProgram(
+  ctx: ScenarioContext,
+  script: string,
+  args: string[],
+): Promise<MeasuredRun> {
+  let profiling: string[] = [];
+  if (ctx.profileDir) {
+    // Named for the program, as a started process is (sort-cli.2/); each thread writes its own profile.
+    const dir = join(ctx.profileDir, `${basename(script, '.js')}.${++profiledLessons}`);
+    await mkdir(dir, { recursive: true });
+    profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  }
   return run(ctx, ...forkedNode([...profiling, script, ...args]), process.env);
 }
 

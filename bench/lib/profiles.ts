@@ -2,10 +2,9 @@
 // and summed up in profiles.md (the ten biggest costs by owner, by function and by inclusive time), so the docs can name where
 // each process spends its time.
 //
-// Node writes one profile per thread, named CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile. A process started
-// by the scenario writes into a folder named for it (`load-balancer.2/`); a lesson program writes into the
-// profile folder itself. The main thread is named for its process (`load-balancer.2.svg`), another thread gets
-// its number (`lesson-4242.thread-3.svg`). A thread idle nearly all the time (tsx's module loader) is left out.
+// Node writes one profile per thread, named CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile, into a folder
+// named for the process (`load-balancer.2/`, `sort-cli.3/`). The main thread is named for its process
+// (`load-balancer.2.svg`), another thread gets its number (`sort-cli.3.thread-1.svg`). A thread idle nearly all the time (tsx's module loader) is left out.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { summarizeProfile, type Cost, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
@@ -27,7 +26,7 @@ export async function writeProfileReport(dir: string, scenario: string, rootDir:
     const summary = summarizeProfile(profile, rootDir);
     const thread = /\.(\d+)\.(\d+)\.(\d+)\.cpuprofile$/.exec(file);
     const [pid, tid] = [thread?.[1] ?? '0', thread?.[2] ?? '0'];
-    const owner = file.includes('/') ? file.slice(0, file.indexOf('/')) : `lesson-${pid}`;
+    const owner = file.includes('/') ? file.slice(0, file.indexOf('/')) : `process-${pid}`;
     if (tid !== '0' && busyShare(summary) < MIN_BUSY_SHARE) continue;
     profiled.push({ name: tid === '0' ? owner : `${owner}.thread-${tid}`, summary });
   }
