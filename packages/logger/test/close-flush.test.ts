@@ -16,13 +16,16 @@ async function run(lines: number, bytes: number, fill = false): Promise<number[]
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  // A reader that falls behind: nothing is read until the child has had time to fill the pipe.
-  child.stdout.pause();
-  await sleep(1_000);
+  const ended = new Promise((resolve) => child.stdout.once('end', resolve));
+  // A reader that falls behind: nothing is read until the child has had time to fill the pipe. The 'data'
+  // listener comes first: a child that exits while its stdout has none gets that stream drained and dropped by
+  // Node (child_process flushes unread stdio on exit), and the lines would never reach this reader.
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stdout.pause();
+  await sleep(1_000);
   child.stdout.resume();
-  await new Promise((resolve) => child.stdout.once('end', resolve));
+  await ended;
   expect(await exited).toBe(0);
   return stdout
     .split('\n')
