@@ -21,9 +21,10 @@ import { readHeader, type BlobMetadata, type OpenedRecord } from './record.js';
 
 /**
  * Bytes per read when a body is streamed, and the longest body or range read whole with one positioned read.
- * 256 KiB reads cost a third less CPU per 1 MiB GET, but chunks that large come from glibc's mmap threshold,
- * which then rises and keeps freed chunks in the heap: after 32 stalled readers of a large blob the server held
- * 34 MiB more for good (the stack's hostile-clients test), where 64 KiB chunks leave 4 MiB.
+ * 256 KiB reads cost a third less CPU per 1 MiB GET, but after the stack's hostile-clients test (stalled readers
+ * of a 40 MiB blob) a node held 34 MiB above its starting RSS with them, 4 MiB with 64 KiB reads. The likely
+ * reason is glibc's allocator: chunks that large are mapped, and once one is freed the mapping threshold rises and
+ * later ones stay in the heap after they are freed.
  */
 export const READ_CHUNK_BYTES = 64 * 1024;
 /** Descriptors the cache may hold; far below any process limit, far above the blobs hot at one moment. */
