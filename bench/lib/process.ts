@@ -42,7 +42,7 @@ export interface ExitInfo {
 export interface ProcessHandle {
   readonly name: string;
   readonly pid: number;
-  /** The last 16 KiB of the child's stdout and stderr, interleaved (kept until the process is stopped). */
+  /** The last 16 KiB of the child's stdout and stderr, interleaved (also once it has been stopped). */
   output(): string;
   /** Resolves when the child has exited (whoever stopped it). */
   readonly exited: Promise<ExitInfo>;
@@ -121,10 +121,11 @@ export async function startProcess(options: SpawnOptions): Promise<ProcessHandle
   const pid = child.pid;
 
   let stopping: Promise<void> | undefined;
+  let stoppedOutput: string | undefined;
   const handle: ProcessHandle = {
     name: options.name,
     pid,
-    output: () => tail(outputFile, OUTPUT_LIMIT),
+    output: () => stoppedOutput ?? tail(outputFile, OUTPUT_LIMIT),
     exited,
     get hasExited() {
       return hasExited;
@@ -142,6 +143,8 @@ export async function startProcess(options: SpawnOptions): Promise<ProcessHandle
             await exited.catch(() => undefined);
           }
         }
+        // What it wrote stays readable after the stop (a scenario may read a line it logged on the way out).
+        stoppedOutput = tail(outputFile, OUTPUT_LIMIT);
         await removeOutput();
       })();
       return stopping;
