@@ -4,8 +4,9 @@
 // Loggers hand it each line's text (writeLine), past the stream machinery; it is a Writable too, for winston.
 // Nothing is lost on the way out: `written()` resolves once every line so far has left the process (not only
 // been queued in front of a full pipe), which closeLogger awaits; and what is still pending when the process
-// exits is written in the 'exit' event (stdout to a file, pipe or terminal is written at once there when it has
-// room). A process killed with SIGKILL can lose at most the lines of its last FLUSH_AFTER_MS.
+// exits is written in the 'exit' event, blocking until the destination has taken it (lines already queued in
+// front of a full pipe before then can still be lost). A process killed with SIGKILL can lose at most the lines of
+// its last FLUSH_AFTER_MS.
 import { Writable } from 'node:stream';
 
 const FLUSH_AT_BYTES = 64 * 1024;
@@ -19,6 +20,14 @@ class BatchedStdout extends Writable {
   private inFlight = 0;
   private whenIdle: (() => void)[] = [];
   private readonly flushNow = (): void => this.flush();
+  // An exiting process runs no event loop that could finish a write the pipe took only part of, so the last
+  // batch is written blocking: it waits for a slow reader instead of losing the end of a line.
+  private readonly flushOnExit = (): void => {
+    const handle = (this.destination as unknown as { _handle?: { setBlocking?: (on: boolean) => unknown } })
+      ._handle;
+    handle?.setBlocking?.(true);
+    this.flush();
+  };
   private readonly onWritten = (): void => {
     this.inFlight -= 1;
     if (this.inFlight === 0) for (const resolve of this.whenIdle.splice(0)) resolve();
@@ -26,7 +35,7 @@ class BatchedStdout extends Writable {
 
   constructor(private readonly destination: NodeJS.WriteStream) {
     super({ decodeStrings: false });
-    process.on('exit', this.flushNow);
+    process.on('exit', this.flushOnExit);
   }
 
   /** Queues one line's text (newline included) for the next batch. */
