@@ -4,10 +4,9 @@
 // path) and status code. Requests that match no route share one `route="unmatched"` label, so scanners cannot
 // grow the label set without bound. Scrapes of /metrics count like any other request.
 // Services add their own metrics to `app.metrics.registry`.
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Type } from 'typebox';
 import { perRoute, routeFactsOf, type RouteFacts } from './request-hooks.js';
-import { RequestMetrics, type RequestSeries } from './request-metrics.js';
 import type { Service } from './service.js';
 
 declare module 'fastify' {
@@ -21,31 +20,45 @@ const UNMATCHED_ROUTE = 'unmatched';
 export function addMetrics(app: Service): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requestMetrics = new RequestMetrics(registry);
+  const labelNames = ['method', 'route', 'status_code'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status code',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer HTTP requests in seconds, by method, route template and status code',
+    labelNames,
+    registers: [registry],
+  });
   app.decorate('metrics', { registry });
 
-  // The series of a route, by method and status code, made on the first request that needs each one and kept
-  // with the route: a request then finds its series by two small map lookups, with no key to build.
-  const seriesByRoute = Symbol('metric series');
-  const noSeries = (): Map<string, Map<number, RequestSeries>> => new Map();
-  const seriesOf = (facts: RouteFacts, method: string, statusCode: number): RequestSeries => {
-    const byMethod = perRoute(seriesByRoute, facts, noSeries);
-    let byStatus = byMethod.get(method);
-    if (byStatus === undefined) {
-      byStatus = new Map();
-      byMethod.set(method, byStatus);
+  // The labelled children of a route, by method and status code, made on the first request that needs each
+  // one: a request then counts itself without building and hashing its labels to find them.
+  type Children = { count: () => void; observe: (seconds: number) => void };
+  const childrenByRoute = Symbol('metric children');
+  const noChildren = (): Map<string, Children> => new Map();
+  const childrenOf = (facts: RouteFacts, method: string, statusCode: number): Children => {
+    const byKey = perRoute(childrenByRoute, facts, noChildren);
+    const key = `${method} ${statusCode}`;
+    let children = byKey.get(key);
+    if (children === undefined) {
+      const labels = { method, route: facts.url ?? UNMATCHED_ROUTE, status_code: String(statusCode) };
+      const counter = requests.labels(labels);
+      const histogram = duration.labels(labels);
+      children = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      byKey.set(key, children);
     }
-    let series = byStatus.get(statusCode);
-    if (series === undefined) {
-      series = requestMetrics.seriesOf(method, facts.url ?? UNMATCHED_ROUTE, statusCode);
-      byStatus.set(statusCode, series);
-    }
-    return series;
+    return children;
   };
 
   // A hook of its own, added after the docs plugin as before: the /docs pages are not counted.
   app.addHook('onResponse', (request, reply, done) => {
-    seriesOf(routeFactsOf(request), request.method, reply.statusCode).observe(reply.elapsedTime / 1000);
+    const children = childrenOf(routeFactsOf(request), request.method, reply.statusCode);
+    children.count();
+    children.observe(reply.elapsedTime / 1000);
     done();
   });
 
