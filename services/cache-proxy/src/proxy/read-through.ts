@@ -104,11 +104,17 @@ export class ReadThrough {
       const directives = cacheDirectives(cacheControl);
       if (directives.has('no-store') || directives.has('no-cache')) return undefined;
     }
+    return this.lookUp(id).hit;
+  }
+
+  /** The entry for `id` as a hit (counted as one) when it is fresh; `stale` when the entry there has expired. */
+  private lookUp(id: string): { hit?: MemoryAnswer; stale: boolean } {
     const { cache } = this.options;
     const entry = cache.lookup(id);
-    if (!entry || this.expired(entry)) return undefined;
+    if (!entry) return { stale: false };
+    if (this.expired(entry)) return { stale: true };
     cache.count('hits');
-    return { kind: 'memory', response: entry, xCache: 'HIT', cacheStatus: HIT_STATUS };
+    return { hit: { kind: 'memory', response: entry, xCache: 'HIT', cacheStatus: HIT_STATUS }, stale: false };
   }
 
   /** GET or HEAD. `request.headers` are the client's end-to-end headers. */
@@ -122,12 +128,9 @@ export class ReadThrough {
     }
     let stale = false;
     if (!directives.has('no-cache')) {
-      const hit = cache.lookup(id);
-      if (hit && !this.expired(hit)) {
-        cache.count('hits');
-        return { kind: 'memory', response: hit, xCache: 'HIT', cacheStatus: HIT_STATUS };
-      }
-      stale = hit !== undefined;
+      const found = this.lookUp(id);
+      if (found.hit) return found.hit;
+      stale = found.stale;
     }
     // HEAD and conditional misses go upstream as sent: their answers carry no body to store.
     if (request.method === 'HEAD' || clientHeaders['if-none-match'] !== undefined) {
