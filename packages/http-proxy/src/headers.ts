@@ -40,6 +40,11 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
   return tokens;
 }
 
+/** Whether a header (lower-case) stops at the proxy, given the headers its `Connection` names. */
+function isHopByHop(lower: string, named: ReadonlySet<string> | undefined): boolean {
+  return HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || (named !== undefined && named.has(lower));
+}
+
 // Runs once or twice per proxied request, so it copies each kept header once into `into` and allocates nothing
 // else: no entry arrays, and no token set unless there is a `Connection` header to read.
 function endToEnd(
@@ -52,15 +57,7 @@ function endToEnd(
     const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (
-      HOP_BY_HOP.has(lower) ||
-      lower.startsWith('proxy-') ||
-      alsoDrop.has(lower) ||
-      (named !== undefined && named.has(lower))
-    ) {
-      continue;
-    }
-    into[lower] = value;
+    if (!isHopByHop(lower, named) && !alsoDrop.has(lower)) into[lower] = value;
   }
   return into;
 }
@@ -87,8 +84,8 @@ export function endToEndRequestHeader(
   name: string,
 ): string | string[] | undefined {
   const value = headers[name];
-  if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith('proxy-')) return undefined;
-  return connectionTokens(headers.connection)?.has(name) === true ? undefined : value;
+  if (value === undefined || isHopByHop(name, connectionTokens(headers.connection))) return undefined;
+  return value;
 }
 
 const NONE = new Set<string>();
