@@ -30,6 +30,9 @@ export interface ProfileSummary {
   /** The call tree, its root holding every sample. */
   root: Frame;
   samples: number;
+  /** The samples not idle, and their share of all (0..1). */
+  busySamples: number;
+  busyShare: number;
   /** Wall time the profile covers, in ms. */
   durationMs: number;
   bySelf: Cost[];
@@ -98,6 +101,8 @@ export function summarizeProfile(profile: CpuProfile, repositoryRoot: string, to
   if (!rootNode) throw new Error('the profile holds no nodes');
   const root = build(rootNode.id, new Set());
   const samples = root.totalSamples;
+  const idle = root.children.find((frame) => frame.name === '(idle)')?.totalSamples ?? 0;
+  const busySamples = samples - idle;
   const ranked = (costs: Map<string, Cost>) =>
     [...costs.values()]
       .filter((cost) => cost.name !== '(root)')
@@ -107,6 +112,8 @@ export function summarizeProfile(profile: CpuProfile, repositoryRoot: string, to
   return {
     root,
     samples,
+    busySamples,
+    busyShare: samples === 0 ? 0 : busySamples / samples,
     durationMs: (profile.endTime - profile.startTime) / 1000,
     bySelf: ranked(selfByName),
     byTotal: ranked(totalByName),

@@ -32,7 +32,7 @@ export function flameGraphSvg(title: string, summary: ProfileSummary): string {
   const deepest = Math.max(0, ...boxes.map((box) => box.depth));
   // A flame graph grows upwards: the bottom row (the root's children) is drawn lowest.
   const height = TOP + (deepest + 1) * ROW_HEIGHT + 4;
-  const busy = busySamples(summary);
+  const busy = summary.busySamples;
   const body = boxes.map(({ frame, x, width, depth }) => {
     const y = TOP + (deepest - depth) * ROW_HEIGHT;
     const share = (frame.totalSamples / busy) * 100;
@@ -47,7 +47,7 @@ export function flameGraphSvg(title: string, summary: ProfileSummary): string {
     );
   });
   const seconds = (summary.durationMs / 1000).toFixed(1);
-  const idle = summary.samples === 0 ? 0 : ((summary.samples - busy) / summary.samples) * 100;
+  const idle = (1 - summary.busyShare) * 100;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeXml(`flame graph: ${title}`)}">`,
     '<style>text{font:10.5px sans-serif;fill:#222}rect{stroke:#fff;stroke-width:0.5}</style>',
@@ -57,16 +57,10 @@ export function flameGraphSvg(title: string, summary: ProfileSummary): string {
   ].join('\n');
 }
 
-function busySamples(summary: ProfileSummary): number {
-  return summary.root.children
-    .filter((frame) => frame.name !== '(idle)')
-    .reduce((sum, frame) => sum + frame.totalSamples, 0);
-}
-
 /** Every box wide enough to draw, depth 0 being the root's children other than idle. */
 function visibleBoxes(summary: ProfileSummary): Box[] {
   const boxes: Box[] = [];
-  const busy = busySamples(summary);
+  const busy = summary.busySamples;
   const scale = busy === 0 ? 0 : WIDTH / busy;
   const place = (frames: Frame[], x: number, depth: number) => {
     for (const frame of frames) {

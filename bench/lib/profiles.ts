@@ -27,7 +27,7 @@ export async function writeProfileReport(dir: string, scenario: string, rootDir:
     const thread = /\.(\d+)\.(\d+)\.(\d+)\.cpuprofile$/.exec(file);
     const [pid, tid] = [thread?.[1] ?? '0', thread?.[2] ?? '0'];
     const owner = file.includes('/') ? file.slice(0, file.indexOf('/')) : `process-${pid}`;
-    if (tid !== '0' && busyShare(summary) < MIN_BUSY_SHARE) continue;
+    if (tid !== '0' && summary.busyShare < MIN_BUSY_SHARE) continue;
     profiled.push({ name: tid === '0' ? owner : `${owner}.thread-${tid}`, summary });
   }
 
@@ -42,15 +42,15 @@ export async function writeProfileReport(dir: string, scenario: string, rootDir:
         `## ${name}`,
         '',
         `${summary.samples.toLocaleString('en-US')} samples over ${(summary.durationMs / 1000).toFixed(1)} s; ` +
-          `busy ${(busyShare(summary) * 100).toFixed(1)} % of them.`,
+          `busy ${(summary.busyShare * 100).toFixed(1)} % of them.`,
         '',
         `![flame graph of ${name}](./${relative(dir, svg)})`,
         '',
-        costTable('self time by owner', summary.byOwner, busyShare(summary)),
+        costTable('self time by owner', summary.byOwner, summary.busyShare),
         '',
-        costTable('self time', summary.bySelf, busyShare(summary)),
+        costTable('self time', summary.bySelf, summary.busyShare),
         '',
-        costTable('inclusive time', summary.byTotal, busyShare(summary)),
+        costTable('inclusive time', summary.byTotal, summary.busyShare),
       ].join('\n'),
     );
   }
@@ -63,11 +63,6 @@ export async function writeProfileReport(dir: string, scenario: string, rootDir:
       `${sections.join('\n\n')}\n`,
   );
   return [report, ...written];
-}
-
-function busyShare(summary: ProfileSummary): number {
-  const idle = summary.root.children.find((frame) => frame.name === '(idle)')?.totalSamples ?? 0;
-  return summary.samples === 0 ? 0 : 1 - idle / summary.samples;
 }
 
 /** The costs as shares of all samples and of the busy ones (a process idle half the run doubles the second). */
