@@ -289,7 +289,7 @@ describe('open records at rest', () => {
     );
   });
 
-  it('closes them when the server stops, and a restart serves small records written whole', async () => {
+  it('closes them when the server stops, and a restart serves every size it wrote', async () => {
     const dataDir = await scratchDir('fast-reads-restart');
     const first = await startBlobServer(dataDir);
     const bodies = [

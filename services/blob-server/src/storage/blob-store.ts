@@ -55,7 +55,6 @@ import { Quota } from './quota.js';
 import {
   CorruptRecordError,
   encodeHeader,
-  encodeHeaderInto,
   headerSlotLength,
   readMetadataSync,
   type BlobMetadata,
@@ -350,10 +349,10 @@ export class BlobStore {
         deleted: false,
       });
       request.beforeBody?.();
-      const body = await receiveBody(this.io, fd, slot, request);
+      const md5 = await receiveBody(this.io, fd, slot, request);
       const opened = fd;
       return await this.locks.run(id, async () => {
-        const outcome = await this.commit(opened, temp, slot, request, body, folder, folderSlot);
+        const outcome = await this.commit(opened, temp, slot, request, md5, folder, folderSlot);
         committed = outcome.status !== 'unchanged';
         return outcome;
       });
@@ -520,7 +519,7 @@ export class BlobStore {
     temp: string,
     slot: number,
     request: WriteRequest,
-    { md5, record }: ReceivedBody,
+    md5: string,
     folder: string,
     folderSlot: { held: boolean },
   ): Promise<WriteOutcome> {
@@ -549,12 +548,7 @@ export class BlobStore {
       headers: request.headers,
       deleted: false,
     };
-    if (record === undefined) {
-      await this.io.writeAt(fd, encodeHeader(metadata, slot), 0);
-    } else {
-      encodeHeaderInto(record, metadata, slot);
-      await this.io.writeWhole(fd, record, 0);
-    }
+    await this.io.writeAt(fd, encodeHeader(metadata, slot), 0);
     await syncFile(this.io, fd, temp, this.options.fsync);
     await this.install(temp, 'blobs', folder, id);
 
@@ -794,33 +788,13 @@ export function storedHeaderBytes(headers: Record<string, string>): number {
   return bytes;
 }
 
-/** Bodies up to this long are gathered in memory and written with their header in one write at commit. */
-const SMALL_BODY_BYTES = 64 * 1024;
-
-interface ReceivedBody {
-  md5: string;
-  /** a small body's whole record, its header slot still to fill; undefined when the body was streamed to disk */
-  record?: Buffer;
-}
-
 /**
- * Receives the body and returns its MD5. A small body (SMALL_BODY_BYTES at most: no more than the socket
- * buffers hold anyway) is gathered behind the header slot of a buffer the size of its record, so commit writes
- * header and body in one call; a larger one streams into `fd` from `offset`, never held whole. When the disk
- * fills, the error is thrown at once: the answer (507) goes out with the rest of the body unread, and the kit's
- * lingering close reads and drops that rest within its bounds, so the client reads the answer instead of a reset.
+ * Streams the body into `fd` from `offset` and returns its MD5. When the disk fills, the error is thrown at
+ * once: the answer (507) goes out with the rest of the body unread, and the kit's lingering close reads and
+ * drops that rest within its bounds, so the client reads the answer instead of a reset.
  */
-async function receiveBody(
-  io: FileIo,
-  fd: number,
-  offset: number,
-  request: WriteRequest,
-): Promise<ReceivedBody> {
+async function receiveBody(io: FileIo, fd: number, offset: number, request: WriteRequest): Promise<string> {
   const hash = createHash('md5');
-  const record =
-    request.contentLength <= SMALL_BODY_BYTES
-      ? Buffer.allocUnsafe(offset + request.contentLength)
-      : undefined;
   let received = 0;
   const chunks = request.body[Symbol.asyncIterator]();
   for (;;) {
@@ -837,8 +811,7 @@ async function receiveBody(
       throw new IncompleteBodyError(received + chunk.length, request.contentLength);
     }
     hash.update(chunk);
-    if (record === undefined) await io.writeAt(fd, chunk, offset + received);
-    else chunk.copy(record, offset + received);
+    await io.writeAt(fd, chunk, offset + received);
     received += chunk.length;
   }
   if (received !== request.contentLength) throw new IncompleteBodyError(received, request.contentLength);
@@ -846,7 +819,7 @@ async function receiveBody(
   if (request.expectedMd5 !== undefined && request.expectedMd5 !== md5) {
     throw new ContentMismatchError(request.expectedMd5, md5);
   }
-  return { md5, record };
+  return md5;
 }
 
 function hexFolders(parent: string, digits: number): string[] {

@@ -3,9 +3,8 @@
 // closes it, on every path.
 //
 // Most calls go to libuv's thread pool, and each such round trip costs the event loop a thread wake-up and a
-// context switch (on this project's 2-core machines, more than the system call itself). Two calls that never
-// wait for the disk are made on the calling thread instead: closing a descriptor, and writing a small record
-// whole into the page cache (writeWhole).
+// context switch (on this project's 2-core machines, more than the system call itself). Closing a descriptor,
+// which never waits for the disk, is made on the calling thread instead.
 //
 // The store makes its writes, syncs, renames and removals through a `FileIo` (defaultFileIo unless a test
 // injects one), so tests can make any of them fail the way a failing or full disk does (EIO, ENOSPC).
@@ -38,16 +37,6 @@ async function writeAt(fd: number, buffer: Buffer, position: number): Promise<vo
   }
 }
 
-/**
- * Writes all of `buffer` at `position` on this thread, for a small record, which lands in the page cache (async
- * only so that a failure is a rejection, as from the other calls).
- */
-async function writeWholeNow(fd: number, buffer: Buffer, position: number): Promise<void> {
-  for (let written = 0; written < buffer.length;) {
-    written += fs.writeSync(fd, buffer, written, buffer.length - written, position + written);
-  }
-}
-
 /** Closes on this thread: a close of a file or folder this process opened does not wait for the disk. */
 async function closeNow(fd: number): Promise<void> {
   fs.closeSync(fd);
@@ -58,8 +47,6 @@ export interface FileIo {
   open(path: string, flags: string): Promise<number>;
   close(fd: number): Promise<void>;
   writeAt(fd: number, buffer: Buffer, position: number): Promise<void>;
-  /** writeAt for a small record written whole (at most SMALL_BODY_BYTES and its header), on this thread */
-  writeWhole(fd: number, buffer: Buffer, position: number): Promise<void>;
   /** fdatasync */
   syncData(fd: number): Promise<void>;
   /** fsync (of a folder) */
@@ -76,7 +63,6 @@ export const defaultFileIo: FileIo = {
   open: openFile,
   close: closeNow,
   writeAt,
-  writeWhole: writeWholeNow,
   syncData: syncFileData,
   syncAll: syncFileAll,
   rename,

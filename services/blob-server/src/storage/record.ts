@@ -49,21 +49,15 @@ export function headerSlotLength(fields: KnownBeforeCommit): number {
 
 /** The header bytes, exactly `slotLength` long. */
 export function encodeHeader(metadata: BlobMetadata, slotLength: number): Buffer {
-  const header = Buffer.allocUnsafe(slotLength);
-  encodeHeaderInto(header, metadata, slotLength);
-  return header;
-}
-
-/** Writes the header, exactly `slotLength` bytes, at the start of `record` (a small record written whole). */
-export function encodeHeaderInto(record: Buffer, metadata: BlobMetadata, slotLength: number): void {
   const json = JSON.stringify(metadata);
   if (PREFIX_BYTES + Buffer.byteLength(json) > slotLength) {
     throw new RangeError(`metadata of ${metadata.id} does not fit its ${slotLength}-byte slot`);
   }
-  MAGIC.copy(record, 0);
-  record.writeUInt32BE(slotLength - PREFIX_BYTES, MAGIC.length);
-  const end = PREFIX_BYTES + record.write(json, PREFIX_BYTES);
-  record.fill(' ', end, slotLength);
+  const header = Buffer.alloc(slotLength, ' ');
+  MAGIC.copy(header, 0);
+  header.writeUInt32BE(slotLength - PREFIX_BYTES, MAGIC.length);
+  header.write(json, PREFIX_BYTES);
+  return header;
 }
 
 export interface OpenedRecord {

@@ -27,19 +27,12 @@ export function errnoError(code: string, call: string): NodeJS.ErrnoException {
 }
 
 function faultyIo(faults: DiskFaults): FileIo {
-  const failWrite = (buffer: Buffer, position: number) => {
-    const fail = faults.writeFails;
-    if (fail && position + buffer.length > fail.afterBytes) throw errnoError(fail.code, 'write');
-  };
   return {
     ...defaultFileIo,
     writeAt: async (fd, buffer, position) => {
-      failWrite(buffer, position);
+      const fail = faults.writeFails;
+      if (fail && position + buffer.length > fail.afterBytes) throw errnoError(fail.code, 'write');
       await defaultFileIo.writeAt(fd, buffer, position);
-    },
-    writeWhole: async (fd, buffer, position) => {
-      failWrite(buffer, position);
-      await defaultFileIo.writeWhole(fd, buffer, position);
     },
     syncData: async (fd) => {
       if (faults.syncDataFails) throw errnoError('EIO', 'fdatasync');
