@@ -13,6 +13,7 @@ export default defineConfig({
       'lessons/*/vitest.config.ts',
       'docs/openapi/vitest.config.ts',
       'bench/vitest.config.ts',
+      'deploy/vitest.config.ts',
     ],
   },
 });
