@@ -22,6 +22,7 @@ import {
   type KubernetesObject,
   type Workload,
 } from './support/kubernetes.js';
+import { imageStages } from './support/image-stages.js';
 import { matches, type LabelSelector } from './support/label-selector.js';
 
 const skipped = await renderingSkipped();
@@ -330,6 +331,31 @@ describe.skipIf(skipped)(
         }
       },
     );
+
+    it('runs each image as its Dockerfile stage’s user and command (the wolf’s with --once)', async () => {
+      const stages = imageStages();
+      for (const workload of workloads(await rendered('base'))) {
+        const pod = workload.template.spec.securityContext as { runAsUser?: number; runAsGroup?: number };
+        for (const container of workload.template.spec.containers) {
+          const target = /backend-rebase\/([a-z-]+)/.exec(container.image ?? '')?.[1] ?? '';
+          const stage = stages.get(target);
+          expect(stage, `a Dockerfile stage named ${target}`).toBeDefined();
+          const [uid, gid] = (stage?.user ?? '').split(':');
+          expect([pod.runAsUser, pod.runAsGroup], `${nameOf(workload)} runs as USER ${stage?.user}`).toEqual([
+            Number(uid),
+            gid === undefined ? pod.runAsGroup : Number(gid),
+          ]);
+          if (target === 'the-wolf') {
+            expect(container.command).toEqual([...(stage?.cmd ?? []), '--once']);
+          } else {
+            expect([container.command, container.args], `${nameOf(workload)} runs the image’s CMD`).toEqual([
+              undefined,
+              undefined,
+            ]);
+          }
+        }
+      }
+    });
 
     it('leaves the base’s Secret empty, so the stack fails closed until an overlay fills it', async () => {
       const secret = (await rendered('base')).find((object) => object.kind === 'Secret');

@@ -6,6 +6,10 @@
 // handed to the service's own loadConfig, which must accept them; the listening port must be the one the
 // container declares.
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMPOSE_FILE, composeEnvironments, interpolateUnset } from './support/compose-environment.js';
 import {
@@ -162,6 +166,54 @@ describe('compose interpolation with nothing set', () => {
     expect(interpolateUnset('${TOKEN:?set it in .env}')).toBe('');
     expect(interpolateUnset('$TOKEN/${TOKEN}/${TOKEN:+x}')).toBe('//');
     expect(interpolateUnset('$$HOME ${A:-${B:-inner}}')).toBe('$HOME inner');
+  });
+});
+
+describe('reading a compose file', () => {
+  it('finds each service’s project folder and environment, in both of Compose’s forms', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'compose-settings-'));
+    try {
+      const file = path.join(folder, 'docker-compose.yml');
+      await writeFile(
+        file,
+        [
+          'x-token: &token ${INTERNAL_TOKEN:?set it}',
+          'services:',
+          '  postgres:',
+          '    image: postgres:15',
+          '    environment: { POSTGRES_PASSWORD: secret }',
+          '  users:',
+          '    build: { context: ., target: user-service }',
+          '    environment:',
+          '      INTERNAL_TOKEN: *token',
+          '      DATABASE_URL: postgres://postgres@postgres:5432/postgres',
+          '      UPSTREAM_URL: http://load-balancer:3000',
+          '  proxy:',
+          '    image: backend-rebase/cache-proxy:local',
+          "    environment: ['CACHE_MAX_BYTES=${CACHE_MAX_BYTES:-lots}', LOG_LEVEL]",
+          '',
+        ].join('\n'),
+      );
+      const services = composeEnvironments(pathToFileURL(file));
+      expect(services.map(({ service, folder }) => [service, folder])).toEqual([
+        ['postgres', undefined],
+        ['users', 'user-service'],
+        ['proxy', 'cache-proxy'],
+      ]);
+      const [, users, proxy] = services;
+      expect(environmentProblems(await serviceSettings('user-service'), users!.names, users!.values)).toEqual(
+        ['user-service does not read UPSTREAM_URL'],
+      );
+      const proxyProblems = environmentProblems(
+        await serviceSettings('cache-proxy'),
+        proxy!.names,
+        proxy!.values,
+      );
+      expect(proxyProblems).toHaveLength(1);
+      expect(proxyProblems[0]).toMatch(/^cache-proxy refuses the values: .*CACHE_MAX_BYTES.*"lots"/s);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
 
