@@ -72,6 +72,8 @@ export default withMermaid(
           text: 'Running it',
           items: [
             { text: 'Operations', link: '/operations' },
+            { text: 'Containers', link: '/deployment' },
+            { text: 'Kubernetes', link: '/kubernetes' },
             { text: 'Benchmarks', link: '/benchmarks' },
             { text: 'API reference', link: '/api' },
             { text: 'Contributing', link: '/contributing' },
