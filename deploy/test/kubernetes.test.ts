@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   KUBERNETES_DIR,
@@ -354,6 +354,43 @@ describe.skipIf(skipped)(
             ]);
           }
         }
+      }
+    });
+
+    it('takes the databases from CloudNativePG’s Secrets with the cloudnative-pg component', async () => {
+      // An overlay of the user's own, as docs/kubernetes.md shows it: prod plus the component.
+      const folder = await mkdtemp(path.join(tmpdir(), 'kustomize-cnpg-'));
+      try {
+        const kubernetes = path.relative(folder, fileURLToPath(KUBERNETES_DIR));
+        await writeFile(
+          path.join(folder, 'kustomization.yaml'),
+          `resources:\n  - ${kubernetes}/overlays/prod\ncomponents:\n  - ${kubernetes}/components/cloudnative-pg\n`,
+        );
+        const objects = await render(pathToFileURL(`${folder}/`));
+        for (const object of objects) expect(await schemaProblems(object), object.metadata.name).toEqual([]);
+        const reads: Record<string, string[]> = {};
+        for (const workload of workloads(objects)) {
+          for (const variable of workload.template.spec.containers[0]?.env ?? []) {
+            const secret = variable.valueFrom?.secretKeyRef;
+            if (!/_DATABASE_URL$/.test(variable.name) || secret === undefined) continue;
+            (reads[workload.object.metadata.name] ??= []).push(
+              `${variable.name}=${secret.name}/${secret.key}${secret.optional ? ' (optional)' : ''}`,
+            );
+          }
+        }
+        expect(reads).toEqual({
+          'analytics-service': ['ANALYTICS_DATABASE_URL=analytics-db-app/uri'],
+          'increments-service': ['ANALYTICS_DATABASE_URL=analytics-db-app/uri'],
+          migrate: ['USERS_DATABASE_URL=users-db-app/uri', 'ANALYTICS_DATABASE_URL=analytics-db-app/uri'],
+          'the-wolf': ['ANALYTICS_DATABASE_URL=analytics-db-app/uri'],
+          'user-service': ['USERS_DATABASE_URL=users-db-app/uri'],
+        });
+        // The operator, in its own namespace, still reaches the PostgreSQL pods.
+        expect(objects.map((o) => `${o.kind} ${o.metadata.name}`)).toContain(
+          'NetworkPolicy cloudnative-pg-operator',
+        );
+      } finally {
+        await rm(folder, { recursive: true, force: true });
       }
     });
 
