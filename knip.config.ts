@@ -19,6 +19,8 @@ const config: KnipConfig = {
         'bench/soak/*.ts',
         'docs/.vitepress/config.ts',
       ],
+      // `pnpm test:containers` (deploy/containers/run.ts) starts a private dockerd, from Debian's docker.io.
+      ignoreBinaries: ['dockerd'],
       project: ['bench/**/*.ts', 'docs/openapi/*.ts', 'docs/.vitepress/*.ts', 'lessons/testing/*.ts'],
     },
     // src/server.ts is found through the package.json start script, src/testing.ts through package.json exports.
