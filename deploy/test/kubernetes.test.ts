@@ -1,9 +1,10 @@
 // The Kubernetes manifests (deploy/kubernetes): the base and each overlay render with `kubectl kustomize`, every
 // object they render is valid by the Kubernetes API's schema, and they keep what docs/kubernetes.md promises:
 // probed, non-root, read-only pods with resources; a PodDisruptionBudget per long-running workload; Services that
-// reach their pods; blob servers named after their pods and reachable under the headless Service; only the public
-// services reachable from outside the namespace; tagged images. Without kubectl the rendering tests are skipped
-// with the reason in their name, except under CI=true, where they fail: CI must never pass without rendering.
+// reach their pods; blob servers named after their pods, announcing an address under the headless Service that the
+// balancer's registry accepts; only the public services reachable from outside the namespace; tagged images, run
+// as their Dockerfile stage says. Without kubectl the rendering tests are skipped with the reason on the console,
+// except under CI=true, where they fail: CI must never pass without rendering.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import {
   KUBERNETES_DIR,
   KUSTOMIZATIONS,
+  containerEnvironment,
   kubectlMissing,
   renderingSkipped,
   render,
@@ -22,6 +24,10 @@ import {
   type KubernetesObject,
   type Workload,
 } from './support/kubernetes.js';
+import {
+  invalidHostReason,
+  NODE_NAME_PATTERN,
+} from '../../services/load-balancer/src/cluster/node-address.js';
 import { imageStages } from './support/image-stages.js';
 import { matches, type LabelSelector } from './support/label-selector.js';
 
@@ -257,6 +263,20 @@ describe.skipIf(skipped)(
           [...env.keys()].indexOf('NODE_NAME'),
         );
         expect(env.get('ADVERTISED_HOST')?.value).toBe(`$(NODE_NAME).${spec.serviceName}`);
+
+        // What each pod announces is an address the balancer's registry accepts, under a name it accepts.
+        const replicas = (statefulSet!.spec as { replicas: number }).replicas;
+        for (let ordinal = 0; ordinal < replicas; ordinal++) {
+          const pod = {
+            name: `blob-server-${ordinal}`,
+            namespace: statefulSet!.metadata.namespace ?? 'default',
+          };
+          const { values } = containerEnvironment(container!, objects, pod);
+          expect(values.NODE_NAME).toBe(pod.name);
+          expect(values.NODE_NAME).toMatch(new RegExp(NODE_NAME_PATTERN));
+          expect(values.ADVERTISED_HOST).toBe(`${pod.name}.${spec.serviceName}`);
+          expect(invalidHostReason(values.ADVERTISED_HOST ?? '')).toBeUndefined();
+        }
 
         const claims = spec.volumeClaimTemplates.map((claim) => claim.metadata.name);
         const settings = objects.find(
