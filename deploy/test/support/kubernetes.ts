@@ -4,6 +4,7 @@
 // quantities). The schemas do not refuse unknown fields (the API server does, with strict field validation),
 // which is why kubernetes.test.ts also asserts the fields that matter (probes, security context, …) are there.
 import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 
@@ -45,7 +46,7 @@ export async function renderingSkipped(): Promise<string | undefined> {
 
 /** `kubectl kustomize <dir>`: the objects, or a rejection with kubectl's own message. */
 export async function render(directory: string | URL): Promise<KubernetesObject[]> {
-  const { stdout } = await run('kubectl', ['kustomize', new URL(directory).pathname], {
+  const { stdout } = await run('kubectl', ['kustomize', fileURLToPath(directory)], {
     maxBuffer: 64 * 1024 * 1024,
     timeout: 60_000,
   });
