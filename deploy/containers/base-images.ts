@@ -36,6 +36,22 @@ export function dockerfileBaseImages(dockerfile: string): string[] {
   return images;
 }
 
+/**
+ * The stages other stages copy from (`COPY --from=<stage>`): no image is built on them, so once built they are
+ * untagged leaves that `docker image prune` would take, with the cached layers under them.
+ */
+export function dockerfileCopiedStages(dockerfile: string): string[] {
+  const stages = new Set(
+    [...dockerfile.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?\S+\s+AS\s+(\S+)\s*$/gim)].map((m) =>
+      m[1]!.toLowerCase(),
+    ),
+  );
+  const copied = [...dockerfile.matchAll(/^\s*COPY\s+(?:--\S+\s+)*?--from=(\S+)/gim)].map((m) =>
+    m[1]!.toLowerCase(),
+  );
+  return [...new Set(copied.filter((stage) => stages.has(stage)))];
+}
+
 export function composePulledImages(config: ComposeConfig): string[] {
   return Compose.defaultServices(config)
     .map((name) => config.services[name])

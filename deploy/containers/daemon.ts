@@ -2,14 +2,16 @@
 // between runs, so images and build layers are reused), exec root, unix socket, pidfile, containerd namespace,
 // bridge (rebase-docker0, 10.213.0.1/24) and address pool for compose networks (10.214.0.0/16). Guarantees:
 // start() resolves only once the daemon answers on its socket, and rejects with the tail of its log otherwise;
-// stop() ends the daemon and the containerd it started, and removes the bridge and the run folder, whatever
-// state they are in, so that nothing of it keeps running after the test.
+// stop() ends the daemon and the containerd it started, removes the bridge and the run folder and undoes the
+// firewall rules and forwarding the daemon set up (netfilter.ts), whatever state they are in, so that nothing of
+// it keeps running or stays behind after the test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { cacheDir, dockerDataRoot } from './cache.js';
 import { run, succeeds } from './commands.js';
+import { snapshotNetfilter } from './netfilter.js';
 
 const runDir = '/run/backend-rebase-containers';
 const socket = join(runDir, 'docker.sock');
@@ -103,6 +105,7 @@ export async function startDaemon(): Promise<Daemon> {
   }
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   await mkdir(dockerDataRoot, { recursive: true });
+  const restoreNetfilter = await snapshotNetfilter();
   await ensureBridge();
 
   // Without netfilter the daemon still runs and publishes ports through docker-proxy, but containers get no NAT.
@@ -139,6 +142,7 @@ export async function startDaemon(): Promise<Daemon> {
     const containerd = await readPid(containerdPidFile);
     if (containerd !== undefined) await stopPid(containerd);
     await run('ip', ['link', 'delete', BRIDGE]).catch(() => undefined);
+    await restoreNetfilter();
     await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
   };
 

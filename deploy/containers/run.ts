@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { composePulledImages, dockerfileBaseImages } from './base-images.js';
+import { composePulledImages, dockerfileBaseImages, dockerfileCopiedStages } from './base-images.js';
 import { blobCluster, waitForNodes } from './blob-cluster.js';
 import { cacheDir } from './cache.js';
 import { run } from './commands.js';
@@ -40,6 +40,7 @@ const readyTimeoutMs = Number(process.env.CONTAINERS_READY_TIMEOUT_SECONDS ?? 30
 const lastRunDir = join(cacheDir, 'last-run');
 
 const steps = new Steps();
+const runStarted = Date.now();
 let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   // The command running now gets the signal too and fails its step; the cleanup below still runs.
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   let daemon: Daemon | undefined;
   let compose: Compose | undefined;
   let upAttempted = false;
+  /** The stack's images are built and the stages under them tagged: pruning cannot take this run's cache. */
+  let built = false;
   const envDir = await mkdtemp(join(tmpdir(), 'backend-rebase-containers-'));
   try {
     await steps.step('engine (docker.io, docker-compose, debootstrap)', ensureEngine, (installed) =>
@@ -115,10 +118,8 @@ async function main(): Promise<void> {
       found.run(['down', '-v', '--remove-orphans'], { timeoutMs: 120_000 }),
     );
 
-    const images = [
-      ...dockerfileBaseImages(await readFile(join(root, 'Dockerfile'), 'utf8')),
-      ...composePulledImages(config),
-    ];
+    const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8');
+    const images = [...dockerfileBaseImages(dockerfile), ...composePulledImages(config)];
     for (const image of [...new Set(images)]) {
       await steps.step(
         `base image ${image}`,
@@ -135,6 +136,26 @@ async function main(): Promise<void> {
         await writeFile(join(lastRunDir, 'build.log'), `${stdout}${stderr}`);
       },
       () => `log in ${join(lastRunDir, 'build.log')}`,
+    );
+
+    await steps.step(
+      'tag the stages other stages copy from',
+      async () => {
+        const stages = dockerfileCopiedStages(dockerfile);
+        for (const stage of stages) {
+          await run(
+            'docker',
+            ['build', '-q', '--target', stage, '-t', `backend-rebase/stage-${stage}:cache`, '.'],
+            {
+              cwd: root,
+              env: { ...env, DOCKER_BUILDKIT: '0' },
+            },
+          );
+        }
+        built = true;
+        return stages;
+      },
+      (stages) => `${stages.join(', ')} (kept from pruning: the next build reuses them)`,
     );
 
     const ports = Compose.publishedPorts(config);
@@ -226,6 +247,25 @@ async function main(): Promise<void> {
       await steps
         .step('compose down -v', () => active.run(['down', '-v', '--remove-orphans'], { timeoutMs: 120_000 }))
         .catch((error: unknown) => console.error(String(error)));
+    }
+    if (daemon && built) {
+      const env = daemon.env;
+      // The images earlier runs built and this one superseded (untagged, unused) would fill the cache's disk run
+      // after run; what this run built or reused is tagged, and stays for the next run with the layers under it.
+      await steps
+        .step(
+          'prune images superseded before this run',
+          async () => {
+            const { stdout } = await run(
+              'docker',
+              ['image', 'prune', '-f', '--filter', `until=${new Date(runStarted).toISOString()}`],
+              { env },
+            );
+            return /Total reclaimed space:\s*(.+)/.exec(stdout)?.[1]?.trim() ?? '0B';
+          },
+          (reclaimed) => `reclaimed ${reclaimed}`,
+        )
+        .catch(() => undefined);
     }
     if (daemon) {
       const started = daemon;

@@ -4,8 +4,9 @@
 // misses a port, or a wait that never ends; these tests catch it without Docker.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { composePulledImages, dockerfileBaseImages } from '../base-images.js';
+import { composePulledImages, dockerfileBaseImages, dockerfileCopiedStages } from '../base-images.js';
 import { Compose, type ComposeConfig } from '../compose.js';
+import { splitRule, undoCommands } from '../netfilter.js';
 import { mirrorIn } from '../rootfs.js';
 import { standInFor } from '../stand-ins.js';
 
@@ -31,6 +32,16 @@ describe('dockerfileBaseImages', () => {
       'postgres:15',
       'debian:bookworm',
     ]);
+  });
+});
+
+describe('dockerfileCopiedStages', () => {
+  it('names the stages copied from, which nothing is built on, once', () => {
+    const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+    expect(dockerfileCopiedStages(dockerfile)).toEqual(['build']);
+    const other =
+      'FROM a AS deps\nFROM a AS out\nCOPY --chown=1:1 --from=deps /x /x\nCOPY --from=alpine:3 /y /y\n';
+    expect(dockerfileCopiedStages(other)).toEqual(['deps']);
   });
 });
 
@@ -103,5 +114,39 @@ describe('mirrorIn', () => {
     ].join('\n');
     expect(mirrorIn(sources)).toBe('http://mirror.example/debian');
     expect(mirrorIn('deb http://mirror.example/debian trixie main')).toBeUndefined();
+  });
+});
+
+describe('undoCommands', () => {
+  it('deletes the rules and chains that appeared, last rule first, and puts the policies back', () => {
+    const before = ['-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-N MINE', '-A FORWARD -j MINE'];
+    const after = [
+      '-P INPUT ACCEPT',
+      '-P FORWARD DROP',
+      '-N MINE',
+      '-N DOCKER',
+      '-A FORWARD -j MINE',
+      '-A FORWARD -j DOCKER',
+      '-A FORWARD -o rebase-docker0 -m comment --comment "a b" -j ACCEPT',
+    ];
+    expect(undoCommands(before, after)).toEqual([
+      ['-D', 'FORWARD', '-o', 'rebase-docker0', '-m', 'comment', '--comment', 'a b', '-j', 'ACCEPT'],
+      ['-D', 'FORWARD', '-j', 'DOCKER'],
+      ['-F', 'DOCKER'],
+      ['-X', 'DOCKER'],
+      ['-P', 'FORWARD', 'ACCEPT'],
+    ]);
+    expect(undoCommands(after, after)).toEqual([]);
+    expect(splitRule('-A X -s 10.214.0.0/24 ! -o br-1 -j MASQUERADE')).toEqual([
+      '-A',
+      'X',
+      '-s',
+      '10.214.0.0/24',
+      '!',
+      '-o',
+      'br-1',
+      '-j',
+      'MASQUERADE',
+    ]);
   });
 });
