@@ -28,6 +28,7 @@ if (problems.length > 0) {
   process.stderr.write(`${deployDir} cannot run its bundle:\n  ${problems.join('\n  ')}\n`);
   process.exit(1);
 }
+const count = Object.keys(wanted).length;
 process.stdout.write(
-  `${deployDir}: the ${Object.keys(wanted).length} packages its bundle imports are there\n`,
+  `${deployDir}: the ${count} package${count === 1 ? '' : 's'} its bundle imports are there\n`,
 );
