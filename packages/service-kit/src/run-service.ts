@@ -45,7 +45,13 @@ export async function runService({
     logger.error(listenFailure(error, host, port), { err: error });
     return exit(logger, 1);
   }
-  logger.info(`listening on ${address}`, { config: loggable(config), ...settings });
+  // Fastify answers with one address; on every interface (0.0.0.0, ::) that is a loopback one, which would
+  // tell a reader of a container's log that nothing outside can reach the service.
+  const where =
+    host === '0.0.0.0' || host === '::'
+      ? `every interface (${host}), port ${new URL(address).port}`
+      : address;
+  logger.info(`listening on ${where}`, { config: loggable(config), ...settings });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
