@@ -45,9 +45,19 @@ let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   // The command running now gets the signal too and fails its step; the cleanup below still runs.
   process.on(signal, () => {
+    if (interrupted) {
+      console.log(`\n${signal} again: exiting without cleanup (the next run stops the daemon left behind)`);
+      process.exit(130);
+    }
     interrupted = true;
-    console.log(`\n${signal}: stopping after cleanup`);
+    console.log(`\n${signal}: stopping after cleanup (again to exit at once)`);
   });
+}
+
+/** A step of the test proper: none starts after a Ctrl-C (the cleanup's steps still run). */
+function step<T>(name: string, work: () => Promise<T>, detail?: (result: T) => string): Promise<T> {
+  if (interrupted) throw new Error('interrupted');
+  return steps.step(name, work, detail);
 }
 
 function portFree(port: PublishedPort): Promise<boolean> {
@@ -73,10 +83,10 @@ async function main(): Promise<void> {
   let built = false;
   const envDir = await mkdtemp(join(tmpdir(), 'backend-rebase-containers-'));
   try {
-    await steps.step('engine (docker.io, docker-compose, debootstrap)', ensureEngine, (installed) =>
+    await step('engine (docker.io, docker-compose, debootstrap)', ensureEngine, (installed) =>
       installed.length > 0 ? `installed ${installed.join(', ')}` : 'already installed',
     );
-    daemon = await steps.step('private dockerd', startDaemon, (started) =>
+    daemon = await step('private dockerd', startDaemon, (started) =>
       [
         `storage driver ${started.storageDriver}`,
         started.iptables ? 'bridge + iptables NAT' : 'no iptables: no NAT',
@@ -107,21 +117,21 @@ async function main(): Promise<void> {
       env,
     });
     compose = found;
-    const config: ComposeConfig = await steps.step(
+    const config: ComposeConfig = await step(
       `compose config (${found.spelling} ${found.version})`,
       () => found.config(),
       (parsed) => `${Compose.defaultServices(parsed).length} services`,
     );
 
     // A run killed before its `down -v` leaves containers and volumes (a database with another password) behind.
-    await steps.step('compose down -v (what an earlier run left)', () =>
+    await step('compose down -v (what an earlier run left)', () =>
       found.run(['down', '-v', '--remove-orphans'], { timeoutMs: 120_000 }),
     );
 
     const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8');
     const images = [...dockerfileBaseImages(dockerfile), ...composePulledImages(config)];
     for (const image of [...new Set(images)]) {
-      await steps.step(
+      await step(
         `base image ${image}`,
         () => ensureImage(image, env),
         (outcome) => outcome,
@@ -129,7 +139,7 @@ async function main(): Promise<void> {
     }
 
     await mkdir(lastRunDir, { recursive: true });
-    await steps.step(
+    await step(
       'compose build',
       async () => {
         const { stdout, stderr } = await found.run(['build'], { timeoutMs: 60 * 60_000 });
@@ -138,7 +148,7 @@ async function main(): Promise<void> {
       () => `log in ${join(lastRunDir, 'build.log')}`,
     );
 
-    await steps.step(
+    await step(
       'tag the stages other stages copy from',
       async () => {
         const stages = dockerfileCopiedStages(dockerfile);
@@ -159,7 +169,7 @@ async function main(): Promise<void> {
     );
 
     const ports = Compose.publishedPorts(config);
-    await steps.step(
+    await step(
       'published ports are free',
       async () => {
         const taken: string[] = [];
@@ -172,7 +182,7 @@ async function main(): Promise<void> {
     );
 
     upAttempted = true;
-    await steps.step('compose up -d', async () => {
+    await step('compose up -d', async () => {
       try {
         await found.run(['up', '-d'], { timeoutMs: readyTimeoutMs + 60_000 });
       } catch (error) {
@@ -181,37 +191,37 @@ async function main(): Promise<void> {
         throw new Error(`${String(error)}\n\n${await found.diagnose(names)}`, { cause: error });
       }
     });
-    await steps.step(
+    await step(
       'every service healthy',
       () => found.waitUntilReady(config, readyTimeoutMs),
       () => Compose.defaultServices(config).join(', '),
     );
     const cluster = blobCluster(config);
-    await steps.step(
+    await step(
       'the balancer lists every blob server',
       () => waitForNodes(found, cluster, env, 60_000),
       (nodes) => nodes,
     );
 
     const cacheProxy = url(ports, 'cache-proxy');
-    const blobs = await steps.step(
+    const blobs = await step(
       'blobs stored and read through the cache proxy',
       () => storeAndReadBlobs(cacheProxy),
       (stored) =>
         `${stored.bodies.size} blobs, first reads served by ` +
         [...stored.servedBy].map(([node, count]) => `${node} ×${count}`).join(', '),
     );
-    await steps.step(
+    await step(
       'user created and read',
       () => createAndReadUser(url(ports, 'user-service')),
       (id) => `id ${id}`,
     );
-    await steps.step(
+    await step(
       'page views counted, hourly report',
       () => countPageViews(url(ports, 'increments-service'), url(ports, 'analytics-service')),
       (report) => report,
     );
-    await steps.step(
+    await step(
       'dashboard and its scripts',
       () => readDashboard(url(ports, 'analytics-service')),
       (scripts) => scripts.join(', '),
@@ -221,12 +231,12 @@ async function main(): Promise<void> {
     const victimService = cluster.nodes.get(victim);
     if (!victimService)
       throw new Error(`X-Served-By named ${victim}, which is no blob server of the compose file`);
-    await steps.step(`docker kill ${victimService}`, async () => {
+    await step(`docker kill ${victimService}`, async () => {
       const id = await found.containerId(victimService);
       await run('docker', ['kill', id], { env });
       return id.slice(0, 12);
     });
-    await steps.step(
+    await step(
       `every blob read back past the cache, ${victim} gone`,
       () => readBlobsPastTheCache(cacheProxy, blobs, victim),
       (answeredBy) =>
@@ -285,7 +295,9 @@ try {
 }
 console.log(`\n── summary (run ${runId}) ──\n${steps.summary()}`);
 if (failure !== undefined || steps.failed || interrupted) {
-  if (failure !== undefined)
+  if (interrupted) console.error('\ninterrupted: the test stopped after cleaning up');
+  else if (failure !== undefined) {
     console.error(`\n${failure instanceof Error ? failure.message : inspect(failure)}`);
+  }
   process.exit(1);
 }
