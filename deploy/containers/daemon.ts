@@ -72,6 +72,17 @@ async function ensureBridge() {
   await run('ip', ['link', 'set', BRIDGE, 'up']);
 }
 
+/** dockerd leaves mounts in its exec root (its network namespace's nsfs), which rm cannot remove. */
+async function unmountUnder(folder: string) {
+  const mounts = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  const points = mounts
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((point) => point.startsWith(`${folder}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) await run('umount', [point]).catch(() => undefined);
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -143,6 +154,7 @@ export async function startDaemon(): Promise<Daemon> {
     if (containerd !== undefined) await stopPid(containerd);
     await run('ip', ['link', 'delete', BRIDGE]).catch(() => undefined);
     await restoreNetfilter();
+    await unmountUnder(runDir);
     await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
   };
 
