@@ -17,16 +17,16 @@ import {
   loadCompose,
   migrationFolders,
   schemaProblems,
-  serviceFolders,
   type ComposeFile,
   type ComposeRules,
 } from './support/compose.js';
+import { SERVICE_FOLDERS } from './support/service-settings.js';
 import { dockerfileTargets } from './support/dockerfile.js';
 
 const text = await readFile(COMPOSE_FILE, 'utf8');
 const rules: ComposeRules = {
   targets: dockerfileTargets(await readFile(new URL('Dockerfile', ROOT), 'utf8')),
-  services: serviceFolders(),
+  services: [...SERVICE_FOLDERS],
   databases: migrationFolders(),
 };
 
@@ -65,7 +65,7 @@ describe('the stack the compose file describes', () => {
     const built = Object.values(loadCompose(text).services).flatMap((service) =>
       typeof service.build === 'object' && service.build.target ? [service.build.target] : [],
     );
-    expect(new Set(built)).toEqual(new Set([...serviceFolders(), 'migrate']));
+    expect(new Set(built)).toEqual(new Set([...SERVICE_FOLDERS, 'migrate']));
   });
 
   const cases: Array<[string, (compose: ComposeFile) => void, string]> = [

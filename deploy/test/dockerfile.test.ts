@@ -5,7 +5,8 @@
 // curl; .dockerignore keeps the local state out of the build context. Each rule is also shown failing.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { ROOT, serviceFolders } from './support/compose.js';
+import { ROOT } from './support/compose.js';
+import { SERVICE_FOLDERS } from './support/service-settings.js';
 import {
   dockerfileProblems,
   dockerfileTargets,
@@ -19,7 +20,7 @@ const manifest = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8'
   packageManager: string;
 };
 const rules: DockerfileRules = {
-  services: serviceFolders(),
+  services: [...SERVICE_FOLDERS],
   baseImage: 'node:20-bookworm-slim',
   pnpmVersion: manifest.packageManager.replace(/^pnpm@/, ''),
 };
@@ -49,7 +50,7 @@ describe('the images', () => {
   });
 
   it('have a target for each service folder and the migrations, named as the folder', () => {
-    expect(dockerfileTargets(text)).toEqual(expect.arrayContaining([...serviceFolders(), 'migrate']));
+    expect(dockerfileTargets(text)).toEqual(expect.arrayContaining([...SERVICE_FOLDERS, 'migrate']));
   });
 
   const cases: Array<[string, () => string, string]> = [
@@ -69,8 +70,8 @@ describe('the images', () => {
       'a package manager as the command',
       () =>
         edited(
-          'CMD ["node", "--enable-source-maps", "dist/server.js"]\n\nFROM service AS load-balancer',
-          'CMD pnpm start\n\nFROM service AS load-balancer',
+          'CMD ["node", "--enable-source-maps", "dist/server.js"]\n\nFROM service AS blob-server',
+          'CMD pnpm start\n\nFROM service AS blob-server',
         ),
       'blob-server must run node itself, in the exec form: CMD ["node", …]',
     ],

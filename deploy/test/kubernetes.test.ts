@@ -5,7 +5,7 @@
 // balancer's registry accepts; only the public services reachable from outside the namespace; tagged images, run
 // as their Dockerfile stage says. Without kubectl the rendering tests are skipped with the reason on the console,
 // except under CI=true, where they fail: CI must never pass without rendering.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,7 +28,8 @@ import {
   invalidHostReason,
   NODE_NAME_PATTERN,
 } from '../../services/load-balancer/src/cluster/node-address.js';
-import { imageStages } from './support/image-stages.js';
+import { ROOT } from './support/compose.js';
+import { imageStages } from './support/dockerfile.js';
 import { matches, type LabelSelector } from './support/label-selector.js';
 
 const skipped = await renderingSkipped();
@@ -353,7 +354,7 @@ describe.skipIf(skipped)(
     );
 
     it('runs each image as its Dockerfile stage’s user and command (the wolf’s with --once)', async () => {
-      const stages = imageStages();
+      const stages = imageStages(await readFile(new URL('Dockerfile', ROOT), 'utf8'));
       for (const workload of workloads(await rendered('base'))) {
         const pod = workload.template.spec.securityContext as { runAsUser?: number; runAsGroup?: number };
         for (const container of workload.template.spec.containers) {

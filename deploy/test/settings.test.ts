@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { COMPOSE_FILE, composeEnvironments, interpolateUnset } from './support/compose-environment.js';
+import { COMPOSE_FILE } from './support/compose.js';
+import { composeEnvironments, interpolateUnset } from './support/compose-environment.js';
 import {
   KUBERNETES_DIR,
   KUSTOMIZATIONS,

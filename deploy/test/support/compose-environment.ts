@@ -4,10 +4,8 @@
 // set nothing (each `${VAR:-default}` is its default). Services of other images (PostgreSQL, Flyway) are not the
 // project's and are returned without a folder.
 import { existsSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { COMPOSE_FILE, loadCompose } from './compose.js';
 import type { Environment } from './service-settings.js';
-
-export const COMPOSE_FILE = new URL('../../../docker-compose.yml', import.meta.url);
 
 interface ComposeService {
   image?: string;
@@ -54,9 +52,7 @@ function envFileEntries(text: string): Array<[string, string]> {
 }
 
 export function composeEnvironments(file: URL = COMPOSE_FILE): ComposeServiceEnvironment[] {
-  const document = parse(readFileSync(file, 'utf8'), { merge: true }) as {
-    services?: Record<string, ComposeService>;
-  };
+  const document = loadCompose(readFileSync(file, 'utf8')) as { services?: Record<string, ComposeService> };
   return Object.entries(document.services ?? {}).map(([name, service]) => {
     const names = new Set<string>();
     const values: Environment = {};

@@ -40,14 +40,6 @@ export function loadCompose(text = readFileSync(COMPOSE_FILE, 'utf8')): ComposeF
   return parse(text, { maxAliasCount: -1 }) as ComposeFile;
 }
 
-/** The service folders under services/: one image each. */
-export function serviceFolders(): string[] {
-  return readdirSync(new URL('services/', ROOT), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map(({ name }) => name)
-    .sort();
-}
-
 /** The databases the project migrates: one folder each under migrations/. */
 export function migrationFolders(): string[] {
   return readdirSync(new URL('migrations/', ROOT), { withFileTypes: true })

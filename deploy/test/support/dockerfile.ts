@@ -37,6 +37,32 @@ export function dockerfileTargets(text: string): string[] {
   return stagesOf(text).flatMap(({ name }) => (name === null ? [] : [name]));
 }
 
+/** What the image of a target runs: its USER and exec-form CMD, its own or inherited from the stage it is built FROM. */
+export interface ImageStage {
+  user: string | undefined;
+  cmd: string[] | undefined;
+}
+
+/** Each target's image (kubernetes.test.ts checks the pods run as the image's user and command). */
+export function imageStages(text: string): Map<string, ImageStage> {
+  const stages = stagesOf(text);
+  return new Map(
+    stages.flatMap((stage): Array<[string, ImageStage]> => {
+      if (stage.name === null) return [];
+      const cmd = effective(stages, stage, 'CMD');
+      return [
+        [
+          stage.name,
+          {
+            user: effective(stages, stage, 'USER')?.getRawArgumentsContent()?.trim(),
+            cmd: cmd ? execForm(cmd) : undefined,
+          },
+        ],
+      ];
+    }),
+  );
+}
+
 /** Syntax errors and warnings of dockerfile-utils' validator: "line N: message". */
 export function syntaxProblems(text: string): string[] {
   return validate(text).map((diagnostic) => {
