@@ -5,7 +5,7 @@
 // one-shot `migrate` command both run this, so the two cannot drift apart.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { prepareDatabase } from './database.js';
+import { prepareDatabase, redactPassword } from './database.js';
 import { assertUtf8Database } from './encoding.js';
 import { silentLogger, type Logger } from './logger.js';
 import { migrate } from './migrator.js';
@@ -44,16 +44,38 @@ function ownDatabaseVariable(name: string): string {
   return `${name.toUpperCase()}_DATABASE_URL`;
 }
 
+/**
+ * A URL node-postgres can connect to, or an error naming its variable: pg reads `not-a-url` as a host name and
+ * fails later with a DNS error that names neither. The services' config schemas refuse such values; the migrate
+ * command has no schema, so the check is here, where every URL it uses passes.
+ */
+function checkedUrl(variable: string, value: string): string {
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // not a URL at all: refused below
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new Error(
+      `${variable} must be a PostgreSQL URL such as postgres://user:password@host:5432/database; ` +
+        `got "${redactPassword(value)}"`,
+    );
+  }
+  return value;
+}
+
 /** Migrates every database under migrationsRoot; rejects on the first failure, naming the database. */
 export async function migrateAll(options: MigrateAllOptions): Promise<MigratedDatabase[]> {
   const env = options.env ?? process.env;
+  if (options.serverUrl) checkedUrl('DATABASE_URL', options.serverUrl);
   const logger = options.logger ?? silentLogger;
   const done: MigratedDatabase[] = [];
   for (const name of migrationFolders(options.migrationsRoot)) {
     if (options.stopped?.()) break;
     const directory = path.join(options.migrationsRoot, name);
     const variable = ownDatabaseVariable(name);
-    const own = env[variable];
+    const own = env[variable] ? checkedUrl(variable, env[variable]) : undefined;
     if (own) {
       try {
         await assertUtf8Database(own);

@@ -87,6 +87,18 @@ describe('migrateAll', () => {
     );
   });
 
+  it('refuses a URL that is not a PostgreSQL one, naming its variable, before connecting anywhere', async () => {
+    const name = newName('badurl');
+    const dir = await migrationsRoot([name]);
+    await expect(migrateAll({ migrationsRoot: dir, serverUrl: 'not-a-url', env: {} })).rejects.toThrow(
+      'DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/database; got "not-a-url"',
+    );
+    const variable = `${name.toUpperCase()}_DATABASE_URL`;
+    await expect(
+      migrateAll({ migrationsRoot: dir, env: { [variable]: 'http://user:secret@example.com/db' } }),
+    ).rejects.toThrow(`${variable} must be a PostgreSQL URL`);
+  });
+
   it('stops at a failing migration, naming its database', async () => {
     const name = newName('broken');
     const dir = await migrationsRoot([name], () => 'CREATE TABLE broken (id nonsense_type);');
