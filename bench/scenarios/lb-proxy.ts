@@ -7,10 +7,15 @@
 //
 // On a small machine the balancer, the blob server and the load generator share the same cores, so "through
 // the balancer" also means "with less CPU for the blob server": read the ratios with the core count in mind.
+// The nginx rows measure that ceiling: the same GETs through nginx (Debian's, proxy_pass, one worker, pooled
+// keep-alive upstream connections; fixtures/nginx-proxy.ts) in front of the same blob server, against direct in
+// the same rounds, show how much of the direct rate any one-hop proxy keeps on this machine. Without nginx
+// those rows are left out with a warning saying why.
 //
 // Ring lookups are timed on their own: ownerOf (MD5 of the id, then a binary search over 160 points per node,
 // 10 nodes) against MD5 alone, the part of a lookup the ring cannot avoid.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { HashRing, ringPosition } from '@backend-rebase/data-structures';
 import { Mulberry32 } from '@backend-rebase/seeded-random';
 import {
@@ -22,18 +27,38 @@ import {
   type ScenarioContext,
 } from '../lib/index.js';
 
+const NGINX = '/usr/sbin/nginx';
 const CONNECTIONS = 64;
 const SIZES = [
   { label: '4 KiB', bytes: 4 * 1024 },
   { label: '1 MiB', bytes: 1024 * 1024 },
 ];
 
-/** Stores `body` through the balancer and checks it reads back the same both ways. */
-async function seed(balancer: string, blobs: string, id: string, body: Buffer): Promise<void> {
+/** nginx proxying to the blob server at `blobs`; resolves with its URL once /ready answers through it. */
+async function startNginxProxy(ctx: ScenarioContext, blobs: string): Promise<string> {
+  const port = await ctx.freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await ctx.startProcess({
+    name: 'nginx-proxy',
+    script: 'bench/fixtures/nginx-proxy.ts',
+    env: { PORT: String(port), UPSTREAM: new URL(blobs).host, DATA_DIR: await ctx.tempDir('nginx-proxy-') },
+    waitFor: `${url}/ready`,
+  });
+  return url;
+}
+
+/** Stores `body` through the balancer and checks it reads back the same every way (`others`: more proxies). */
+async function seed(
+  balancer: string,
+  blobs: string,
+  others: string[],
+  id: string,
+  body: Buffer,
+): Promise<void> {
   const stored = await fetch(`${balancer}/blobs/${id}`, { method: 'PUT', body });
   await stored.arrayBuffer();
   if (stored.status >= 300) throw new Error(`PUT through the balancer answered ${stored.status}`);
-  for (const base of [balancer, blobs]) {
+  for (const base of [balancer, blobs, ...others]) {
     const read = Buffer.from(await (await fetch(`${base}/blobs/${id}`)).arrayBuffer());
     if (!read.equals(body)) throw new Error(`GET ${base}/blobs/${id} did not return the bytes stored`);
   }
@@ -80,14 +105,19 @@ function ringRows(ctx: ScenarioContext): Promise<Row[]> {
 
 export default defineScenario({
   name: 'lb-proxy',
-  description: `GET and PUT (a new id each time) of 4 KiB and 1 MiB blobs through the load balancer (one node), ${CONNECTIONS} connections; ring lookups/s.`,
+  description: `GET and PUT (a new id each time) of 4 KiB and 1 MiB blobs through the load balancer (one node), ${CONNECTIONS} connections; the same GETs through nginx proxy_pass (1 worker); ring lookups/s.`,
   baseline:
     'the same requests straight to the blob server behind it, in the same run; MD5 alone for lookups.',
   async run(ctx) {
     const { balancer, blobs } = await startBlobCluster(ctx);
+    const nginx = existsSync(NGINX) ? await startNginxProxy(ctx, blobs) : undefined;
+    const nginxLabel = (label: string) => `${label} through nginx proxy_pass (1 worker); baseline: direct`;
+    if (nginx === undefined)
+      ctx.warn(`GET through nginx proxy_pass: skipped, ${NGINX} is not installed (apt-get install nginx)`);
     const measured: Row[] = [];
     const compare = async (
       label: string,
+      proxy: string,
       path: string,
       method: 'GET' | 'PUT',
       bytes: number,
@@ -110,7 +140,7 @@ export default defineScenario({
       const large = bytes > 64 * 1024;
       const { project, baseline } = await ctx.compareLoad({
         label,
-        project: target(balancer),
+        project: target(proxy),
         baseline: target(blobs),
         rounds: ctx.smoke || large ? 2 : 4,
         warmupSeconds: ctx.smoke ? 0 : 1,
@@ -122,9 +152,11 @@ export default defineScenario({
     // Smoke runs only prove the scenario works: the small size is enough for that.
     for (const { label, bytes } of ctx.smoke ? SIZES.slice(0, 1) : SIZES) {
       const body = randomBytes(bytes);
-      await seed(balancer, blobs, `get-${bytes}`, body);
-      await compare(`GET ${label}`, `/blobs/get-${bytes}`, 'GET', bytes);
-      await compare(`PUT ${label}`, `/blobs/put-${bytes}`, 'PUT', bytes, body);
+      await seed(balancer, blobs, nginx === undefined ? [] : [nginx], `get-${bytes}`, body);
+      await compare(`GET ${label}`, balancer, `/blobs/get-${bytes}`, 'GET', bytes);
+      if (nginx !== undefined)
+        await compare(nginxLabel(`GET ${label}`), nginx, `/blobs/get-${bytes}`, 'GET', bytes);
+      await compare(`PUT ${label}`, balancer, `/blobs/put-${bytes}`, 'PUT', bytes, body);
     }
     measured.push(...(await ringRows(ctx)));
     return measured;
