@@ -23,13 +23,19 @@ function sampleBody(): string {
   return body;
 }
 
-export async function startServer(ctx: ScenarioContext, name: string, script: string): Promise<string> {
+/** Starts a fixture server on a free port and returns its base URL; `env` is added to its environment. */
+export async function startServer(
+  ctx: ScenarioContext,
+  name: string,
+  script: string,
+  env: Record<string, string> = {},
+): Promise<string> {
   const port = await ctx.freePort();
   const base = `http://127.0.0.1:${port}`;
   await ctx.startProcess({
     name,
     script,
-    env: { PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     waitFor: `${base}/hello`,
   });
   return base;
@@ -54,24 +60,29 @@ async function checkSameAnswers(bases: string[], body: string): Promise<void> {
   }
 }
 
-/** Loads both servers with the two routes and returns req/s, p50 and p99 rows. */
+/**
+ * Loads both servers with the two routes and returns req/s, p50 and p99 rows. With `projectLabel`, each case is
+ * named `<route>, <projectLabel>`, for a scenario that puts more than one project against the same baseline.
+ */
 export async function measureHelloRoutes(
   ctx: ScenarioContext,
   servers: { project: string; baseline: string },
+  projectLabel?: string,
 ): Promise<Row[]> {
   const body = sampleBody();
   await checkSameAnswers([servers.project, servers.baseline], body);
   const cases = [
-    { name: 'GET /hello', path: '/hello', request: { method: 'GET' as const } },
+    { route: 'GET /hello', path: '/hello', request: { method: 'GET' as const } },
     {
-      name: 'POST /echo 1 KiB JSON',
+      route: 'POST /echo 1 KiB JSON',
       path: '/echo',
       request: { method: 'POST' as const, body, headers: { 'content-type': 'application/json' } },
     },
   ];
 
   const rows: Row[] = [];
-  for (const { name, path, request } of cases) {
+  for (const { route, path, request } of cases) {
+    const name = projectLabel === undefined ? route : `${route}, ${projectLabel}`;
     ctx.log(`${name}: ${ctx.durationSeconds} s per server in alternating rounds`);
     const { project, baseline } = await ctx.compareLoad({
       label: name,
