@@ -13,6 +13,19 @@
 // installed, with as many writers as the load has connections, each write followed by fdatasync, as a PUT's
 // is. A PUT waits for two syncs (the record's data, then its folder's entry), so with one writer it could reach
 // only half the dd figure; concurrent PUTs share journal commits and can pass it.
+//
+// Every blob server first stores blobs for a few seconds, unmeasured, so that its 4,096 record folders exist, as
+// they do on any node after its first few tens of thousands of blobs: a new node's first record in each folder
+// also creates and syncs the folder, a cost paid once per folder in a node's life, which nginx (one flat folder)
+// never pays and which would otherwise weigh on the PUT rows of a new server.
+//
+// Two more comparisons put the numbers in context:
+// - the ceiling: Node's bare `http` server (fixtures/bare-blob-server.ts) answering the 4 KiB GET from memory,
+//   streaming the 1 MiB one from its file, and storing the 4 KiB PUT as a temp file renamed into place, against
+//   nginx: the most any Node blob server could reach here;
+// - libuv's thread pool, which runs the blob server's file calls (opens, writes, syncs, renames, reads of large
+//   bodies): the FSYNC-on PUT and the largest GET on a server with UV_THREADPOOL_SIZE=16 against the same server
+//   with Node's default of 4.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -30,11 +43,11 @@ const NGINX = '/usr/sbin/nginx';
 const FIO = '/usr/bin/fio';
 const run = promisify(execFile);
 const CONNECTIONS = 32;
-const SIZES = [
-  { label: '4 KiB', bytes: 4 * 1024 },
-  { label: '64 KiB', bytes: 64 * 1024 },
-  { label: '1 MiB', bytes: 1024 * 1024 },
-];
+/** Seconds of unmeasured PUTs that fill a server's 4,096 record folders (at least ~20,000 blobs here). */
+const FILL_SECONDS = 10;
+const LARGER_THREAD_POOL = 16;
+const SMALL = { label: '4 KiB', bytes: 4 * 1024 };
+const SIZES = [SMALL, { label: '64 KiB', bytes: 64 * 1024 }, { label: '1 MiB', bytes: 1024 * 1024 }];
 
 async function startNginx(ctx: ScenarioContext): Promise<string> {
   const port = await ctx.freePort();
@@ -43,6 +56,18 @@ async function startNginx(ctx: ScenarioContext): Promise<string> {
     name: 'nginx-webdav',
     script: 'bench/fixtures/nginx-webdav.ts',
     env: { PORT: String(port), DATA_DIR: await ctx.tempDir('nginx-') },
+    waitFor: `${url}/ready`,
+  });
+  return url;
+}
+
+async function startBareBlobServer(ctx: ScenarioContext, bytes: number): Promise<string> {
+  const port = await ctx.freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await ctx.startProcess({
+    name: 'bare-blob-server',
+    script: 'bench/fixtures/bare-blob-server.ts',
+    env: { PORT: String(port), BLOB_BYTES: String(bytes), DATA_DIR: await ctx.tempDir('bare-blob-') },
     waitFor: `${url}/ready`,
   });
   return url;
@@ -93,20 +118,45 @@ export default defineScenario({
     'nginx WebDAV (Debian nginx, dav_methods PUT DELETE, 1 worker, no fsync, sendfile) on the same machine.',
   async run(ctx) {
     if (!existsSync(NGINX)) ctx.skip(`${NGINX} is not installed (apt-get install nginx)`);
-    const [blobs, nginx, blobsNoFsync] = await Promise.all([
+    const [blobs, nginx, blobsNoFsync, blobsPool16, bareBlobServer] = await Promise.all([
       startBlobServer(ctx, { name: 'blob-server', fsync: true }),
       startNginx(ctx),
       startBlobServer(ctx, { name: 'blob-server-nofsync', fsync: false }),
+      startBlobServer(ctx, {
+        name: 'blob-server-pool16',
+        fsync: true,
+        env: { UV_THREADPOOL_SIZE: String(LARGER_THREAD_POOL) },
+      }),
+      startBareBlobServer(ctx, SMALL.bytes),
     ]);
     const client: 'wrk' | 'autocannon' = wrkPath() ? 'wrk' : 'autocannon';
     if (client === 'autocannon')
       ctx.warn('wrk is not installed (apt-get install wrk): rows of 64 KiB and more measure autocannon');
     ctx.log(`load client: ${client}`);
+    const stores = [blobs, blobsNoFsync, blobsPool16];
+    if (!ctx.smoke) {
+      ctx.log(`filling each blob server's folders: ${FILL_SECONDS} s of PUTs, unmeasured`);
+      for (const store of stores) {
+        await ctx.loadTest({
+          url: `${store}/blobs/fill`,
+          method: 'PUT',
+          body: Buffer.from('filler'),
+          headers: { 'content-type': 'application/octet-stream' },
+          connections: CONNECTIONS,
+          client,
+          uniquePaths: true,
+          durationSeconds: FILL_SECONDS,
+        });
+      }
+    }
     const measured: Row[] = [];
     const compare = async (
       label: string,
       request: { path: string; method: 'GET' | 'PUT'; body?: Buffer },
-      against = nginx,
+      sides: { project: string; baseline: string } = {
+        project: label.includes('FSYNC=false') ? blobsNoFsync : blobs,
+        baseline: nginx,
+      },
     ) => {
       ctx.log(`${label}: ${ctx.durationSeconds} s per side in alternating rounds`);
       const target = (base: string) => ({
@@ -121,8 +171,8 @@ export default defineScenario({
       });
       const { project, baseline } = await ctx.compareLoad({
         label,
-        project: target(label.includes('FSYNC=false') ? blobsNoFsync : blobs),
-        baseline: target(against),
+        project: target(sides.project),
+        baseline: target(sides.baseline),
         rounds: ctx.smoke ? 2 : 4,
         warmupSeconds: ctx.smoke ? 0 : 1,
       });
@@ -134,14 +184,53 @@ export default defineScenario({
     for (const { label, bytes } of sizes) {
       const body = randomBytes(bytes);
       await compare(`PUT ${label}`, { path: `/blobs/put-${bytes}`, method: 'PUT', body });
-      await Promise.all([blobs, nginx].map((base) => put(`${base}/blobs/get-${bytes}`, body)));
+      await Promise.all([...stores, nginx].map((base) => put(`${base}/blobs/get-${bytes}`, body)));
       await compare(`GET ${label}`, { path: `/blobs/get-${bytes}`, method: 'GET' });
     }
+    // The ceiling: no Node server answers a GET faster than bare `http` sending the bytes from memory, or
+    // streaming the file the Node way; nor stores a PUT faster than writing a temp file and renaming it, unchecked
+    // (after the FSYNC=false rows, which it bounds).
+    const ceiling = { project: bareBlobServer, baseline: nginx };
+    await compare(
+      `GET ${SMALL.label}: Node's bare http from memory (the ceiling); baseline nginx`,
+      { path: `/blobs/get-${SMALL.bytes}`, method: 'GET' },
+      ceiling,
+    );
+    const largest = sizes.at(-1) ?? SMALL;
+    if (largest !== SMALL) {
+      const body = randomBytes(largest.bytes);
+      await Promise.all(
+        [bareBlobServer, nginx].map((base) => put(`${base}/blobs/bare-get-${largest.bytes}`, body)),
+      );
+      await compare(
+        `GET ${largest.label}: Node's bare http streaming the file (the ceiling); baseline nginx`,
+        { path: `/blobs/bare-get-${largest.bytes}`, method: 'GET' },
+        ceiling,
+      );
+    }
+    // libuv's thread pool: 16 threads against the default 4, on the calls that use it most.
+    const pool = { project: blobsPool16, baseline: blobs };
+    await compare(
+      `PUT ${SMALL.label} (FSYNC on), UV_THREADPOOL_SIZE=${LARGER_THREAD_POOL}; baseline the default 4`,
+      { path: `/blobs/pool-${SMALL.bytes}`, method: 'PUT', body: randomBytes(SMALL.bytes) },
+      pool,
+    );
+    await compare(
+      `GET ${largest.label}, UV_THREADPOOL_SIZE=${LARGER_THREAD_POOL}; baseline the default 4`,
+      { path: `/blobs/get-${largest.bytes}`, method: 'GET' },
+      pool,
+    );
+
     // What fsync costs: the same PUTs with FSYNC=false, against the same nginx.
     for (const { label, bytes } of sizes) {
       const body = randomBytes(bytes);
       await compare(`PUT ${label} (FSYNC=false)`, { path: `/blobs/put-${bytes}`, method: 'PUT', body });
     }
+    await compare(
+      `PUT ${SMALL.label}: Node's bare http, temp file and rename (the ceiling); baseline nginx`,
+      { path: `/blobs/bare-${SMALL.bytes}`, method: 'PUT', body: randomBytes(SMALL.bytes) },
+      ceiling,
+    );
 
     // The disk's floor for the FSYNC-on PUT of 4 KiB, measured now on the file system the servers use.
     const putWithFsync = measured.find((row) => row.case === 'PUT 4 KiB' && row.metric === 'req/s');
