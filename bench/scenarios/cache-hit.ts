@@ -6,6 +6,9 @@
 // - plain Fastify's `GET /hello` (bench/fixtures/fastify-hello.ts, logger off): the least any Fastify app can
 //   cost per request. A hit should cost little more than a hello (goal ≥ 0.7×), so this row shows what the hit
 //   path (the kit, the lookup, the stored headers and body written out) adds to an HTTP round trip.
+// - the same `GET /hello` on a createService app (bench/fixtures/kit-hello.ts) at the cache proxy's log level:
+//   what any of the project's services pays per request before its route runs. Against it, the row shows what
+//   the hit itself (the lookup and a 4 KiB body instead of 17 bytes) adds to the kit.
 //
 // On a small machine all processes and the load generator share the cores; read the ratios with that in mind
 // (the balancer's side keeps two processes busy, the cache's side and the hello side one each).
@@ -33,10 +36,14 @@ export default defineScenario({
   name: 'cache-hit',
   description: `GET of a cached 4 KiB blob through the cache proxy, ${CONNECTIONS} connections.`,
   baseline:
-    'the same GETs through the load balancer behind it (→ one blob server); and plain Fastify 5 `GET /hello` (logger off), the same number of connections; both in the same run.',
+    'the same GETs through the load balancer behind it (→ one blob server); plain Fastify 5 `GET /hello` (logger off); and `GET /hello` on a createService app at LOG_LEVEL=warn, as the cache proxy runs here; the same number of connections, all in the same run.',
   async run(ctx) {
     const { cache, balancer } = await startStack(ctx);
-    const hello = await startServer(ctx, 'fastify', 'bench/fixtures/fastify-hello.ts');
+    const [hello, kitHello] = await Promise.all([
+      startServer(ctx, 'fastify', 'bench/fixtures/fastify-hello.ts'),
+      // The cache proxy logs at warn here: the kit's hello does the same, so both write no line per request.
+      startServer(ctx, 'kit-hello', 'bench/fixtures/kit-hello.ts', { LOG_LEVEL: 'warn' }),
+    ]);
     const body = randomBytes(BYTES);
     const stored = await fetch(`${cache}/blobs/hot`, { method: 'PUT', body });
     await stored.arrayBuffer();
@@ -49,8 +56,10 @@ export default defineScenario({
       throw new Error('the second GET was no hit');
     const viaBalancer = Buffer.from(await (await fetch(`${balancer}/blobs/hot`)).arrayBuffer());
     if (!viaBalancer.equals(body)) throw new Error('the balancer did not return the bytes stored');
-    const helloText = await (await fetch(`${hello}/hello`)).text();
-    if (helloText !== '{"hello":"world"}') throw new Error(`GET /hello answered ${helloText}`);
+    for (const base of [hello, kitHello]) {
+      const helloText = await (await fetch(`${base}/hello`)).text();
+      if (helloText !== '{"hello":"world"}') throw new Error(`GET ${base}/hello answered ${helloText}`);
+    }
 
     const rounds = ctx.smoke ? 2 : 4;
     const warmupSeconds = ctx.smoke ? 0 : 1;
@@ -73,9 +82,21 @@ export default defineScenario({
       rounds,
       warmupSeconds,
     });
+    ctx.log(`GET 4 KiB vs the kit's GET /hello: ${ctx.durationSeconds} s per side in alternating rounds`);
+    const againstKitHello = await ctx.compareLoad({
+      label: "GET 4 KiB (cache hit) vs the kit's GET /hello",
+      project: hitTarget,
+      baseline: { url: `${kitHello}/hello`, connections: CONNECTIONS },
+      rounds,
+      warmupSeconds,
+    });
     return [
       ...loadRows('GET 4 KiB, cached', againstBalancer),
       ...loadRows('GET 4 KiB, cached; baseline plain Fastify GET /hello', againstHello),
+      ...loadRows(
+        "GET 4 KiB, cached; baseline the kit's GET /hello (createService, LOG_LEVEL=warn)",
+        againstKitHello,
+      ),
     ];
   },
 });
