@@ -10,7 +10,9 @@
 // The nginx rows measure that ceiling: the same GETs through nginx (Debian's, proxy_pass, one worker, pooled
 // keep-alive upstream connections; fixtures/nginx-proxy.ts) in front of the same blob server, against direct in
 // the same rounds, show how much of the direct rate any one-hop proxy keeps on this machine. Without nginx
-// those rows are left out with a warning saying why.
+// those rows are left out with a warning saying why. The bare-proxy rows measure the same for Node: its bare
+// `http` server relaying through one undici Pool, with nothing else (fixtures/bare-proxy.ts), the most any Node
+// proxy built on the balancer's client keeps of the direct rate here.
 //
 // Ring lookups are timed on their own: ownerOf (MD5 of the id, then a binary search over 160 points per node,
 // 10 nodes) against MD5 alone, the part of a lookup the ring cannot avoid.
@@ -42,6 +44,19 @@ async function startNginxProxy(ctx: ScenarioContext, blobs: string): Promise<str
     name: 'nginx-proxy',
     script: 'bench/fixtures/nginx-proxy.ts',
     env: { PORT: String(port), UPSTREAM: new URL(blobs).host, DATA_DIR: await ctx.tempDir('nginx-proxy-') },
+    waitFor: `${url}/ready`,
+  });
+  return url;
+}
+
+/** Node's bare proxy in front of the blob server at `blobs`; resolves with its URL once /ready answers through it. */
+async function startBareProxy(ctx: ScenarioContext, blobs: string): Promise<string> {
+  const port = await ctx.freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await ctx.startProcess({
+    name: 'bare-proxy',
+    script: 'bench/fixtures/bare-proxy.ts',
+    env: { PORT: String(port), UPSTREAM: new URL(blobs).host },
     waitFor: `${url}/ready`,
   });
   return url;
@@ -105,13 +120,15 @@ function ringRows(ctx: ScenarioContext): Promise<Row[]> {
 
 export default defineScenario({
   name: 'lb-proxy',
-  description: `GET and PUT (a new id each time) of 4 KiB and 1 MiB blobs through the load balancer (one node), ${CONNECTIONS} connections; the same GETs through nginx proxy_pass (1 worker); ring lookups/s.`,
+  description: `GET and PUT (a new id each time) of 4 KiB and 1 MiB blobs through the load balancer (one node), ${CONNECTIONS} connections; the same GETs through nginx proxy_pass (1 worker) and through Node's bare http + undici Pool; ring lookups/s.`,
   baseline:
     'the same requests straight to the blob server behind it, in the same run; MD5 alone for lookups.',
   async run(ctx) {
     const { balancer, blobs } = await startBlobCluster(ctx);
     const nginx = existsSync(NGINX) ? await startNginxProxy(ctx, blobs) : undefined;
     const nginxLabel = (label: string) => `${label} through nginx proxy_pass (1 worker); baseline: direct`;
+    const bareProxy = await startBareProxy(ctx, blobs);
+    const bareLabel = (label: string) => `${label} through Node's bare http + undici Pool; baseline: direct`;
     if (nginx === undefined)
       ctx.warn(`GET through nginx proxy_pass: skipped, ${NGINX} is not installed (apt-get install nginx)`);
     const measured: Row[] = [];
@@ -152,10 +169,17 @@ export default defineScenario({
     // Smoke runs only prove the scenario works: the small size is enough for that.
     for (const { label, bytes } of ctx.smoke ? SIZES.slice(0, 1) : SIZES) {
       const body = randomBytes(bytes);
-      await seed(balancer, blobs, nginx === undefined ? [] : [nginx], `get-${bytes}`, body);
+      await seed(
+        balancer,
+        blobs,
+        nginx === undefined ? [bareProxy] : [nginx, bareProxy],
+        `get-${bytes}`,
+        body,
+      );
       await compare(`GET ${label}`, balancer, `/blobs/get-${bytes}`, 'GET', bytes);
       if (nginx !== undefined)
         await compare(nginxLabel(`GET ${label}`), nginx, `/blobs/get-${bytes}`, 'GET', bytes);
+      await compare(bareLabel(`GET ${label}`), bareProxy, `/blobs/get-${bytes}`, 'GET', bytes);
       await compare(`PUT ${label}`, balancer, `/blobs/put-${bytes}`, 'PUT', bytes, body);
     }
     measured.push(...(await ringRows(ctx)));
