@@ -2,7 +2,7 @@
 // ids, one JSON log line per request, metrics, the internal guard, problem+json errors)
 // against plain Fastify with its logger off. http-baseline puts plain Fastify itself against bare `http`.
 //
-// The "ref." rows measure the reference the kit's speed is judged by (issue 17): Fastify set up for production
+// The "ref." rows measure the reference the kit's speed goal names: Fastify set up for production
 // with pino and prom-client (bench/fixtures/fastify-pino-hello.ts), against the same plain Fastify server, once
 // with Fastify's default two log lines per request and once with one line, as the kit writes. Read next to the
 // kit's rows, they say how much of the kit's cost any logged and measured Fastify app pays.
