@@ -13,7 +13,8 @@ export interface Answer {
   node: string;
   status: number;
   headers: ResponseHeaders;
-  body: Readable;
+  /** a stream, or a small body already read whole (node-request.ts) */
+  body: Readable | Buffer;
   discard(): void;
 }
 

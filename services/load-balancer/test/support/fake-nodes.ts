@@ -259,8 +259,10 @@ export async function settle(
   | { kind: 'client-gone' }
 > {
   if (outcome.kind !== 'answered') return outcome;
+  const { body } = outcome.answer;
   const chunks: Buffer[] = [];
-  for await (const chunk of outcome.answer.body) chunks.push(Buffer.from(chunk as Uint8Array));
+  if (Buffer.isBuffer(body)) chunks.push(body);
+  else for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
   return {
     kind: 'answered',
     status: outcome.answer.status,
