@@ -10,7 +10,9 @@ import { startCacheProxy, type RunningCacheProxy } from './support/cache-proxy.j
 import { startStubUpstream, type StubUpstream } from './support/stub-upstream.js';
 
 const MiB = 1024 * 1024;
-const IDLE_MS = 500;
+// Long enough that a reader which does read is never cut off by a stall of a loaded machine (a collapsed reader
+// of 16 MiB was, at 500 ms, while other test files ran), short enough that the waits for it stay brief.
+const IDLE_MS = 2_000;
 
 async function get(url: string) {
   const response = await fetch(url);
