@@ -2,11 +2,12 @@
 // one write (one system call, and one wake-up of whatever reads the pipe) each, which under load was a large share
 // of a server's time and of its log reader's. A batch leaves at once when it reaches FLUSH_AT_BYTES.
 // Loggers hand it each line's text (writeLine), past the stream machinery; it is a Writable too, for winston.
-// Nothing is lost on the way out: `written()` resolves once every line so far has left the process (not only
-// been queued in front of a full pipe), which closeLogger awaits; and what is still pending when the process
-// exits is written in the 'exit' event, blocking until the destination has taken it (lines already queued in
-// front of a full pipe before then can still be lost). A process killed with SIGKILL can lose at most the lines of
-// its last FLUSH_AFTER_MS.
+// Nothing is lost on the way out. Each batch is one blocking write, as pino's default destination writes
+// synchronously: a pipe the reader drains slowly holds the process up for a moment instead of keeping part of a
+// batch in a queue that an exiting process never gets to write (process.exit() right after logging lost the end
+// of the output that way). `written()` resolves once every line so far has left the process, which closeLogger
+// awaits, and what is still pending when the process exits is written in the 'exit' event. A process killed with
+// SIGKILL can lose at most the lines of its last FLUSH_AFTER_MS.
 import { Writable } from 'node:stream';
 
 const FLUSH_AT_BYTES = 64 * 1024;
@@ -20,14 +21,6 @@ class BatchedStdout extends Writable {
   private inFlight = 0;
   private whenIdle: (() => void)[] = [];
   private readonly flushNow = (): void => this.flush();
-  // An exiting process runs no event loop that could finish a write the pipe took only part of, so the last
-  // batch is written blocking: it waits for a slow reader instead of losing the end of a line.
-  private readonly flushOnExit = (): void => {
-    const handle = (this.destination as unknown as { _handle?: { setBlocking?: (on: boolean) => unknown } })
-      ._handle;
-    handle?.setBlocking?.(true);
-    this.flush();
-  };
   private readonly onWritten = (): void => {
     this.inFlight -= 1;
     if (this.inFlight === 0) for (const resolve of this.whenIdle.splice(0)) resolve();
@@ -35,7 +28,12 @@ class BatchedStdout extends Writable {
 
   constructor(private readonly destination: NodeJS.WriteStream) {
     super({ decodeStrings: false });
-    process.on('exit', this.flushOnExit);
+    // An exiting process runs no event loop that could finish a write the pipe took only part of: every write
+    // is made blocking, so none is ever left half done (a file already is; a TTY or pipe has this handle).
+    const handle = (destination as unknown as { _handle?: { setBlocking?: (on: boolean) => unknown } })
+      ._handle;
+    handle?.setBlocking?.(true);
+    process.on('exit', this.flushNow);
   }
 
   /** Queues one line's text (newline included) for the next batch. */
