@@ -1,6 +1,7 @@
 // The two routes every HTTP-overhead scenario measures (GET /hello, POST /echo of 1 KiB JSON) and the way they
 // are measured: servers started as child processes (bench/fixtures/), checked to give the same answers, then
 // loaded with 10 connections in alternating rounds (ctx.compareLoad) so noise hits both sides alike.
+import { startFixture } from './fixture-server.js';
 import { loadRows } from './load-rows.js';
 import type { Row, ScenarioContext } from './scenario.js';
 
@@ -23,22 +24,14 @@ function sampleBody(): string {
   return body;
 }
 
-/** Starts a fixture server on a free port and returns its base URL; `env` is added to its environment. */
-export async function startServer(
+/** Starts a fixture server with the two routes; `env` is added to its environment. */
+export function startServer(
   ctx: ScenarioContext,
   name: string,
   script: string,
   env: Record<string, string> = {},
 ): Promise<string> {
-  const port = await ctx.freePort();
-  const base = `http://127.0.0.1:${port}`;
-  await ctx.startProcess({
-    name,
-    script,
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-    waitFor: `${base}/hello`,
-  });
-  return base;
+  return startFixture(ctx, { name, script, env: { ...env, HOST: '127.0.0.1' }, readyPath: '/hello' });
 }
 
 /** Both servers must give the same answers before their speed is compared. */

@@ -4,6 +4,8 @@
 // functions in lib/ would bypass both.
 export { defineScenario, type Row, type ScenarioContext } from './scenario.js';
 export { wrkPath } from './wrk.js';
+export { nginxPath } from './nginx.js';
+export { startFixture } from './fixture-server.js';
 export { loadRows } from './load-rows.js';
 export { startBlobCluster, startBlobServer } from './blob-cluster.js';
 export { compareWorkloads, type OpsWorkload } from './workloads.js';

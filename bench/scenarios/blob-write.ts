@@ -33,13 +33,13 @@ import { promisify } from 'node:util';
 import {
   defineScenario,
   loadRows,
+  nginxPath,
   startBlobServer,
+  startFixture,
   wrkPath,
   type Row,
-  type ScenarioContext,
 } from '../lib/index.js';
 
-const NGINX = '/usr/sbin/nginx';
 const FIO = '/usr/bin/fio';
 const run = promisify(execFile);
 const CONNECTIONS = 32;
@@ -48,30 +48,6 @@ const FILL_SECONDS = 10;
 const LARGER_THREAD_POOL = 16;
 const SMALL = { label: '4 KiB', bytes: 4 * 1024 };
 const SIZES = [SMALL, { label: '64 KiB', bytes: 64 * 1024 }, { label: '1 MiB', bytes: 1024 * 1024 }];
-
-async function startNginx(ctx: ScenarioContext): Promise<string> {
-  const port = await ctx.freePort();
-  const url = `http://127.0.0.1:${port}`;
-  await ctx.startProcess({
-    name: 'nginx-webdav',
-    script: 'bench/fixtures/nginx-webdav.ts',
-    env: { PORT: String(port), DATA_DIR: await ctx.tempDir('nginx-') },
-    waitFor: `${url}/ready`,
-  });
-  return url;
-}
-
-async function startBareBlobServer(ctx: ScenarioContext, bytes: number): Promise<string> {
-  const port = await ctx.freePort();
-  const url = `http://127.0.0.1:${port}`;
-  await ctx.startProcess({
-    name: 'bare-blob-server',
-    script: 'bench/fixtures/bare-blob-server.ts',
-    env: { PORT: String(port), BLOB_BYTES: String(bytes), DATA_DIR: await ctx.tempDir('bare-blob-') },
-    waitFor: `${url}/ready`,
-  });
-  return url;
-}
 
 /** Synchronous 4 KiB writes per second, one after another, each extending a new file (dd oflag=dsync). */
 async function ddSyncWritesPerSecond(dir: string, count: number): Promise<number> {
@@ -117,17 +93,25 @@ export default defineScenario({
   baseline:
     'nginx WebDAV (Debian nginx, dav_methods PUT DELETE, 1 worker, no fsync, sendfile) on the same machine.',
   async run(ctx) {
-    if (!existsSync(NGINX)) ctx.skip(`${NGINX} is not installed (apt-get install nginx)`);
+    if (!nginxPath()) ctx.skip('nginx is not installed (apt-get install nginx)');
     const [blobs, nginx, blobsNoFsync, blobsPool16, bareBlobServer] = await Promise.all([
       startBlobServer(ctx, { name: 'blob-server', fsync: true }),
-      startNginx(ctx),
+      startFixture(ctx, {
+        name: 'nginx-webdav',
+        script: 'bench/fixtures/nginx-webdav.ts',
+        env: { DATA_DIR: await ctx.tempDir('nginx-') },
+      }),
       startBlobServer(ctx, { name: 'blob-server-nofsync', fsync: false }),
       startBlobServer(ctx, {
         name: 'blob-server-pool16',
         fsync: true,
         env: { UV_THREADPOOL_SIZE: String(LARGER_THREAD_POOL) },
       }),
-      startBareBlobServer(ctx, SMALL.bytes),
+      startFixture(ctx, {
+        name: 'bare-blob-server',
+        script: 'bench/fixtures/bare-blob-server.ts',
+        env: { BLOB_BYTES: String(SMALL.bytes), DATA_DIR: await ctx.tempDir('bare-blob-') },
+      }),
     ]);
     const client: 'wrk' | 'autocannon' = wrkPath() ? 'wrk' : 'autocannon';
     if (client === 'autocannon')

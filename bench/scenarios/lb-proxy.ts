@@ -17,50 +17,24 @@
 // Ring lookups are timed on their own: ownerOf (MD5 of the id, then a binary search over 160 points per node,
 // 10 nodes) against MD5 alone, the part of a lookup the ring cannot avoid.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { HashRing, ringPosition } from '@backend-rebase/data-structures';
 import { Mulberry32 } from '@backend-rebase/seeded-random';
 import {
   defineScenario,
   loadRows,
+  nginxPath,
   startBlobCluster,
+  startFixture,
   wrkPath,
   type Row,
   type ScenarioContext,
 } from '../lib/index.js';
 
-const NGINX = '/usr/sbin/nginx';
 const CONNECTIONS = 64;
 const SIZES = [
   { label: '4 KiB', bytes: 4 * 1024 },
   { label: '1 MiB', bytes: 1024 * 1024 },
 ];
-
-/** nginx proxying to the blob server at `blobs`; resolves with its URL once /ready answers through it. */
-async function startNginxProxy(ctx: ScenarioContext, blobs: string): Promise<string> {
-  const port = await ctx.freePort();
-  const url = `http://127.0.0.1:${port}`;
-  await ctx.startProcess({
-    name: 'nginx-proxy',
-    script: 'bench/fixtures/nginx-proxy.ts',
-    env: { PORT: String(port), UPSTREAM: new URL(blobs).host, DATA_DIR: await ctx.tempDir('nginx-proxy-') },
-    waitFor: `${url}/ready`,
-  });
-  return url;
-}
-
-/** Node's bare proxy in front of the blob server at `blobs`; resolves with its URL once /ready answers through it. */
-async function startBareProxy(ctx: ScenarioContext, blobs: string): Promise<string> {
-  const port = await ctx.freePort();
-  const url = `http://127.0.0.1:${port}`;
-  await ctx.startProcess({
-    name: 'bare-proxy',
-    script: 'bench/fixtures/bare-proxy.ts',
-    env: { PORT: String(port), UPSTREAM: new URL(blobs).host },
-    waitFor: `${url}/ready`,
-  });
-  return url;
-}
 
 /** Stores `body` through the balancer and checks it reads back the same every way (`others`: more proxies). */
 async function seed(
@@ -125,12 +99,23 @@ export default defineScenario({
     'the same requests straight to the blob server behind it, in the same run; MD5 alone for lookups.',
   async run(ctx) {
     const { balancer, blobs } = await startBlobCluster(ctx);
-    const nginx = existsSync(NGINX) ? await startNginxProxy(ctx, blobs) : undefined;
+    const upstream = { UPSTREAM: new URL(blobs).host };
+    const nginx = nginxPath()
+      ? await startFixture(ctx, {
+          name: 'nginx-proxy',
+          script: 'bench/fixtures/nginx-proxy.ts',
+          env: { ...upstream, DATA_DIR: await ctx.tempDir('nginx-proxy-') },
+        })
+      : undefined;
     const nginxLabel = (label: string) => `${label} through nginx proxy_pass (1 worker); baseline: direct`;
-    const bareProxy = await startBareProxy(ctx, blobs);
+    const bareProxy = await startFixture(ctx, {
+      name: 'bare-proxy',
+      script: 'bench/fixtures/bare-proxy.ts',
+      env: upstream,
+    });
     const bareLabel = (label: string) => `${label} through Node's bare http + undici Pool; baseline: direct`;
     if (nginx === undefined)
-      ctx.warn(`GET through nginx proxy_pass: skipped, ${NGINX} is not installed (apt-get install nginx)`);
+      ctx.warn('GET through nginx proxy_pass: skipped, nginx is not installed (apt-get install nginx)');
     const measured: Row[] = [];
     const compare = async (
       label: string,
