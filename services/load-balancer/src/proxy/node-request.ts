@@ -33,13 +33,19 @@ export async function sendToNode(context: NodeContext, name: string, request: No
   const { registry, upstreams, metrics, timeoutMs } = context;
   const node = registry.get(name);
   if (!node) return { kind: 'failed', node: name, failure: 'unreachable', reason: 'no longer registered' };
+  const failed = (error: unknown): Attempt => {
+    if (request.signal.aborted) return { kind: 'client-gone' };
+    const reason = describeFailure(error);
+    registry.recordCheck(name, node.generation, reason);
+    return { kind: 'failed', node: name, failure: failureKind(error), reason };
+  };
   const started = performance.now();
   let response: Dispatcher.ResponseData;
   try {
     response = await sendThrough(upstreams.poolFor(node), request, timeoutMs);
   } catch (error) {
     if (!request.signal.aborted) metrics.upstream(name, 'error', (performance.now() - started) / 1000);
-    return failedAttempt(registry, name, node.generation, request, error);
+    return failed(error);
   }
   metrics.upstream(name, response.statusCode, (performance.now() - started) / 1000);
   const { statusCode: status, headers } = response;
@@ -47,9 +53,9 @@ export async function sendToNode(context: NodeContext, name: string, request: No
   if (request.method === 'GET' && Number(headers['content-length']) <= WHOLE_BODY_BYTES) {
     try {
       const body = Buffer.from(await response.body.arrayBuffer());
-      return { kind: 'answered', answer: { node: name, status, headers, body, discard: nothingToDiscard } };
+      return { kind: 'answered', answer: { node: name, status, headers, body, discard: () => undefined } };
     } catch (error) {
-      return failedAttempt(registry, name, node.generation, request, error);
+      return failed(error);
     }
   }
   // The answer's body may still break off while it streams to the client: that is a failure too.
@@ -67,21 +73,4 @@ export async function sendToNode(context: NodeContext, name: string, request: No
       discard: () => void response.body.dump().catch(() => undefined),
     },
   };
-}
-
-/** A body read whole has left the connection already. */
-const nothingToDiscard = (): void => undefined;
-
-/** A request that failed: the client's going away, or a failed check of the node. */
-function failedAttempt(
-  registry: NodeRegistry,
-  name: string,
-  generation: number,
-  request: NodeRequest,
-  error: unknown,
-): Attempt {
-  if (request.signal.aborted) return { kind: 'client-gone' };
-  const reason = describeFailure(error);
-  registry.recordCheck(name, generation, reason);
-  return { kind: 'failed', node: name, failure: failureKind(error), reason };
 }
