@@ -13,8 +13,7 @@ export interface Answer {
   node: string;
   status: number;
   headers: ResponseHeaders;
-  /** a stream, or a small body already read whole (node-request.ts) */
-  body: Readable | Buffer;
+  body: Readable;
   discard(): void;
 }
 

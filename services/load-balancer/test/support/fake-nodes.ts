@@ -259,10 +259,8 @@ export async function settle(
   | { kind: 'client-gone' }
 > {
   if (outcome.kind !== 'answered') return outcome;
-  const { body } = outcome.answer;
   const chunks: Buffer[] = [];
-  if (Buffer.isBuffer(body)) chunks.push(body);
-  else for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
+  for await (const chunk of outcome.answer.body) chunks.push(Buffer.from(chunk as Uint8Array));
   return {
     kind: 'answered',
     status: outcome.answer.status,
